@@ -1,0 +1,51 @@
+"""The gateway's request and response values, independent of any transport.
+
+The HTTP layer (ASGI or Lambda) turns a wire request into a `GraphQLRequest`,
+hands it to `Gateway.execute`, and encodes the `GraphQLResponse` it gets back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(slots=True)
+class GraphQLRequest:
+    """One GraphQL operation request as sent by a client."""
+
+    query: str | None
+    operation_name: str | None = None
+    variables: dict[str, Any] | None = None
+    extensions: dict[str, Any] | None = None
+    # "GET" or "POST": mutations are refused over GET.
+    http_method: str = "POST"
+    # Lower-cased request headers, for propagation rules and client identification.
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class GraphQLResponse:
+    """The result of one request.
+
+    `body` is the GraphQL response map ({"data": ..., "errors": [...]}).
+    `request_error` is True when the request failed before execution started
+    (parse or validation error, bad variables, unknown operation): GraphQL over
+    HTTP then answers 400 with application/graphql-response+json, and the body
+    has no "data" entry. `status` overrides the HTTP status when set (e.g. 405
+    for a mutation over GET).
+    """
+
+    body: dict[str, Any]
+    request_error: bool = False
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_response(message: str, *, code: str = "BAD_REQUEST", status: int | None = None) -> GraphQLResponse:
+    """A request error in GraphQL's error format (no data, one error)."""
+    return GraphQLResponse(
+        body={"errors": [{"message": message, "extensions": {"code": code}}]},
+        request_error=True,
+        status=status,
+    )
