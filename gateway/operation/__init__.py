@@ -1,0 +1,1 @@
+"""Parse, validate and normalize the client's operation."""

@@ -1,0 +1,1 @@
+"""Query planning: split an operation into fetches per subgraph."""

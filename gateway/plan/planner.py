@@ -1,0 +1,317 @@
+"""Split a normalized operation into fetches per subgraph.
+
+The walk (per selection set, starting in some subgraph's fetch):
+- a field the current subgraph can resolve (its own, @provided, or @shareable)
+  stays in the current fetch, unless its subtree would be cheaper elsewhere;
+- the others jump: to a subgraph that resolves them, through an `_entities`
+  fetch keyed by one of the entity's @key (the key fields, and any @requires
+  fields, are first planned at the same position, wherever they come from);
+- abstract positions are planned per concrete type, each only where the
+  subgraph can return that type.
+Decisions use `cost.CostModel`. The result is a DAG of fetches; the passes in
+`optimize/` then merge what can share one request.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..operation.normalize import Normalizer
+from ..operation.selection import NField, Selection, merge_into
+from ..supergraph.model import OBJECT, FieldDef, Supergraph
+from .cost import INF, CostModel
+from .fetch_builder import TYPENAME, FetchBuilder, add_field
+from .nodes import EntityInput, Path
+
+
+class PlanningError(Exception):
+    """The operation cannot be planned over this supergraph."""
+
+
+class PlanningRun:
+    """State of planning one operation."""
+
+    def __init__(self, supergraph: Supergraph, field_sets: "FieldSetCache") -> None:
+        self.sg = supergraph
+        self.field_sets = field_sets
+        self.fetches: list[FetchBuilder] = []
+        self.cost = CostModel(self)
+        self._entity_fetches: dict[tuple, FetchBuilder] = {}
+        self._active: set[tuple] = set()
+
+    # ---- entry -------------------------------------------------------------------------
+
+    def plan_root(self, operation_kind: str, selection: Selection) -> list[FetchBuilder]:
+        root = self.sg.root_type(operation_kind)
+        if root is None or root not in self.sg.types:
+            raise PlanningError(f"the schema has no {operation_kind} type")
+        fields = selection.get(root, {})
+        groups: list[tuple[str, dict[str, NField]]] = []
+        for key, field in fields.items():
+            if field.name.startswith("__"):
+                continue  # __typename and introspection are answered by the gateway
+            graph = self._choose_root_graph(root, field, groups, ordered=operation_kind == "mutation")
+            if groups and (groups[-1][0] == graph or (operation_kind != "mutation" and any(g == graph for g, _ in groups))):
+                target = next(g for g in (reversed(groups) if operation_kind == "mutation" else groups) if g[0] == graph)
+                target[1][key] = field
+            else:
+                groups.append((graph, {key: field}))
+        previous: set[int] = set()
+        for graph, group in groups:
+            before = len(self.fetches)
+            fetch = self._new_fetch(graph, "root", operation_kind, (), root)
+            if operation_kind == "mutation":
+                fetch.deps |= previous
+            self.plan_fields(fetch, fetch.selection[root], root, group, (), None)
+            if operation_kind == "mutation":
+                previous = {f.id for f in self.fetches[before:]} | previous
+        return self.fetches
+
+    def _choose_root_graph(self, root: str, field: NField, groups: list, ordered: bool) -> str:
+        fdef = self.sg.types[root].fields.get(field.name)
+        if fdef is None or not fdef.resolvable_in:
+            raise PlanningError(f"no subgraph resolves {root}.{field.name}")
+        preferred = [groups[-1][0]] if (ordered and groups) else [g for g, _ in groups]
+        best, best_cost = None, INF
+        for graph in sorted(fdef.resolvable_in, key=lambda g: (g not in preferred, g)):
+            cost = self.cost.local(graph, root, field, None)
+            if cost < best_cost:
+                best, best_cost = graph, cost
+        if best is None:
+            raise PlanningError(f"cannot plan {root}.{field.name}: its selection cannot be resolved from any subgraph")
+        return best
+
+    # ---- selections ---------------------------------------------------------------------
+
+    def plan_fields(self, fetch: FetchBuilder, target: dict[str, NField], type_name: str,
+                    fields: dict[str, NField], path: Path, provided: dict | None,
+                    requires_met: bool = False) -> set[int]:
+        """Plan `fields` of an object of `type_name` at `path`, starting in `fetch`.
+        Returns the fetches after which these fields are in the response data.
+        `requires_met`: `fetch` is the entity fetch whose representations carry
+        these fields' @requires."""
+        graph = fetch.graph
+        produced = {fetch.id}
+        deferred: list[NField] = []
+        for field in fields.values():
+            if field.name == "__typename":
+                if not self.is_interface_object(graph, type_name):
+                    add_field(target, field)
+                continue
+            if field.name.startswith("__"):
+                continue
+            local = self.cost.local(graph, type_name, field, provided, ignore_requires=requires_met)
+            if local < INF and (local == 0 or local <= self.cost.jump(graph, type_name, field, provided)[0]):
+                node = add_field(target, field)
+                if field.children is not None:
+                    produced |= self._plan_children(fetch, node, type_name, field, path, provided)
+            else:
+                deferred.append(field)
+        if deferred:
+            produced |= self._plan_jumps(fetch, target, type_name, deferred, path, provided)
+        return produced
+
+    def _plan_children(self, fetch: FetchBuilder, node: NField, type_name: str, field: NField,
+                       path: Path, provided: dict | None) -> set[int]:
+        graph = fetch.graph
+        fdef = self.field_def(graph, type_name, field.name)
+        child_path = path + (field.response_key,) + ("@",) * fdef.type.list_depth
+        child_provided = self.child_provided(graph, fdef, provided, field)
+        possible = self.possible_at(graph, fdef)
+        produced: set[int] = set()
+        for child_type, child_fields in field.children.items():
+            if child_type not in possible:
+                continue
+            dest = node.children.setdefault(child_type, {})
+            produced |= self.plan_fields(fetch, dest, child_type, child_fields, child_path,
+                                         child_provided.get(child_type) if child_provided else None)
+        return produced
+
+    def _plan_jumps(self, fetch: FetchBuilder, target: dict[str, NField], type_name: str,
+                    deferred: list[NField], path: Path, provided: dict | None) -> set[int]:
+        groups: dict[str, list[NField]] = {}
+        for field in deferred:
+            cost, graph, _ = self.cost.jump(fetch.graph, type_name, field, provided)
+            if graph is None:
+                raise PlanningError(
+                    f'cannot plan field "{type_name}.{field.name}": no subgraph can resolve it from '
+                    f'"{self.sg.subgraphs[fetch.graph].name}" (no usable @key)')
+            groups.setdefault(graph, []).append(field)
+        produced: set[int] = set()
+        for graph, group in groups.items():
+            produced |= self._entity_jump(fetch, target, type_name, graph, group, path, provided)
+        return produced
+
+    def _entity_jump(self, fetch: FetchBuilder, target: dict[str, NField], type_name: str, graph: str,
+                     group: list[NField], path: Path, provided: dict | None) -> set[int]:
+        entity_name = self.entity_name(graph, type_name, group[0].name)
+        key_fields = self._best_key(fetch.graph, type_name, entity_name, graph, provided)
+        needed: dict[str, NField] = {}
+        merged: Selection = {type_name: needed}
+        merge_into(merged, {type_name: key_fields})
+        for field in group:
+            join = self.field_def(graph, entity_name, field.name).by_graph.get(graph)
+            if join is not None and join.requires is not None:
+                merge_into(merged, {type_name: self.field_sets.get(self.sg, type_name, join.requires)})
+        guard = (type_name, graph, path)
+        if guard in self._active:
+            raise PlanningError(f'cannot plan "{type_name}": its keys depend on each other in a cycle')
+        self._active.add(guard)
+        try:
+            deps = self.plan_fields(fetch, target, type_name, needed, path, provided)
+        finally:
+            self._active.discard(guard)
+        if type_name != entity_name or self.sg.types[type_name].is_abstract:
+            add_field(target, TYPENAME)
+        entity = self._entity_fetch(graph, path, type_name, entity_name, needed, deps)
+        return self.plan_fields(entity, entity.selection.setdefault(entity_name, {}), entity_name,
+                                {f.response_key: f for f in group}, path, None, requires_met=True)
+
+    def _best_key(self, from_graph: str, type_name: str, entity_name: str, graph: str,
+                  provided: dict | None) -> dict[str, NField]:
+        best, best_cost = None, INF
+        for key in self.sg.types[entity_name].graphs[graph].keys:
+            if not key.resolvable:
+                continue
+            fields = self.field_sets.get(self.sg, type_name, key.fields)
+            cost = self.cost.estimate(from_graph, type_name, fields, provided)
+            if cost < best_cost:
+                best, best_cost = fields, cost
+        if best is None:
+            raise PlanningError(f'no resolvable @key for "{entity_name}" in "{self.sg.subgraphs[graph].name}"')
+        return best
+
+    def _entity_fetch(self, graph: str, path: Path, type_name: str, entity_name: str,
+                      needed: dict[str, NField], deps: set[int]) -> FetchBuilder:
+        shape = _shape_text(needed)
+        lookup = (graph, path, type_name, frozenset(deps), shape)
+        existing = self._entity_fetches.get(lookup)
+        if existing is not None:
+            return existing
+        fetch = self._new_fetch(graph, "entity", "query", path, entity_name)
+        fetch.deps |= deps
+        fetch.inputs.append(EntityInput(path=path, type_names=frozenset([type_name]), entity_name=entity_name,
+                                        requires={type_name: needed}, selection_type=entity_name))
+        fetch.keep_typename = entity_name != type_name
+        self._entity_fetches[lookup] = fetch
+        return fetch
+
+    def _new_fetch(self, graph: str, kind: str, operation_kind: str, path: Path, type_name: str) -> FetchBuilder:
+        fetch = FetchBuilder(len(self.fetches), graph, kind, operation_kind, path, type_name)
+        self.fetches.append(fetch)
+        return fetch
+
+    # ---- schema questions -----------------------------------------------------------------
+
+    def field_def(self, graph: str, type_name: str, field_name: str) -> FieldDef:
+        fdef = self.sg.types[type_name].fields.get(field_name)
+        if fdef is None:
+            raise PlanningError(f'unknown field "{type_name}.{field_name}"')
+        return fdef
+
+    def possible_at(self, graph: str, fdef: FieldDef) -> list[str]:
+        """Concrete types `graph` can return for a field."""
+        type_name = fdef.type.name
+        join = fdef.by_graph.get(graph)
+        if join is not None and join.type:
+            type_name = join.type.strip("[]!")
+        if type_name not in self.sg.types:
+            return []
+        return self.sg.possible_in_graph(type_name, graph)
+
+    def child_provided(self, graph: str, fdef: FieldDef, provided: dict | None, field: NField) -> Selection | None:
+        join = fdef.by_graph.get(graph)
+        if join is not None and join.provides is not None:
+            return self.field_sets.get_selection(self.sg, fdef.type.name, join.provides)
+        if provided is not None:
+            inherited = provided.get(field.name)
+            if inherited is not None and inherited.children:
+                return inherited.children
+        return None
+
+    def is_interface_object(self, graph: str, type_name: str) -> bool:
+        t = self.sg.types.get(type_name)
+        entry = t.graphs.get(graph) if t else None
+        return bool(entry and entry.is_interface_object)
+
+    def via_interface_object(self, graph: str, type_name: str, field_name: str) -> bool:
+        return False
+
+    def entity_name(self, graph: str, type_name: str, field_name: str) -> str:
+        """The type an entity fetch to `graph` asks for: the type itself, or the
+        @interfaceObject interface through which `graph` knows it."""
+        t = self.sg.types[type_name]
+        if graph in t.graphs:
+            return type_name
+        for interface in t.interfaces:
+            it = self.sg.types.get(interface)
+            if it and graph in it.graphs and it.graphs[graph].is_interface_object:
+                return interface
+        return type_name
+
+    def jump_targets(self, graph: str, type_name: str, field: NField, provided: dict | None,
+                     depth: int) -> Iterator[tuple[str, float, float]]:
+        """Subgraphs an entity jump could go to for `field`: (graph, key cost, requires cost)."""
+        t = self.sg.types[type_name]
+        fdef = t.fields.get(field.name)
+        if fdef is None:
+            return
+        candidates = set(fdef.resolvable_in)
+        for interface in t.interfaces:
+            it = self.sg.types.get(interface)
+            if it is None or field.name not in it.fields:
+                continue
+            for g, entry in it.graphs.items():
+                if entry.is_interface_object and g in it.fields[field.name].resolvable_in:
+                    candidates.add(g)
+        for target in sorted(candidates):
+            entity_name = self.entity_name(target, type_name, field.name)
+            entry = self.sg.types[entity_name].graphs.get(target)
+            if entry is None:
+                continue
+            tdef = self.sg.types[entity_name].fields.get(field.name)
+            join = tdef.by_graph.get(target) if tdef else None
+            has_requires = join is not None and join.requires is not None
+            if target == graph and not has_requires:
+                continue
+            key_cost = INF
+            for key in entry.keys:
+                if key.resolvable:
+                    fields = self.field_sets.get(self.sg, type_name, key.fields)
+                    key_cost = min(key_cost, self.cost.estimate(graph, type_name, fields, provided, depth + 1))
+            if key_cost == INF:
+                continue
+            requires_cost = 0.0
+            if has_requires:
+                requires = self.field_sets.get(self.sg, type_name, join.requires)
+                requires_cost = self.cost.estimate(graph, type_name, requires, provided, depth + 1)
+                if requires_cost == INF:
+                    continue
+            yield target, key_cost, requires_cost
+
+
+class FieldSetCache:
+    """Field sets (@key, @requires, @provides) normalized once per supergraph."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], Selection] = {}
+
+    def get_selection(self, sg: Supergraph, type_name: str, selection_set: Any) -> Selection:
+        key = (type_name, id(selection_set))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = Normalizer(sg, {}, {}).selection(type_name, selection_set)
+        return cached
+
+    def get(self, sg: Supergraph, type_name: str, selection_set: Any) -> dict[str, NField]:
+        return self.get_selection(sg, type_name, selection_set).get(type_name, {})
+
+
+def _shape_text(fields: dict[str, NField]) -> str:
+    parts = []
+    for f in fields.values():
+        parts.append(f.response_key + ":" + f.name)
+        if f.children:
+            for t, c in f.children.items():
+                parts.append(f"[{t} {_shape_text(c)}]")
+    return " ".join(parts)

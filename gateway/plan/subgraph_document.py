@@ -1,0 +1,80 @@
+"""Print the document a fetch sends to its subgraph.
+
+Selections are printed in the subgraph's own terms: a position whose type is
+abstract in that subgraph gets `__typename` and one fragment per concrete type
+the subgraph can return there.
+"""
+
+from __future__ import annotations
+
+from ..operation.selection import NField, Selection, args_text, variables_in
+from ..supergraph.model import OBJECT, Supergraph
+from .fetch_builder import FetchBuilder
+
+
+class DocumentPrinter:
+    def __init__(self, supergraph: Supergraph, variable_definitions: dict[str, str], operation_name: str | None) -> None:
+        self.sg = supergraph
+        self.variable_definitions = variable_definitions
+        self.operation_name = operation_name
+
+    def print_fetch(self, fetch: FetchBuilder, index: int) -> tuple[str, tuple[str, ...]]:
+        used: set[str] = set()
+        if fetch.kind == "root":
+            root = next(iter(fetch.selection))
+            body = self._position(fetch.graph, root, fetch.selection, used)
+            definitions = [self.variable_definitions[v] for v in sorted(used) if v in self.variable_definitions]
+        else:
+            parts = []
+            for type_name, fields in fetch.selection.items():
+                if fields:
+                    parts.append(f"... on {type_name} " + self._position(fetch.graph, type_name, {type_name: fields}, used))
+            body = "{ _entities(representations: $representations) { " + " ".join(parts) + " } }"
+            definitions = ["$representations: [_Any!]!"]
+            definitions += [self.variable_definitions[v] for v in sorted(used) if v in self.variable_definitions]
+        head = fetch.operation_kind
+        if self.operation_name:
+            head += f" {self.operation_name}__{self.sg.subgraphs[fetch.graph].name.replace('-', '_')}__{index}"
+        if definitions:
+            head += "(" + ", ".join(definitions) + ")"
+        return head + " " + body, tuple(sorted(v for v in used if v in self.variable_definitions))
+
+    def _position(self, graph: str, type_name: str, selection: Selection, used: set[str]) -> str:
+        t = self.sg.types.get(type_name)
+        is_object = t is None or t.kind == OBJECT or (graph in t.graphs and t.graphs[graph].is_interface_object)
+        if is_object:
+            fields = selection.get(type_name)
+            if fields is None and len(selection) == 1:
+                fields = next(iter(selection.values()))
+            inner = " ".join(self._field(graph, type_name, f, used) for f in (fields or {}).values())
+            return "{ " + (inner or "__typename") + " }"
+        parts = ["__typename"]
+        for concrete, fields in selection.items():
+            if fields:
+                inner = " ".join(self._field(graph, concrete, f, used) for f in fields.values())
+                parts.append(f"... on {concrete} {{ {inner} }}")
+        return "{ " + " ".join(parts) + " }"
+
+    def _field(self, graph: str, parent: str, field: NField, used: set[str]) -> str:
+        text = field.name if field.alias is None else f"{field.alias}: {field.name}"
+        if field.arguments:
+            text += "(" + args_text(field.arguments) + ")"
+            variables_in(field.arguments, (), used)
+        if field.directives:
+            from graphql import print_ast
+
+            text += " " + " ".join(print_ast(d) for d in field.directives)
+            variables_in((), field.directives, used)
+        if field.children is not None:
+            text += " " + self._position(graph, self._child_type(graph, parent, field.name), field.children, used)
+        return text
+
+    def _child_type(self, graph: str, parent: str, field_name: str) -> str:
+        t = self.sg.types.get(parent)
+        fdef = t.fields.get(field_name) if t else None
+        if fdef is None:
+            return ""
+        join = fdef.by_graph.get(graph)
+        if join is not None and join.type:
+            return join.type.strip("[]!")
+        return fdef.type.name
