@@ -1,24 +1,54 @@
 """The gateway: one object that owns the supergraph, the caches and the subgraph client.
 
-Flow of `execute`: prepare (parse, validate, normalize, plan; cached) ->
-execute the plan against the subgraphs -> shape the client's response.
+Flow of `execute`: prepare (parse, validate, select the operation; cached per
+document) -> plan (normalize and plan; cached per document, operation and
+@skip/@include values) -> execute the plan against the subgraphs -> shape the
+client's response.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import GatewayConfig
+from .lru import LRU
 from .request import GraphQLRequest, GraphQLResponse
+
+
+@dataclass(slots=True)
+class PreparedPlan:
+    operation: Any
+    plan: Any  # plan.nodes.QueryPlan
+    shape: Any  # shape.ShapeProgram
 
 
 class Gateway:
     """Serves GraphQL requests over one supergraph."""
 
-    def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None) -> None:
+    def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None, transport: Any = None) -> None:
+        from .execute.executor import Executor
+        from .execute.transport import HttpTransport
+        from .plan.planner import FieldSetCache
+        from .supergraph.api_schema import build_api_schema
+        from .supergraph.reader import read_supergraph
+
         self.config = config or GatewayConfig()
         self.supergraph_sdl = supergraph_sdl
-        raise NotImplementedError("being written")
+        self.supergraph = read_supergraph(supergraph_sdl)
+        self.api_schema = build_api_schema(supergraph_sdl)
+        self.field_sets = FieldSetCache()
+        self._documents: LRU[Any] = LRU(self.config.plan_cache_size)
+        self._plans: LRU[PreparedPlan] = LRU(self.config.plan_cache_size)
+        by_name = {s.name: s for s in self.supergraph.subgraphs.values()}
+        for name in self.config.subgraph_urls:
+            if name not in by_name:
+                raise ValueError(f'--subgraph-url names "{name}", which is not a subgraph of this supergraph '
+                                 f'(known: {", ".join(sorted(by_name))})')
+        self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
+        self.transport = transport or HttpTransport(timeout=self.config.subgraph_timeout)
+        self.executor = Executor(self.transport, self.urls)
 
     @classmethod
     def from_file(cls, path: str | Path, config: GatewayConfig | None = None) -> "Gateway":
@@ -26,11 +56,128 @@ class Gateway:
 
     async def execute(self, request: GraphQLRequest) -> GraphQLResponse:
         """Answer one request; never raises for bad input (errors come back in the body)."""
-        raise NotImplementedError
+        from .operation.prepare import RequestError
+
+        try:
+            prepared, variables = self._prepare(request)
+        except RequestError as error:
+            return GraphQLResponse(body={"errors": error.errors}, request_error=True, status=error.status)
+        data, errors = await self.executor.run(prepared.plan, variables)
+        if prepared.plan.local_fields:
+            from .execute.introspection import introspect
+
+            intro, intro_errors = await introspect(self.api_schema, self._documents.get(request.query).document,
+                                                   prepared.operation, variables)
+            data.update(intro)
+            errors.extend(intro_errors)
+        data, errors = prepared.shape.run(data, errors)
+        body: dict[str, Any] = {}
+        if errors:
+            body["errors"] = errors
+        body["data"] = data
+        return GraphQLResponse(body=body)
 
     def explain(self, query: str, operation_name: str | None = None, variables: dict | None = None) -> str:
         """The query plan of an operation, printed (Fetch / Flatten / Sequence / Parallel)."""
-        raise NotImplementedError
+        from .operation.prepare import RequestError
+        from .plan.printer import print_plan
+
+        request = GraphQLRequest(query=query, operation_name=operation_name, variables=variables)
+        try:
+            prepared, _ = self._prepare(request)
+        except RequestError as error:
+            raise ValueError("; ".join(e["message"] for e in error.errors)) from None
+        return print_plan(prepared.plan)
+
+    def _prepare(self, request: GraphQLRequest) -> tuple[PreparedPlan, dict[str, Any]]:
+        from .operation.prepare import (RequestError, coerce_variables, prepare_document, select_operation)
+
+        query = request.query
+        if not isinstance(query, str) or not query.strip():
+            raise RequestError([{"message": "Missing query: send a GraphQL document in \"query\".",
+                                 "extensions": {"code": "BAD_REQUEST"}}])
+        document = self._documents.get(query)
+        if document is None:
+            document = prepare_document(self.api_schema, query)
+            self._documents.put(query, document)
+        operation = select_operation(document, request.operation_name)
+        kind = operation.operation.value
+        if kind == "subscription":
+            raise RequestError([{"message": "Subscriptions are not supported by this gateway.",
+                                 "extensions": {"code": "OPERATION_NOT_SUPPORTED"}}])
+        if kind == "mutation" and request.http_method == "GET":
+            raise RequestError([{"message": "Mutations are not allowed over GET; use POST.",
+                                 "extensions": {"code": "METHOD_NOT_ALLOWED"}}], status=405)
+        if not self.config.introspection and _asks_introspection(operation, document.fragments):
+            raise RequestError([{"message": "GraphQL introspection is not allowed here.",
+                                 "extensions": {"code": "INTROSPECTION_DISABLED"}}])
+        variables = coerce_variables(self.api_schema, operation, request.variables)
+        flags = tuple(bool(variables.get(v, _default_of(operation, v))) for v in document.skip_variables)
+        key = (query, operation.name.value if operation.name else None, flags)
+        prepared = self._plans.get(key)
+        if prepared is None:
+            prepared = self._plan(operation, document, variables)
+            self._plans.put(key, prepared)
+        return prepared, variables
+
+    def _plan(self, operation: Any, document: Any, variables: dict[str, Any]) -> PreparedPlan:
+        from graphql import print_ast
+
+        from .operation.normalize import Normalizer
+        from .operation.prepare import RequestError
+        from .plan.build import build_plan
+        from .plan.planner import PlanningError
+        from .shape import compile_shape
+
+        kind = operation.operation.value
+        values = dict(variables)
+        for d in operation.variable_definitions or ():
+            name = d.variable.name.value
+            if name not in values and d.default_value is not None:
+                from graphql.utilities import value_from_ast_untyped
+
+                values[name] = value_from_ast_untyped(d.default_value)
+        root = self.supergraph.root_type(kind)
+        selection = Normalizer(self.supergraph, document.fragments, values).selection(root, operation.selection_set)
+        definitions = {d.variable.name.value: print_ast(d) for d in operation.variable_definitions or ()}
+        try:
+            plan = build_plan(self.supergraph, self.field_sets, kind, selection, definitions,
+                              operation.name.value if operation.name else None)
+        except PlanningError as error:
+            raise RequestError([{"message": str(error), "extensions": {"code": "QUERY_PLANNING_FAILED"}}]) from None
+        shape = compile_shape(self.api_schema, operation, document.fragments, values)
+        return PreparedPlan(operation=operation, plan=plan, shape=shape)
 
     async def aclose(self) -> None:
         """Close pooled connections."""
+        await self.transport.aclose()
+
+
+def _asks_introspection(operation: Any, fragments: dict[str, Any]) -> bool:
+    from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
+
+    stack = [operation.selection_set]
+    seen: set[str] = set()
+    while stack:
+        selection_set = stack.pop()
+        for s in selection_set.selections:
+            if isinstance(s, FieldNode):
+                if s.name.value in ("__schema", "__type"):
+                    return True
+            elif isinstance(s, InlineFragmentNode):
+                stack.append(s.selection_set)
+            elif isinstance(s, FragmentSpreadNode) and s.name.value not in seen:
+                seen.add(s.name.value)
+                fragment = fragments.get(s.name.value)
+                if fragment is not None:
+                    stack.append(fragment.selection_set)
+    return False
+
+
+def _default_of(operation: Any, name: str) -> Any:
+    for d in operation.variable_definitions or ():
+        if d.variable.name.value == name and d.default_value is not None:
+            from graphql.utilities import value_from_ast_untyped
+
+            return value_from_ast_untyped(d.default_value)
+    return None

@@ -1,0 +1,1 @@
+"""Run a query plan against the subgraphs."""

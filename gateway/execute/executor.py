@@ -1,0 +1,142 @@
+"""Run a plan: each fetch starts as soon as the fetches it depends on are done.
+
+Root fetches merge at the top of the response data; `_entities` fetches gather
+their objects from the data (every representation of the step in ONE request,
+duplicates removed), then merge each result back into every object it came
+from. Subgraph errors are re-rooted to the client's paths; a failed fetch
+leaves its fields missing (the shaper turns them into nulls) and the rest of
+the response still arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from ..plan.nodes import FetchNode, QueryPlan
+from .paths import deep_merge, objects_at
+from .representations import representation
+from .transport import SubgraphFailure
+
+
+class Executor:
+    def __init__(self, transport: Any, urls: dict[str, str]) -> None:
+        self.transport = transport
+        self.urls = urls  # graph id -> URL
+
+    async def run(self, plan: QueryPlan, variables: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[dict, list]:
+        data: dict[str, Any] = {}
+        errors: list[dict] = []
+        fetches = plan.fetches
+        if len(fetches) == 1:
+            await self._fetch(fetches[0], data, errors, variables, headers)
+            return data, errors
+        tasks: dict[int, asyncio.Task] = {}
+        for step in plan.levels():
+            for node in step:
+                deps = [tasks[d] for d in node.depends_on if d in tasks]
+                tasks[node.id] = asyncio.ensure_future(self._after(deps, node, data, errors, variables, headers))
+        if tasks:
+            await asyncio.gather(*tasks.values())
+        return data, errors
+
+    async def _after(self, deps: list, node: FetchNode, data: dict, errors: list, variables: dict, headers: Any) -> None:
+        if deps:
+            await asyncio.gather(*deps)
+        await self._fetch(node, data, errors, variables, headers)
+
+    async def _fetch(self, node: FetchNode, data: dict, errors: list, variables: dict, headers: Any) -> None:
+        body: dict[str, Any] = {"query": node.operation}
+        if node.variable_names:
+            body["variables"] = {n: variables[n] for n in node.variable_names if n in variables}
+        if node.inputs is None:
+            await self._root_fetch(node, body, data, errors, headers)
+        else:
+            await self._entity_fetch(node, body, data, errors, headers)
+
+    async def _root_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any) -> None:
+        try:
+            response = await self.transport.send(node.service, self.urls[node.graph], body, headers)
+        except SubgraphFailure as failure:
+            errors.append(_gateway_error(str(failure), node.service))
+            return
+        result = response.get("data")
+        if isinstance(result, dict):
+            deep_merge(data, result)
+        for error in _errors_of(response):
+            errors.append(_subgraph_error(error, node.service, error.get("path")))
+
+    async def _entity_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any) -> None:
+        representations: list[dict] = []
+        targets: list[list[tuple[dict, list]]] = []
+        index_of: dict[bytes, int] = {}
+        for entity_input in node.inputs:
+            for obj, where in objects_at(data, entity_input.path):
+                typename = obj.get("__typename")
+                if typename is not None and typename not in entity_input.type_names:
+                    continue
+                rep = representation(obj, entity_input.entity_name, entity_input.requires)
+                if rep is None:
+                    continue
+                key = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+                i = index_of.get(key)
+                if i is None:
+                    i = index_of[key] = len(representations)
+                    representations.append(rep)
+                    targets.append([])
+                targets[i].append((obj, where))
+        if not representations:
+            return
+        body.setdefault("variables", {})["representations"] = representations
+        try:
+            response = await self.transport.send(node.service, self.urls[node.graph], body, headers)
+        except SubgraphFailure as failure:
+            paths = [where for group in targets for _, where in group]
+            errors.append(_gateway_error(str(failure), node.service, paths[0] if len(paths) == 1 else None))
+            return
+        result = response.get("data")
+        entities = result.get("_entities") if isinstance(result, dict) else None
+        if isinstance(entities, list):
+            for i, entity in enumerate(entities[: len(targets)]):
+                if isinstance(entity, dict):
+                    for obj, _ in targets[i]:
+                        deep_merge(obj, entity, node.keep_typename)
+        for error in _errors_of(response):
+            path = error.get("path")
+            if isinstance(path, list) and len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) \
+                    and path[1] < len(targets):
+                for _, where in targets[path[1]]:
+                    errors.append(_subgraph_error(error, node.service, where + list(path[2:])))
+            else:
+                errors.append(_subgraph_error(error, node.service, None))
+
+
+def _errors_of(response: dict) -> list[dict]:
+    errors = response.get("errors")
+    if not isinstance(errors, list):
+        return []
+    return [e for e in errors if isinstance(e, dict)]
+
+
+def _subgraph_error(error: dict, service: str, path: Any) -> dict:
+    message = error.get("message")
+    out: dict[str, Any] = {"message": message if isinstance(message, str) else "Subgraph error"}
+    if isinstance(path, list) and path:
+        out["path"] = path
+    extensions = error.get("extensions")
+    ext = dict(extensions) if isinstance(extensions, dict) else {}
+    ext.pop("exception", None)
+    ext.pop("stacktrace", None)
+    ext.setdefault("serviceName", service)
+    out["extensions"] = ext
+    return out
+
+
+def _gateway_error(message: str, service: str, path: Any = None) -> dict:
+    out: dict[str, Any] = {"message": message}
+    if path:
+        out["path"] = path
+    out["extensions"] = {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": service}
+    return out

@@ -1,0 +1,20 @@
+"""Answer `__schema` / `__type` from the API schema, in the gateway itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def introspect(schema: Any, document: Any, operation: Any, variables: dict[str, Any]) -> tuple[dict, list]:
+    from graphql import execute
+    from graphql.language import DocumentNode, FieldNode, OperationDefinitionNode, SelectionSetNode
+
+    selections = tuple(s for s in operation.selection_set.selections
+                       if isinstance(s, FieldNode) and s.name.value in ("__schema", "__type"))
+    op = OperationDefinitionNode(operation=operation.operation, name=operation.name,
+                                 variable_definitions=operation.variable_definitions,
+                                 directives=(), selection_set=SelectionSetNode(selections=selections))
+    others = tuple(d for d in document.definitions if not isinstance(d, OperationDefinitionNode))
+    result = execute(schema, DocumentNode(definitions=(op,) + others), variable_values=variables)
+    errors = [e.formatted for e in result.errors or ()]
+    return result.data or {}, errors
