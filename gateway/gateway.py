@@ -36,8 +36,17 @@ class Gateway:
 
         self.config = config or GatewayConfig()
         self.supergraph_sdl = supergraph_sdl
-        self.supergraph = read_supergraph(supergraph_sdl)
-        self.api_schema = build_api_schema(supergraph_sdl)
+        from graphql import parse
+        from graphql.error import GraphQLSyntaxError
+
+        from .supergraph.reader import SupergraphError
+
+        try:
+            document = parse(supergraph_sdl, no_location=True)
+        except GraphQLSyntaxError as error:
+            raise SupergraphError(f"supergraph SDL does not parse: {error.message}") from None
+        self.supergraph = read_supergraph(document)
+        self.api_schema = build_api_schema(document)
         self.field_sets = FieldSetCache()
         self._documents: LRU[Any] = LRU(self.config.plan_cache_size)
         self._plans: LRU[PreparedPlan] = LRU(self.config.plan_cache_size)

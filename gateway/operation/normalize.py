@@ -20,8 +20,11 @@ class Normalizer:
         self.fragments = fragments
         self.variables = variables
 
-    def selection(self, parent_type: str, selection_set: Any) -> Selection:
-        result: Selection = {t: {} for t in self.concrete_types(parent_type)}
+    def selection(self, parent_type: str, selection_set: Any, as_object: bool = False) -> Selection:
+        """`as_object`: treat an abstract `parent_type` as an object type at the top level
+        (field sets on an interface entity or an @interfaceObject)."""
+        types = [parent_type] if as_object else self.concrete_types(parent_type)
+        result: Selection = {t: {} for t in types}
         self._collect(selection_set, list(result), result)
         return result
 

@@ -1,13 +1,19 @@
 """How expensive it is to resolve a selection starting from a subgraph.
 
-The planner compares options with these estimates: stay in the current
-subgraph, or jump to another through an entity key (one more fetch, plus
-whatever it takes to get the key and @requires fields). INF means impossible
-(for example a value type whose fields live elsewhere: there is no key to jump by).
+For every field the planner picks one of three moves, by estimated cost:
+- local: stay in the current fetch;
+- jump: go to another subgraph through an entity key (one more fetch, plus
+  what it takes to get the key and @requires fields) or, for a root Query
+  field, through another root fetch;
+- split: keep the subfields the current subgraph can reach and jump for the
+  rest (a shareable field whose subfields live in different subgraphs).
+INF means impossible (for example a value type whose fields live elsewhere:
+there is no key to jump by).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..operation.selection import NField
@@ -19,12 +25,85 @@ INF = float("inf")
 MAX_DEPTH = 6
 
 
+@dataclass(slots=True)
+class Decision:
+    kind: str  # "local" | "jump" | "split" | "impossible"
+    cost: float
+    target: str | None = None
+    base: float = 0.0  # the cost of the jump itself (shared by fields jumping together)
+    local_part: NField | None = None
+    remote_part: NField | None = None
+
+
+IMPOSSIBLE = Decision("impossible", INF)
+
+
 class CostModel:
     def __init__(self, run: "PlanningRun") -> None:
         self.run = run
         self.sg = run.sg
         self.memo: dict[tuple, float] = {}
-        self.jump_memo: dict[tuple, tuple[float, str | None]] = {}
+        self.decisions: dict[tuple, Decision] = {}
+
+    def decide(self, graph: str, type_name: str, field: NField, provided: dict | None,
+               requires_met: bool = False, depth: int = 0) -> Decision:
+        memo_key = (graph, type_name, id(field), id(provided), requires_met)
+        cached = self.decisions.get(memo_key)
+        if cached is not None:
+            return cached
+        self.run.keep_alive(field, provided)
+        self.decisions[memo_key] = IMPOSSIBLE  # cycle guard
+        local = self.local(graph, type_name, field, provided, ignore_requires=requires_met, depth=depth)
+        if local == 0:
+            decision = Decision("local", 0.0)
+        else:
+            cost, target, base = self.jump(graph, type_name, field, provided, depth + 1)
+            if local <= cost and local < INF:
+                decision = Decision("local", local)
+            elif target is not None:
+                decision = Decision("jump", cost, target, base)
+            else:
+                decision = self.split(graph, type_name, field, provided, depth) or IMPOSSIBLE
+        self.decisions[memo_key] = decision
+        return decision
+
+    def split(self, graph: str, type_name: str, field: NField, provided: dict | None, depth: int) -> Decision | None:
+        if field.children is None or depth > MAX_DEPTH:
+            return None
+        fdef = self.sg.types[type_name].fields.get(field.name)
+        if fdef is None:
+            return None
+        in_provided = provided is not None and field.name in provided
+        if graph not in fdef.resolvable_in and not in_provided:
+            return None
+        possible = self.run.possible_at(graph, fdef)
+        child_provided = self.run.child_provided(graph, fdef, provided, field)
+        here: dict[str, list[str]] = {}
+        there: dict[str, list[str]] = {}
+        cost = 0.0
+        for child_type, child_fields in field.children.items():
+            if child_type not in possible:
+                there[child_type] = list(child_fields)
+                continue
+            cp = child_provided.get(child_type) if child_provided else None
+            for key, child in child_fields.items():
+                if child.name.startswith("__"):
+                    here.setdefault(child_type, []).append(key)
+                    continue
+                c = self.estimate(graph, child_type, {key: child}, cp, depth + 1)
+                if c < INF:
+                    here.setdefault(child_type, []).append(key)
+                    cost += c
+                else:
+                    there.setdefault(child_type, []).append(key)
+        if not any(there.values()) or not any(here.values()):
+            return None
+        local_part = self.run.restrict(field, here)
+        remote_part = self.run.restrict(field, there)
+        jump_cost, target, base = self.jump(graph, type_name, remote_part, provided, depth + 1)
+        if target is None:
+            return None
+        return Decision("split", cost + jump_cost, target, base, local_part, remote_part)
 
     def local(self, graph: str, type_name: str, field: NField, provided: dict | None,
               ignore_requires: bool = False, depth: int = 0) -> float:
@@ -34,8 +113,7 @@ class CostModel:
             return INF
         in_provided = provided is not None and field.name in provided
         if graph not in fdef.resolvable_in and not in_provided:
-            if not self.run.via_interface_object(graph, type_name, field.name):
-                return INF
+            return INF
         join = fdef.by_graph.get(graph)
         if join is not None and join.requires is not None and not in_provided and not ignore_requires:
             return INF
@@ -61,28 +139,26 @@ class CostModel:
             return cached
         if depth > MAX_DEPTH:
             return INF
+        self.run.keep_alive(fields, provided)
         self.memo[memo_key] = INF  # cycle guard while computing
         cost = 0.0
         targets: dict[str, float] = {}
         for field in fields.values():
             if field.name.startswith("__"):
                 continue
-            local = self.local(graph, type_name, field, provided, depth=depth)
-            if local == 0:
-                continue
-            jump, target, base = self.jump(graph, type_name, field, provided, depth + 1)
-            if local <= jump:
-                cost += local
-                continue
-            if target is None:
+            decision = self.decide(graph, type_name, field, provided, depth=depth)
+            if decision.kind == "impossible":
                 cost = INF
                 break
+            if decision.kind == "local":
+                cost += decision.cost
+                continue
             # Fields going to the same subgraph share one fetch: count its base once.
-            if target in targets:
-                cost += jump - base
+            if decision.target in targets:
+                cost += decision.cost - decision.base
             else:
-                targets[target] = base
-                cost += jump
+                targets[decision.target] = decision.base
+                cost += decision.cost
         self.memo[memo_key] = cost
         return cost
 
@@ -93,7 +169,10 @@ class CostModel:
         if depth > MAX_DEPTH:
             return best
         for target, key_cost, requires_cost in self.run.jump_targets(graph, type_name, field, provided, depth):
-            local = self.local(target, type_name, field, None, ignore_requires=True, depth=depth + 1)
+            entity = self.run.entity_name(target, type_name, field.name)
+            local = self.local(target, entity, field, None, ignore_requires=True, depth=depth + 1)
+            if local == INF:
+                local = self.decide(target, entity, field, None, requires_met=True, depth=depth + 1).cost
             if local == INF:
                 continue
             base = 1 + key_cost

@@ -37,7 +37,11 @@ class PlanningRun:
         self.fetches: list[FetchBuilder] = []
         self.cost = CostModel(self)
         self._entity_fetches: dict[tuple, FetchBuilder] = {}
+        self._root_fetches: dict[str, FetchBuilder] = {}
         self._active: set[tuple] = set()
+        self._alive: list[Any] = []
+        self._derived: dict[tuple, NField] = {}
+        self.operation_kind = "query"
 
     # ---- entry -------------------------------------------------------------------------
 
@@ -45,27 +49,43 @@ class PlanningRun:
         root = self.sg.root_type(operation_kind)
         if root is None or root not in self.sg.types:
             raise PlanningError(f"the schema has no {operation_kind} type")
+        self.operation_kind = operation_kind
         fields = selection.get(root, {})
         groups: list[tuple[str, dict[str, NField]]] = []
         for key, field in fields.items():
             if field.name.startswith("__"):
                 continue  # __typename and introspection are answered by the gateway
             graph = self._choose_root_graph(root, field, groups, ordered=operation_kind == "mutation")
-            if groups and (groups[-1][0] == graph or (operation_kind != "mutation" and any(g == graph for g, _ in groups))):
-                target = next(g for g in (reversed(groups) if operation_kind == "mutation" else groups) if g[0] == graph)
-                target[1][key] = field
+            if operation_kind == "mutation":
+                if groups and groups[-1][0] == graph:
+                    groups[-1][1][key] = field
+                else:
+                    groups.append((graph, {key: field}))
             else:
-                groups.append((graph, {key: field}))
+                existing = next((g for g in groups if g[0] == graph), None)
+                if existing:
+                    existing[1][key] = field
+                else:
+                    groups.append((graph, {key: field}))
         previous: set[int] = set()
         for graph, group in groups:
             before = len(self.fetches)
-            fetch = self._new_fetch(graph, "root", operation_kind, (), root)
             if operation_kind == "mutation":
+                fetch = self._new_fetch(graph, "root", operation_kind, (), root)
                 fetch.deps |= previous
+            else:
+                fetch = self._root_fetch(graph)
+            self.keep_alive(group, None)
             self.plan_fields(fetch, fetch.selection[root], root, group, (), None)
             if operation_kind == "mutation":
                 previous = {f.id for f in self.fetches[before:]} | previous
         return self.fetches
+
+    def _root_fetch(self, graph: str) -> FetchBuilder:
+        fetch = self._root_fetches.get(graph)
+        if fetch is None:
+            fetch = self._root_fetches[graph] = self._new_fetch(graph, "root", "query", (), self.sg.query_type)
+        return fetch
 
     def _choose_root_graph(self, root: str, field: NField, groups: list, ordered: bool) -> str:
         fdef = self.sg.types[root].fields.get(field.name)
@@ -74,12 +94,30 @@ class PlanningRun:
         preferred = [groups[-1][0]] if (ordered and groups) else [g for g, _ in groups]
         best, best_cost = None, INF
         for graph in sorted(fdef.resolvable_in, key=lambda g: (g not in preferred, g)):
-            cost = self.cost.local(graph, root, field, None)
+            if ordered:
+                cost = self.cost.local(graph, root, field, None)
+            else:
+                cost = self.cost.decide(graph, root, field, None).cost
             if cost < best_cost:
                 best, best_cost = graph, cost
         if best is None:
             raise PlanningError(f"cannot plan {root}.{field.name}: its selection cannot be resolved from any subgraph")
         return best
+
+    def keep_alive(self, *objects: Any) -> None:
+        """Memo tables key on id(): keep those objects alive for the run."""
+        self._alive.extend(objects)
+
+    def restrict(self, field: NField, keys: dict[str, list[str]]) -> NField:
+        """`field` with only some of its subfields (the same object for the same request)."""
+        memo_key = (id(field), tuple(sorted((t, tuple(k)) for t, k in keys.items())))
+        derived = self._derived.get(memo_key)
+        if derived is None:
+            children = {t: {k: field.children[t][k] for k in ks} for t, ks in keys.items() if ks}
+            derived = NField(field.response_key, field.name, field.arguments, field.directives, children)
+            self._derived[memo_key] = derived
+            self.keep_alive(field, derived)
+        return derived
 
     # ---- selections ---------------------------------------------------------------------
 
@@ -92,7 +130,8 @@ class PlanningRun:
         these fields' @requires."""
         graph = fetch.graph
         produced = {fetch.id}
-        deferred: list[NField] = []
+        deferred: list[tuple[str, NField]] = []
+        self.keep_alive(fields, provided)
         for field in fields.values():
             if field.name == "__typename":
                 if not self.is_interface_object(graph, type_name):
@@ -100,15 +139,27 @@ class PlanningRun:
                 continue
             if field.name.startswith("__"):
                 continue
-            local = self.cost.local(graph, type_name, field, provided, ignore_requires=requires_met)
-            if local < INF and (local == 0 or local <= self.cost.jump(graph, type_name, field, provided)[0]):
+            decision = self.cost.decide(graph, type_name, field, provided, requires_met)
+            if decision.kind == "local":
                 node = add_field(target, field)
                 if field.children is not None:
                     produced |= self._plan_children(fetch, node, type_name, field, path, provided)
+            elif decision.kind == "jump":
+                deferred.append((decision.target, field))
+            elif decision.kind == "split":
+                node = add_field(target, decision.local_part)
+                produced |= self._plan_children(fetch, node, type_name, decision.local_part, path, provided)
+                deferred.append((decision.target, decision.remote_part))
             else:
-                deferred.append(field)
+                raise PlanningError(
+                    f'cannot plan field "{type_name}.{field.name}" from subgraph '
+                    f'"{self.sg.subgraphs[graph].name}": no subgraph can resolve it from here')
         if deferred:
-            produced |= self._plan_jumps(fetch, target, type_name, deferred, path, provided)
+            groups: dict[str, list[NField]] = {}
+            for target_graph, field in deferred:
+                groups.setdefault(target_graph, []).append(field)
+            for target_graph, group in groups.items():
+                produced |= self._entity_jump(fetch, target, type_name, target_graph, group, path, provided, fields)
         return produced
 
     def _plan_children(self, fetch: FetchBuilder, node: NField, type_name: str, field: NField,
@@ -117,6 +168,9 @@ class PlanningRun:
         fdef = self.field_def(graph, type_name, field.name)
         child_path = path + (field.response_key,) + ("@",) * fdef.type.list_depth
         child_provided = self.child_provided(graph, fdef, provided, field)
+        child_type_here = self.type_in_graph(graph, fdef)
+        if self.is_interface_object(graph, child_type_here):
+            return self._resolve_interface_object(fetch, node, child_type_here, field, child_path, child_provided)
         possible = self.possible_at(graph, fdef)
         produced: set[int] = set()
         for child_type, child_fields in field.children.items():
@@ -127,23 +181,14 @@ class PlanningRun:
                                          child_provided.get(child_type) if child_provided else None)
         return produced
 
-    def _plan_jumps(self, fetch: FetchBuilder, target: dict[str, NField], type_name: str,
-                    deferred: list[NField], path: Path, provided: dict | None) -> set[int]:
-        groups: dict[str, list[NField]] = {}
-        for field in deferred:
-            cost, graph, _ = self.cost.jump(fetch.graph, type_name, field, provided)
-            if graph is None:
-                raise PlanningError(
-                    f'cannot plan field "{type_name}.{field.name}": no subgraph can resolve it from '
-                    f'"{self.sg.subgraphs[fetch.graph].name}" (no usable @key)')
-            groups.setdefault(graph, []).append(field)
-        produced: set[int] = set()
-        for graph, group in groups.items():
-            produced |= self._entity_jump(fetch, target, type_name, graph, group, path, provided)
-        return produced
-
     def _entity_jump(self, fetch: FetchBuilder, target: dict[str, NField], type_name: str, graph: str,
-                     group: list[NField], path: Path, provided: dict | None) -> set[int]:
+                     group: list[NField], path: Path, provided: dict | None,
+                     siblings: dict[str, NField] | None = None) -> set[int]:
+        if self._is_query_root(type_name, path):
+            fetch_for_root = self._root_fetch(graph)
+            group_fields = {f.response_key: f for f in group}
+            self.keep_alive(group_fields)
+            return self.plan_fields(fetch_for_root, fetch_for_root.selection[type_name], type_name, group_fields, path, None)
         entity_name = self.entity_name(graph, type_name, group[0].name)
         key_fields = self._best_key(fetch.graph, type_name, entity_name, graph, provided)
         needed: dict[str, NField] = {}
@@ -153,7 +198,9 @@ class PlanningRun:
             join = self.field_def(graph, entity_name, field.name).by_graph.get(graph)
             if join is not None and join.requires is not None:
                 merge_into(merged, {type_name: self.field_sets.get(self.sg, type_name, join.requires)})
-        guard = (type_name, graph, path)
+        needed = self._avoid_collisions(needed, target, siblings or {})
+        self.keep_alive(needed)
+        guard = (type_name, graph, path, _shape_text(needed))
         if guard in self._active:
             raise PlanningError(f'cannot plan "{type_name}": its keys depend on each other in a cycle')
         self._active.add(guard)
@@ -164,8 +211,62 @@ class PlanningRun:
         if type_name != entity_name or self.sg.types[type_name].is_abstract:
             add_field(target, TYPENAME)
         entity = self._entity_fetch(graph, path, type_name, entity_name, needed, deps)
+        group_fields = {f.response_key: f for f in group}
+        self.keep_alive(group_fields)
         return self.plan_fields(entity, entity.selection.setdefault(entity_name, {}), entity_name,
-                                {f.response_key: f for f in group}, path, None, requires_met=True)
+                                group_fields, path, None, requires_met=True)
+
+    def _resolve_interface_object(self, fetch: FetchBuilder, node: NField, interface: str, field: NField,
+                                  path: Path, provided: Selection | None) -> set[int]:
+        """`fetch`'s subgraph knows `interface` only as an @interfaceObject: its objects say
+        `__typename: "<interface>"`. Ask the subgraph that owns the real interface for the
+        concrete type first, then plan each concrete type's fields from there."""
+        owner = self._interface_owner(interface)
+        if owner is None:
+            raise PlanningError(f'cannot find the concrete types of "{interface}": no subgraph defines it '
+                                f'as an interface with a resolvable @key')
+        key_fields = self._best_key(fetch.graph, interface, interface, owner, None)
+        here = node.children.setdefault(interface, {})
+        deps = self.plan_fields(fetch, here, interface, key_fields, path, provided.get(interface) if provided else None)
+        entity = self._new_fetch(owner, "entity", "query", path, interface)
+        entity.deps |= deps
+        entity.inputs.append(EntityInput(path=path, type_names=frozenset([interface]), entity_name=interface,
+                                         requires={interface: key_fields}, selection_type=interface))
+        entity.selection[interface]["__typename"] = TYPENAME
+        produced = {entity.id}
+        possible = set(self.sg.possible_in_graph(interface, owner))
+        for concrete, concrete_fields in field.children.items():
+            if concrete not in possible:
+                continue
+            dest = entity.selection.setdefault(concrete, {})
+            produced |= self.plan_fields(entity, dest, concrete, concrete_fields, path, None)
+        return produced
+
+    def _interface_owner(self, interface: str) -> str | None:
+        for graph, entry in sorted(self.sg.types[interface].graphs.items()):
+            if not entry.is_interface_object and any(k.resolvable for k in entry.keys):
+                return graph
+        return None
+
+    def type_in_graph(self, graph: str, fdef: FieldDef) -> str:
+        join = fdef.by_graph.get(graph)
+        if join is not None and join.type:
+            return join.type.strip("[]!")
+        return fdef.type.name
+
+    def _avoid_collisions(self, needed: dict[str, NField], target: dict[str, NField],
+                          siblings: dict[str, NField]) -> dict[str, NField]:
+        """Fields the planner adds (keys, @requires) get an internal alias when the client
+        uses their response key for something else (e.g. the same field with other arguments)."""
+        renamed: dict[str, NField] = {}
+        for key, field in needed.items():
+            clash = [other for other in (target.get(key), siblings.get(key)) if other is not None]
+            if any(not other.same_field(field) for other in clash):
+                alias = f"_bff_{field.name}_{len(self._alive)}"
+                renamed[alias] = NField(alias, field.name, field.arguments, field.directives, field.children)
+            else:
+                renamed[key] = field
+        return renamed
 
     def _best_key(self, from_graph: str, type_name: str, entity_name: str, graph: str,
                   provided: dict | None) -> dict[str, NField]:
@@ -202,6 +303,9 @@ class PlanningRun:
         return fetch
 
     # ---- schema questions -----------------------------------------------------------------
+
+    def _is_query_root(self, type_name: str, path: Path) -> bool:
+        return type_name == self.sg.query_type and path == () and self.operation_kind == "query"
 
     def field_def(self, graph: str, type_name: str, field_name: str) -> FieldDef:
         fdef = self.sg.types[type_name].fields.get(field_name)
@@ -256,6 +360,10 @@ class PlanningRun:
         fdef = t.fields.get(field.name)
         if fdef is None:
             return
+        if type_name == self.sg.query_type and self.operation_kind == "query":
+            for target in sorted(fdef.resolvable_in - {graph}):
+                yield target, 0.0, 0.0
+            return
         candidates = set(fdef.resolvable_in)
         for interface in t.interfaces:
             it = self.sg.types.get(interface)
@@ -300,7 +408,8 @@ class FieldSetCache:
         key = (type_name, id(selection_set))
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._cache[key] = Normalizer(sg, {}, {}).selection(type_name, selection_set)
+            as_object = sg.types[type_name].is_abstract if type_name in sg.types else False
+            cached = self._cache[key] = Normalizer(sg, {}, {}).selection(type_name, selection_set, as_object)
         return cached
 
     def get(self, sg: Supergraph, type_name: str, selection_set: Any) -> dict[str, NField]:

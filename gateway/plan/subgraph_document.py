@@ -28,7 +28,8 @@ class DocumentPrinter:
             parts = []
             for type_name, fields in fetch.selection.items():
                 if fields:
-                    parts.append(f"... on {type_name} " + self._position(fetch.graph, type_name, {type_name: fields}, used))
+                    inner = " ".join(self._field(fetch.graph, type_name, f, used) for f in fields.values())
+                    parts.append(f"... on {type_name} {{ {inner} }}")
             body = "{ _entities(representations: $representations) { " + " ".join(parts) + " } }"
             definitions = ["$representations: [_Any!]!"]
             definitions += [self.variable_definitions[v] for v in sorted(used) if v in self.variable_definitions]
