@@ -1,0 +1,1 @@
+"""accounts: owns users (name, email, roles)."""

@@ -1,0 +1,1 @@
+"""courses: owns the course catalogue and who teaches what."""

@@ -1,0 +1,84 @@
+"""enrollments subgraph: `Enrollment`, plus `User.enrollments`,
+`Course.enrollmentCount` and `Course.students` on entities other services own.
+
+Mutation `enroll` is order-sensitive (see data.py): two `enroll` fields in one
+operation must run one after the other, as GraphQL requires.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+
+from services.toolkit import Schema
+
+from . import data
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+
+    @strawberry.field
+    def enrollments(self) -> list["Enrollment"]:
+        return [Enrollment.from_record(e) for e in data.ENROLLMENTS if e.user_id == self.id]
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> "User":
+        return cls(id=id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Course:
+    id: strawberry.ID
+
+    @strawberry.field
+    def enrollment_count(self) -> int:
+        return sum(1 for e in data.ENROLLMENTS if e.course_id == self.id)
+
+    @strawberry.field
+    def students(self) -> list[User]:
+        return [User(id=strawberry.ID(e.user_id)) for e in data.ENROLLMENTS if e.course_id == self.id]
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> "Course":
+        return cls(id=id)
+
+
+@strawberry.type
+class Enrollment:
+    id: strawberry.ID
+    user: User
+    course: Course
+    progress: float | None = strawberry.field(description="Share of the course completed, 0..1; null before the first lesson.")
+
+    @classmethod
+    def from_record(cls, record: data.EnrollmentRecord) -> "Enrollment":
+        return cls(
+            id=strawberry.ID(record.id),
+            user=User(id=strawberry.ID(record.user_id)),
+            course=Course(id=strawberry.ID(record.course_id)),
+            progress=record.progress,
+        )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def enrollments(self) -> list[Enrollment]:
+        return [Enrollment.from_record(e) for e in data.ENROLLMENTS]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Enroll a user in a course; null with an error if already enrolled or unknown.")
+    def enroll(self, user_id: strawberry.ID, course_id: strawberry.ID) -> Enrollment | None:
+        try:
+            return Enrollment.from_record(data.enroll(user_id, course_id))
+        except data.AlreadyEnrolled as exc:
+            raise GraphQLError(str(exc), extensions={"code": "ALREADY_ENROLLED"}) from exc
+        except LookupError as exc:
+            raise GraphQLError(str(exc), extensions={"code": "NOT_FOUND"}) from exc
+
+
+schema = Schema(query=Query, mutation=Mutation)

@@ -1,0 +1,112 @@
+"""reviews subgraph: the owner of `Review`; adds reviews and ratings to
+`User` and `Course`.
+
+Federation features on show:
+- `Review.author @provides(fields: "name")`: reviews stores author names, so a
+  query for `review { author { name } }` needs no trip to accounts (where
+  `User.name` is @shareable). Elsewhere `User.name` is @external here.
+- `Course.ratingSummary @requires(fields: "title")`: the text needs the course
+  title, which courses owns; the gateway must fetch it first and pass it in the
+  `_entities` representation.
+- `Review.rating` is @shareable: declared shareable so another service may
+  serve a copy of ratings later without a schema change here.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+
+from services.toolkit import Schema
+
+from . import data
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+    # Only known when this User came from `Review.author` (the provided copy).
+    name: str | None = strawberry.federation.field(external=True, default=None, graphql_type=str)
+
+    @strawberry.field
+    def reviews(self) -> list["Review"]:
+        return [Review.from_record(r) for r in data.REVIEWS.values() if r.author_id == self.id]
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> "User":
+        return cls(id=id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Course:
+    id: strawberry.ID
+    # Owned by courses; only present when the gateway sent it for ratingSummary.
+    title: str | None = strawberry.federation.field(external=True, default=None, graphql_type=str)
+
+    def _ratings(self) -> list[int]:
+        return [r.rating for r in data.REVIEWS.values() if r.course_id == self.id]
+
+    @strawberry.field
+    def reviews(self) -> list["Review"]:
+        return [Review.from_record(r) for r in data.REVIEWS.values() if r.course_id == self.id]
+
+    @strawberry.field(description="Mean rating, rounded to two places; null when nobody has reviewed the course.")
+    def average_rating(self) -> float | None:
+        ratings = self._ratings()
+        return round(sum(ratings) / len(ratings), 2) if ratings else None
+
+    @strawberry.federation.field(requires=["title"], description='For example "Operating Systems: 3.4/5 from 13 reviews".')
+    def rating_summary(self) -> str:
+        if self.title is None:
+            raise GraphQLError(
+                'ratingSummary needs the course title in the representation (@requires(fields: "title"))',
+                extensions={"code": "MISSING_REQUIRED_FIELD"},
+            )
+        ratings = self._ratings()
+        if not ratings:
+            return f"{self.title}: no reviews yet"
+        noun = "review" if len(ratings) == 1 else "reviews"
+        return f"{self.title}: {sum(ratings) / len(ratings):.1f}/5 from {len(ratings)} {noun}"
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID, title: str | None = None) -> "Course":
+        return cls(id=id, title=title)
+
+
+@strawberry.federation.type(keys=["id"])
+class Review:
+    id: strawberry.ID
+    rating: int = strawberry.federation.field(shareable=True, description="1 to 5 stars.")
+    body: str
+    author: User | None = strawberry.federation.field(provides=["name"])
+    course: Course
+
+    @classmethod
+    def from_record(cls, record: data.ReviewRecord) -> "Review":
+        return cls(
+            id=strawberry.ID(record.id),
+            rating=record.rating,
+            body=record.body,
+            author=User(id=strawberry.ID(record.author_id), name=record.author_name),
+            course=Course(id=strawberry.ID(record.course_id)),
+        )
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> "Review | None":
+        record = data.REVIEWS.get(id)
+        return None if record is None else cls.from_record(record)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def review(self, id: strawberry.ID) -> Review | None:
+        return Review.resolve_reference(id)
+
+    @strawberry.field(description="The most recent reviews, newest first.")
+    def latest_reviews(self, limit: int = 5) -> list[Review]:
+        records = list(data.REVIEWS.values())[::-1][: max(limit, 0)]
+        return [Review.from_record(r) for r in records]
+
+
+schema = Schema(query=Query)

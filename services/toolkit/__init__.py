@@ -1,0 +1,6 @@
+"""Helpers every example service uses, kept deliberately small."""
+
+from .app import asgi_app
+from .schema import Schema
+
+__all__ = ["Schema", "asgi_app"]

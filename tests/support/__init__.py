@@ -1,0 +1,1 @@
+"""Shared test helpers: servers, composers and peers the suites start."""
