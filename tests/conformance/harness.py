@@ -173,6 +173,13 @@ class Env:
     # -- lifecycle
     def start(self) -> "Env":
         try:
+            # Node peers first, without waiting: they start in parallel with the rest.
+            pending: dict[str, NodePeer] = {}
+            for sg in self.scenario.subgraphs:
+                if isinstance(sg, NodeSubgraph):
+                    peer = start_node_subgraph(sg.module, sg.name, wait=False)
+                    self._stack.append(peer.stop)
+                    pending[sg.name] = peer
             for sg in self.scenario.subgraphs:
                 if isinstance(sg, PySubgraph):
                     app = RecordingApp(sg.make_app(), on_reset=sg.reset)
@@ -182,8 +189,7 @@ class Env:
                     self.base_urls[sg.name] = base
                     self.urls[sg.name] = base + "/graphql"
                 elif isinstance(sg, NodeSubgraph):
-                    peer = start_node_subgraph(sg.module, sg.name)
-                    self._stack.append(peer.stop)
+                    peer = pending[sg.name].wait_ready()
                     self.base_urls[sg.name] = peer.base_url
                     self.urls[sg.name] = peer.url
                 elif isinstance(sg, DownSubgraph):
@@ -191,6 +197,8 @@ class Env:
                 else:
                     raise TypeError(sg)
             self.supergraph = self._compose()
+            # The reference gateway starts in the background; tests wait for it on first use.
+            self._apollo = start_apollo_gateway(self.supergraph, wait=False)
         except BaseException:
             self.stop()
             raise
@@ -243,7 +251,7 @@ class Env:
     def apollo(self) -> NodePeer:
         if self._apollo is None:
             self._apollo = start_apollo_gateway(self.supergraph)
-        return self._apollo
+        return self._apollo.wait_ready()
 
     # -- subgraph request logs
     async def reset(self) -> None:

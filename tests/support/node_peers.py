@@ -34,8 +34,12 @@ class NodePeerError(RuntimeError):
 
 
 class NodePeer:
-    def __init__(self, args: list[str], name: str, timeout: float = 30.0) -> None:
+    def __init__(self, args: list[str], name: str, timeout: float = 30.0, wait: bool = True) -> None:
+        """Spawns the process; with wait=False call `wait_ready()` before using `url`
+        (lets several peers start at once)."""
         self.name = name
+        self.timeout = timeout
+        self.port: int | None = None
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             ["node", *args],
@@ -45,9 +49,31 @@ class NodePeer:
             stderr=self._stderr,
             env={**os.environ, "NODE_ENV": "test"},
         )
-        self.port = self._wait_ready(timeout)
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.url = f"{self.base_url}/graphql"
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> "NodePeer":
+        if self.port is None:
+            try:
+                self.port = self._wait_ready(self.timeout)
+            finally:
+                self._remove_file()
+        return self
+
+    def _remove_file(self) -> None:
+        file = getattr(self, "_supergraph_file", None)
+        if file:
+            with contextlib.suppress(OSError):
+                os.unlink(file)
+
+    @property
+    def base_url(self) -> str:
+        self.wait_ready()
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/graphql"
 
     def _stderr_text(self) -> str:
         self._stderr.seek(0)
@@ -78,6 +104,7 @@ class NodePeer:
         raise NodePeerError(f"node peer {self.name} did not start:\n{buf.decode(errors='replace')}\n{self._stderr_text()}")
 
     def stop(self) -> None:
+        self._remove_file()
         proc = self.proc
         if proc.poll() is None:
             with contextlib.suppress(Exception):
@@ -95,25 +122,24 @@ class NodePeer:
             self._stderr.close()
 
 
-def start_node_subgraph(module: str, name: str | None = None) -> NodePeer:
+def start_node_subgraph(module: str, name: str | None = None, wait: bool = True) -> NodePeer:
     path = Path(module)
     if not path.is_absolute():
         path = SUBGRAPHS_DIR / module
     if not path.exists():
         raise FileNotFoundError(path)
-    return NodePeer([str(SUBGRAPHS_DIR / "serve.mjs"), str(path), "0"], name or path.stem)
+    return NodePeer([str(SUBGRAPHS_DIR / "serve.mjs"), str(path), "0"], name or path.stem, wait=wait)
 
 
-def start_apollo_gateway(supergraph_sdl: str) -> NodePeer:
+def start_apollo_gateway(supergraph_sdl: str, wait: bool = True) -> NodePeer:
     fd, file = tempfile.mkstemp(prefix="supergraph-", suffix=".graphql")
     with os.fdopen(fd, "w") as f:
         f.write(supergraph_sdl)
-    try:
-        return NodePeer([str(NODE_DIR / "apollo-gateway.mjs"), file, "0"], "apollo-gateway", timeout=60)
-    finally:
-        # The gateway reads the file at start-up.
-        with contextlib.suppress(OSError):
-            os.unlink(file)
+    peer = NodePeer([str(NODE_DIR / "apollo-gateway.mjs"), file, "0"], "apollo-gateway", timeout=60, wait=False)
+    peer._supergraph_file = file  # removed once the gateway has read it (it is ready)
+    if wait:
+        peer.wait_ready()
+    return peer
 
 
 @contextlib.contextmanager
