@@ -97,8 +97,8 @@ CASES = [
         check_requests=both(
             unique_representations("accounts", "id", [f"u{i}" for i in range(7)]),
             unique_representations("products", "upc", [f"p{i}" for i in range(5)]),
-            apollo_requests_differ=NO_DEDUP,
-    ),
+        ),
+        apollo_requests_differ=NO_DEDUP,
     ),
     Case(
         "nested_lists_one_request_per_step",
@@ -111,8 +111,8 @@ CASES = [
         check_requests=both(
             unique_representations("reviews", "id", [f"u{i}" for i in range(7)]),
             unique_representations("products", "upc", [f"p{i}" for i in range(5)]),
-            apollo_requests_differ=NO_DEDUP,
-    ),
+        ),
+        apollo_requests_differ=NO_DEDUP,
     ),
     Case(
         "small_list_only_needed_representations",
