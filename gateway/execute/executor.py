@@ -64,6 +64,8 @@ class Executor:
             return
         result = response.get("data")
         if isinstance(result, dict):
+            if node.renames:
+                _undo_aliases(result, node.renames)
             deep_merge(data, result)
         for error in _errors_of(response):
             errors.append(_subgraph_error(error, node.service, error.get("path")))
@@ -97,6 +99,8 @@ class Executor:
             errors.append(_gateway_error(str(failure), node.service, paths[0] if len(paths) == 1 else None))
             return
         result = response.get("data")
+        if isinstance(result, dict) and node.renames:
+            _undo_aliases(result, node.renames)
         entities = result.get("_entities") if isinstance(result, dict) else None
         if isinstance(entities, list):
             for i, entity in enumerate(entities[: len(targets)]):
@@ -111,6 +115,13 @@ class Executor:
                     errors.append(_subgraph_error(error, node.service, where + list(path[2:])))
             else:
                 errors.append(_subgraph_error(error, node.service, None))
+
+
+def _undo_aliases(result: dict, renames: tuple) -> None:
+    for path, typename, alias, key in renames:
+        for obj, _ in objects_at(result, path):
+            if alias in obj and obj.get("__typename") == typename:
+                obj[key] = obj.pop(alias)
 
 
 def _errors_of(response: dict) -> list[dict]:

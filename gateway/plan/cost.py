@@ -176,7 +176,14 @@ class CostModel:
             if local == INF:
                 continue
             base = 1 + key_cost
-            total = base + requires_cost + local
+            # Tie-breaker between equally long plans: move fewer fields through jumps.
+            total = base + requires_cost + local + 0.001 * _size(field)
             if total < best[0]:
                 best = (total, target, base)
         return best
+
+
+def _size(field: NField) -> int:
+    if field.children is None:
+        return 1
+    return 1 + sum(_size(c) for fields in field.children.values() for c in fields.values())

@@ -44,6 +44,8 @@ class FetchNode:
     inputs: tuple[EntityInput, ...] | None = None
     # Objects returned as @interfaceObject keep the __typename they already had.
     keep_typename: bool = False
+    # Internal aliases to undo in the response, deepest first: (path, typename, alias, response key).
+    renames: tuple[tuple[tuple[str, ...], str, str, str], ...] = ()
 
     @property
     def is_entity_fetch(self) -> bool:

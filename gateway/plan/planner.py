@@ -404,16 +404,18 @@ class FieldSetCache:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, int], Selection] = {}
 
-    def get_selection(self, sg: Supergraph, type_name: str, selection_set: Any) -> Selection:
-        key = (type_name, id(selection_set))
+    def get_selection(self, sg: Supergraph, type_name: str, selection_set: Any, as_object: bool = False) -> Selection:
+        """Per concrete type (for @provides on an abstract field type), or with `as_object`
+        on the type itself (keys and @requires of an interface entity)."""
+        key = (type_name, id(selection_set), as_object)
         cached = self._cache.get(key)
         if cached is None:
-            as_object = sg.types[type_name].is_abstract if type_name in sg.types else False
             cached = self._cache[key] = Normalizer(sg, {}, {}).selection(type_name, selection_set, as_object)
         return cached
 
     def get(self, sg: Supergraph, type_name: str, selection_set: Any) -> dict[str, NField]:
-        return self.get_selection(sg, type_name, selection_set).get(type_name, {})
+        as_object = sg.types[type_name].is_abstract if type_name in sg.types else False
+        return self.get_selection(sg, type_name, selection_set, as_object).get(type_name, {})
 
 
 def _shape_text(fields: dict[str, NField]) -> str:

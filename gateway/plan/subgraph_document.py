@@ -19,16 +19,20 @@ class DocumentPrinter:
         self.operation_name = operation_name
 
     def print_fetch(self, fetch: FetchBuilder, index: int) -> tuple[str, tuple[str, ...]]:
+        """The document and the variables it uses; `self.renames` then lists the internal
+        aliases to undo in the response (see `_position`)."""
         used: set[str] = set()
+        self.renames: list[tuple[tuple[str, ...], str, str, str]] = []
         if fetch.kind == "root":
             root = next(iter(fetch.selection))
-            body = self._position(fetch.graph, root, fetch.selection, used)
+            body = self._position(fetch.graph, root, fetch.selection, used, ())
             definitions = [self.variable_definitions[v] for v in sorted(used) if v in self.variable_definitions]
         else:
             parts = []
             for type_name, fields in fetch.selection.items():
                 if fields:
-                    inner = " ".join(self._field(fetch.graph, type_name, f, used) for f in fields.values())
+                    inner = " ".join(self._field(fetch.graph, type_name, f, used, ("_entities", "@"))
+                                     for f in fields.values())
                     parts.append(f"... on {type_name} {{ {inner} }}")
             body = "{ _entities(representations: $representations) { " + " ".join(parts) + " } }"
             definitions = ["$representations: [_Any!]!"]
@@ -40,23 +44,39 @@ class DocumentPrinter:
             head += "(" + ", ".join(definitions) + ")"
         return head + " " + body, tuple(sorted(v for v in used if v in self.variable_definitions))
 
-    def _position(self, graph: str, type_name: str, selection: Selection, used: set[str]) -> str:
+    def _position(self, graph: str, type_name: str, selection: Selection, used: set[str],
+                  path: tuple[str, ...]) -> str:
         t = self.sg.types.get(type_name)
         is_object = t is None or t.kind == OBJECT or (graph in t.graphs and t.graphs[graph].is_interface_object)
         if is_object:
             fields = selection.get(type_name)
             if fields is None and len(selection) == 1:
                 fields = next(iter(selection.values()))
-            inner = " ".join(self._field(graph, type_name, f, used) for f in (fields or {}).values())
+            inner = " ".join(self._field(graph, type_name, f, used, path) for f in (fields or {}).values())
             return "{ " + (inner or "__typename") + " }"
+        # Fragments on different concrete types may not share a response key with
+        # different types in this subgraph: alias all but the first variant.
+        variants: dict[str, dict[str, str]] = {}
         parts = ["__typename"]
         for concrete, fields in selection.items():
-            if fields:
-                inner = " ".join(self._field(graph, concrete, f, used) for f in fields.values())
-                parts.append(f"... on {concrete} {{ {inner} }}")
+            if not fields:
+                continue
+            printed = []
+            for f in fields.values():
+                type_text = self._type_text(graph, concrete, f.name)
+                seen = variants.setdefault(f.response_key, {})
+                alias = seen.get(type_text)
+                if alias is None:
+                    alias = f.response_key if not seen else f"{f.response_key}__bff{len(seen)}"
+                    seen[type_text] = alias
+                if alias != f.response_key:
+                    self.renames.append((path, concrete, alias, f.response_key))
+                    f = NField(alias, f.name, f.arguments, f.directives, f.children)
+                printed.append(self._field(graph, concrete, f, used, path))
+            parts.append(f"... on {concrete} {{ {' '.join(printed)} }}")
         return "{ " + " ".join(parts) + " }"
 
-    def _field(self, graph: str, parent: str, field: NField, used: set[str]) -> str:
+    def _field(self, graph: str, parent: str, field: NField, used: set[str], path: tuple[str, ...]) -> str:
         text = field.name if field.alias is None else f"{field.alias}: {field.name}"
         if field.arguments:
             text += "(" + args_text(field.arguments) + ")"
@@ -67,8 +87,20 @@ class DocumentPrinter:
             text += " " + " ".join(print_ast(d) for d in field.directives)
             variables_in((), field.directives, used)
         if field.children is not None:
-            text += " " + self._position(graph, self._child_type(graph, parent, field.name), field.children, used)
+            fdef = self.sg.types[parent].fields.get(field.name) if parent in self.sg.types else None
+            depth = fdef.type.list_depth if fdef else 0
+            child_path = path + (field.response_key,) + ("@",) * depth
+            text += " " + self._position(graph, self._child_type(graph, parent, field.name), field.children, used,
+                                         child_path)
         return text
+
+    def _type_text(self, graph: str, parent: str, field_name: str) -> str:
+        t = self.sg.types.get(parent)
+        fdef = t.fields.get(field_name) if t else None
+        if fdef is None:
+            return ""
+        join = fdef.by_graph.get(graph)
+        return join.type if join is not None and join.type else fdef.type.text
 
     def _child_type(self, graph: str, parent: str, field_name: str) -> str:
         t = self.sg.types.get(parent)
