@@ -1,0 +1,5 @@
+"""`python -m gateway ...` is `bff ...`."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""The `bff` command: serve a supergraph, print a query plan, or run the local dev stack.
+
+Each subcommand imports what it needs when it runs, so `bff plan` never loads
+uvicorn and nothing here is loaded on Lambda.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Sequence
+
+_DESCRIPTION = "bff: a GraphQL backend-for-frontend gateway over an Apollo Federation v2 supergraph."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `bff` command line; returns the process exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "dev":
+        # Everything after `dev` belongs to gateway.dev's own parser.
+        from .dev import main as dev_main
+
+        return dev_main(args_list[1:])
+
+    parser = _parser()
+    args = parser.parse_args(args_list)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "plan":
+        return _plan(args)
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bff", description=_DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve a supergraph over HTTP (GraphQL at /graphql)")
+    serve.add_argument("--supergraph", required=True, metavar="FILE", help="composed supergraph SDL file")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=4000, help="port to bind; 0 picks a free one (default: 4000)")
+    serve.add_argument("--introspection", action="store_true", help="answer __schema / __type queries")
+    serve.add_argument("--subgraph-url", action="append", default=[], metavar="NAME=URL", type=_name_url,
+                       help="override a subgraph's URL from the supergraph (repeatable)")
+
+    plan = commands.add_parser("plan", help="print the query plan of an operation")
+    plan.add_argument("--supergraph", required=True, metavar="FILE", help="composed supergraph SDL file")
+    plan.add_argument("query_file", metavar="QUERY_FILE", help="file holding the operation, or - for stdin")
+    plan.add_argument("--variables", metavar="JSON", help="variables as a JSON object")
+    plan.add_argument("--operation-name", metavar="NAME", help="operation to plan when the document has several")
+
+    commands.add_parser("dev", help="start the example services and a gateway over them (see `bff dev --help`)")
+    return parser
+
+
+def _name_url(value: str) -> tuple[str, str]:
+    name, sep, url = value.partition("=")
+    if not sep or not name or not url:
+        raise argparse.ArgumentTypeError(f"expected NAME=URL, got {value!r}")
+    return name, url
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"bff {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _read_text(path: str, what: str) -> str:
+    try:
+        return sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _InputError(f"cannot read {what} {path!r}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+
+
+class _InputError(Exception):
+    pass
+
+
+def _load_gateway(supergraph: str, config: Any) -> Any:
+    """Gateway.from_file, with a bad supergraph reported as an input error instead of a traceback."""
+    from .gateway import Gateway
+
+    try:
+        return Gateway.from_file(supergraph, config)
+    except OSError as exc:
+        raise _InputError(f"cannot read supergraph {supergraph!r}: {exc.strerror or exc}") from None
+    except Exception as exc:
+        raise _InputError(f"cannot build the gateway from {supergraph!r}: {exc or type(exc).__name__}") from None
+
+
+def _plan(args: argparse.Namespace) -> int:
+    try:
+        query = _read_text(args.query_file, "query file")
+        variables = None
+        if args.variables is not None:
+            import json
+
+            try:
+                variables = json.loads(args.variables)
+            except ValueError as exc:
+                raise _InputError(f"--variables is not valid JSON: {exc}") from None
+            if not isinstance(variables, dict):
+                raise _InputError("--variables must be a JSON object")
+        from .config import GatewayConfig
+
+        gateway = _load_gateway(args.supergraph, GatewayConfig())
+        try:
+            plan = gateway.explain(query, args.operation_name, variables)
+        except Exception as exc:
+            raise _InputError(str(exc) or type(exc).__name__) from None
+    except _InputError as exc:
+        return _fail("plan", str(exc))
+    print(plan)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .config import GatewayConfig
+
+    config = GatewayConfig(introspection=args.introspection, subgraph_urls=dict(args.subgraph_url))
+    try:
+        gateway = _load_gateway(args.supergraph, config)
+    except _InputError as exc:
+        return _fail("serve", str(exc))
+
+    import socket
+
+    import uvicorn
+
+    from .http import create_app
+
+    # Bind the socket ourselves so that --port 0 can print the port it got.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sock.close()
+        return _fail("serve", f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if family == socket.AF_INET6 else host
+    print(f"bff: GraphQL endpoint at http://{shown_host}:{port}/graphql", flush=True)
+
+    server = uvicorn.Server(uvicorn.Config(create_app(gateway, config), lifespan="on", log_level="info"))
+    server.run(sockets=[sock])
+    return 0

@@ -1,0 +1,243 @@
+"""The ASGI app: routes, body limits, negotiation and lifespan around `Gateway.execute`.
+
+Raw ASGI on purpose: no framework to import on a Lambda cold start. Routes:
+
+    POST /graphql   JSON body {query, operationName, variables, extensions}
+    GET  /graphql   the same as URL parameters (variables/extensions JSON-encoded)
+    GET  /health    200 when the gateway is ready, 503 otherwise
+
+Every error, including 404/405/406/413/415, is answered in GraphQL's error format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
+
+import orjson
+
+from ..config import GatewayConfig
+from .graphql_over_http import HttpError, error_body, request_from_body, request_from_query_string, status_for
+from .negotiation import JSON, SUPPORTED, negotiate, request_content_type_problem
+
+if TYPE_CHECKING:
+    from ..gateway import Gateway
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+GatewayFactory = Callable[[], Awaitable["Gateway"]]
+
+logger = logging.getLogger("bff.http")
+
+GRAPHQL_PATH = "/graphql"
+HEALTH_PATH = "/health"
+
+
+def create_app(gateway: "Gateway | GatewayFactory", config: GatewayConfig) -> ASGIApp:
+    """The ASGI app serving `gateway`.
+
+    Pass a built Gateway, or an async factory: the factory runs at lifespan
+    startup, or on the first request when the server has no lifespan (Lambda).
+    A factory that fails is retried on the next request, and /health says 503 meanwhile.
+    """
+    return _App(gateway, config)
+
+
+class _ClientDisconnected(Exception):
+    pass
+
+
+class _App:
+    def __init__(self, gateway: "Gateway | GatewayFactory", config: GatewayConfig) -> None:
+        self.config = config
+        if hasattr(gateway, "execute"):
+            self._gateway: Gateway | None = gateway  # type: ignore[assignment]
+            self._factory: GatewayFactory | None = None
+        else:
+            self._gateway = None
+            self._factory = gateway  # type: ignore[assignment]
+        self._lock: asyncio.Lock | None = None
+        self._closed = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":
+            # Subscriptions are not served (yet): refuse the handshake.
+            await send({"type": "websocket.close", "code": 1000})
+
+    # -- lifespan ---------------------------------------------------------------
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self._gateway is None and self._factory is not None:
+                    try:
+                        self._gateway = await self._factory()
+                    except Exception as exc:
+                        logger.exception("Building the gateway failed")
+                        await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
+                        return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self._closed = True
+                if self._gateway is not None:
+                    try:
+                        await self._gateway.aclose()
+                    except Exception as exc:
+                        logger.exception("Closing the gateway failed")
+                        await send({"type": "lifespan.shutdown.failed", "message": f"{type(exc).__name__}: {exc}"})
+                        return
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _ready_gateway(self) -> "Gateway | None":
+        """The gateway, built now if a factory has not run (or failed) yet; None when unavailable."""
+        if self._closed:
+            return None
+        if self._gateway is not None or self._factory is None:
+            return self._gateway
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._gateway is None:
+                try:
+                    self._gateway = await self._factory()
+                except Exception:
+                    logger.exception("Building the gateway failed")
+        return self._gateway
+
+    # -- http -------------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        root_path = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path):]
+        method = scope["method"]
+        try:
+            if path == GRAPHQL_PATH:
+                if method not in ("GET", "POST"):
+                    raise HttpError(405, f"Method {method} is not allowed on {GRAPHQL_PATH}; use GET or POST.",
+                                    code="METHOD_NOT_ALLOWED", headers={"allow": "GET, POST"})
+                await self._graphql(scope, receive, send)
+            elif path == HEALTH_PATH:
+                if method != "GET":
+                    raise HttpError(405, f"Method {method} is not allowed on {HEALTH_PATH}; use GET.",
+                                    code="METHOD_NOT_ALLOWED", headers={"allow": "GET"})
+                await self._health(send)
+            else:
+                raise HttpError(404, f"Not found: {path}. The GraphQL endpoint is {GRAPHQL_PATH}.", code="NOT_FOUND")
+        except HttpError as exc:
+            await _send_json(send, exc.status, error_body(exc.message, exc.code), JSON, exc.headers)
+        except _ClientDisconnected:
+            return
+        except Exception:  # a bug here must not become a stack trace or a dead app
+            logger.exception("Unhandled error in the HTTP layer")
+            with contextlib.suppress(Exception):  # fails only if the response had started
+                await _send_json(send, 500, error_body("Internal server error.", "INTERNAL_SERVER_ERROR"), JSON)
+
+    async def _health(self, send: Send) -> None:
+        if await self._ready_gateway() is None:
+            body = error_body("The gateway is not ready.", "SERVICE_UNAVAILABLE")
+            await _send_json(send, 503, {"status": "unavailable", **body}, JSON)
+        else:
+            await _send_json(send, 200, {"status": "ok"}, JSON)
+
+    async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _request_headers(scope)
+        media_type = negotiate(headers.get("accept"))
+        if media_type is None:
+            raise HttpError(406, f"None of the response media types {', '.join(SUPPORTED)} is acceptable "
+                                 f"(Accept: {headers.get('accept')}).", code="NOT_ACCEPTABLE")
+        try:
+            if scope["method"] == "POST":
+                problem = request_content_type_problem(headers.get("content-type"))
+                if problem is not None:
+                    raise HttpError(415, problem, code="UNSUPPORTED_MEDIA_TYPE")
+                body = await self._read_body(receive, headers)
+                request = request_from_body(body, headers)
+            else:
+                request = request_from_query_string(scope.get("query_string", b""), headers)
+        except HttpError as exc:
+            await _send_json(send, exc.status, error_body(exc.message, exc.code), media_type, {"vary": "accept", **exc.headers})
+            return
+
+        gateway = await self._ready_gateway()
+        if gateway is None:
+            body_map = error_body("The gateway is not ready; try again shortly.", "SERVICE_UNAVAILABLE")
+            await _send_json(send, 503, body_map, media_type, {"vary": "accept"})
+            return
+        try:
+            response = await gateway.execute(request)
+        except Exception:
+            logger.exception("Gateway.execute raised")
+            await _send_json(send, 500, error_body("Internal server error.", "INTERNAL_SERVER_ERROR"), media_type)
+            return
+
+        status = status_for(response, media_type)
+        extra = {"vary": "accept", **{k.lower(): v for k, v in response.headers.items()}}
+        if status == 405 and "allow" not in extra:
+            extra["allow"] = "POST"
+        await _send_json(send, status, response.body, media_type, extra)
+
+    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
+        """The whole request body, refused with 413 as soon as it passes the limit."""
+        limit = self.config.max_body_bytes
+        too_large = HttpError(413, f"Request body is larger than {limit} bytes.", code="PAYLOAD_TOO_LARGE")
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientDisconnected()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _request_headers(scope: Scope) -> dict[str, str]:
+    """Lower-cased headers; repeated ones joined as HTTP allows (cookies with "; ")."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if name in headers:
+            headers[name] += ("; " if name == "cookie" else ", ") + value
+        else:
+            headers[name] = value
+    return headers
+
+
+async def _send_json(send: Send, status: int, body: Any, media_type: str, headers: dict[str, str] | None = None) -> None:
+    try:
+        payload = orjson.dumps(body)
+    except TypeError:
+        logger.exception("Response body is not JSON-serializable")
+        status = 500
+        payload = orjson.dumps(error_body("Internal server error.", "INTERNAL_SERVER_ERROR"))
+    raw_headers = [
+        (b"content-type", f"{media_type}; charset=utf-8".encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    for name, value in (headers or {}).items():
+        if name not in ("content-type", "content-length"):
+            raw_headers.append((name.encode("latin-1"), value.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,51 @@
+"""AWS Lambda entry point: API Gateway (HTTP API v2 or REST v1) events through mangum.
+
+Deploy with handler `gateway.http.lambda_handler.handler` and set BFF_SUPERGRAPH
+to the supergraph file's path. The gateway is built once per container, on the
+first request (mangum's lifespan is off: Lambda has no startup hook that could
+fail usefully), and reused by every later invocation. Modules needed by every
+request (mangum, the ASGI app) are imported at module level, during Lambda's init
+phase; the gateway's own heavy imports happen when it is built.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from mangum import Mangum
+
+from ..config import GatewayConfig
+from .asgi import create_app
+from .negotiation import SUPPORTED
+
+if TYPE_CHECKING:
+    from ..gateway import Gateway
+
+
+def _build_gateway() -> "Gateway":
+    path = os.environ.get("BFF_SUPERGRAPH")
+    if not path:
+        raise RuntimeError("BFF_SUPERGRAPH is not set: point it at the supergraph SDL file.")
+    from ..gateway import Gateway
+
+    return Gateway.from_file(path, GatewayConfig())
+
+
+# Seam for tests and embedders: a no-argument callable returning the Gateway.
+_gateway_factory = _build_gateway
+# The mangum adapter, created on the first invocation (it binds the event loop of the calling thread).
+_handler: Mangum | None = None
+
+
+async def _gateway() -> "Gateway":
+    return _gateway_factory()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda handler."""
+    global _handler
+    if _handler is None:
+        # text_mime_types: without it mangum base64-encodes graphql-response+json bodies.
+        _handler = Mangum(create_app(_gateway, GatewayConfig()), lifespan="off", text_mime_types=list(SUPPORTED))
+    return _handler(event, context)

@@ -1,0 +1,58 @@
+# Sourced by scripts/dev and scripts/test: make the repo runnable on a fresh
+# machine (Python 3.11+, Node 20) and do nothing when it already is.
+# Each step is a function so later steps (e.g. Java for DynamoDB Local) slot in.
+
+BFF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BFF_VENV="$BFF_ROOT/.venv"
+
+bff_log() { echo "bff: $*" >&2; }
+
+bff_find_python() {
+  local candidate
+  for candidate in python3.11 python3.12 python3.13 python3 python; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  bff_log "Python 3.11 or newer is required (none found on PATH)."
+  return 1
+}
+
+# .venv with the package installed editable; reinstalled when pyproject.toml changes.
+bff_ensure_python_env() {
+  local stamp="$BFF_VENV/.bff-installed-pyproject.toml"
+  if [ ! -x "$BFF_VENV/bin/python" ]; then
+    local python
+    python="$(bff_find_python)"
+    bff_log "creating $BFF_VENV"
+    "$python" -m venv "$BFF_VENV"
+  fi
+  if ! cmp -s "$BFF_ROOT/pyproject.toml" "$stamp"; then
+    bff_log "installing Python dependencies into .venv"
+    "$BFF_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$BFF_ROOT[local,services,test]"
+    cp "$BFF_ROOT/pyproject.toml" "$stamp"
+  fi
+}
+
+# tests/node/node_modules, reinstalled when package.json or the lock file changes.
+bff_ensure_node_modules() {
+  local dir="$BFF_ROOT/tests/node"
+  local stamp="$dir/node_modules/.bff-installed-package.json"
+  if ! command -v npm >/dev/null 2>&1; then
+    bff_log "Node 20 with npm is required (npm not found on PATH)."
+    return 1
+  fi
+  if [ ! -d "$dir/node_modules" ] || ! cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | cmp -s - "$stamp"; then
+    bff_log "installing Node test peers into tests/node/node_modules"
+    (cd "$dir" && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; })
+    cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null > "$stamp"
+  fi
+}
+
+bff_bootstrap() {
+  bff_ensure_python_env
+  bff_ensure_node_modules
+  export PATH="$BFF_VENV/bin:$PATH"
+}

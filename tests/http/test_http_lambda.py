@@ -1,0 +1,255 @@
+"""The Lambda handler with real API Gateway event shapes (HTTP API v2 and REST v1)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import subprocess
+import sys
+import threading
+from urllib.parse import urlencode
+
+import pytest
+
+from gateway.http import lambda_handler
+from http_doubles import FakeGateway
+
+GRJ = "application/graphql-response+json"
+
+
+class LambdaContext:
+    function_name = "bff"
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    memory_limit_in_mb = 512
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def http_api_v2_event(method: str, *, body: str | None = None, query: dict | None = None,
+                      headers: dict | None = None, base64_body: bool = False, path: str = "/graphql") -> dict:
+    raw_query = urlencode(query or {})
+    encoded = base64.b64encode(body.encode()).decode() if (body is not None and base64_body) else body
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "cookies": ["session=abc"],
+        "headers": {
+            "host": "abc123.execute-api.eu-west-1.amazonaws.com",
+            "user-agent": "curl/8.5.0",
+            "x-forwarded-for": "203.0.113.7",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+            **(headers or {}),
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
+            "domainPrefix": "abc123",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"},
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "10/Mar/2025:12:00:00 +0000",
+            "timeEpoch": 1741608000000,
+        },
+        "isBase64Encoded": base64_body,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    if encoded is not None:
+        event["body"] = encoded
+    return event
+
+
+def rest_v1_event(method: str, *, body: str | None = None, query: dict | None = None,
+                  headers: dict | None = None) -> dict:
+    headers = {
+        "Host": "abc123.execute-api.eu-west-1.amazonaws.com",
+        "User-Agent": "curl/8.5.0",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+        **(headers or {}),
+    }
+    return {
+        "resource": "/graphql",
+        "path": "/graphql",
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "resourceId": "a1b2c3",
+            "resourcePath": "/graphql",
+            "httpMethod": method,
+            "path": "/prod/graphql",
+            "stage": "prod",
+            "protocol": "HTTP/1.1",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "requestTime": "10/Mar/2025:12:00:00 +0000",
+            "requestTimeEpoch": 1741608000000,
+            "identity": {"sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"},
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def invoke(*events: dict) -> list[dict]:
+    """Invoke the handler like one Lambda container: one thread, one event loop, events in order."""
+    results: list[dict] = []
+    failure: list[BaseException] = []
+
+    def container() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            for event in events:
+                results.append(lambda_handler.handler(event, LambdaContext()))
+        except BaseException as exc:  # re-raised in the test's thread
+            failure.append(exc)
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    thread = threading.Thread(target=container)
+    thread.start()
+    thread.join(30)
+    if failure:
+        raise failure[0]
+    return results
+
+
+@pytest.fixture
+def built(monkeypatch) -> list[FakeGateway]:
+    """A fresh container whose gateway factory records each Gateway it builds."""
+    gateways: list[FakeGateway] = []
+
+    def factory() -> FakeGateway:
+        gateways.append(FakeGateway())
+        return gateways[-1]
+
+    monkeypatch.setattr(lambda_handler, "_handler", None)
+    monkeypatch.setattr(lambda_handler, "_gateway_factory", factory)
+    return gateways
+
+
+def body_of(result: dict) -> dict:
+    raw = base64.b64decode(result["body"]) if result["isBase64Encoded"] else result["body"].encode()
+    return json.loads(raw)
+
+
+def test_http_api_v2_post(built):
+    event = http_api_v2_event("POST", body=json.dumps({"query": "{ hello }", "variables": {"a": 1}}),
+                              headers={"content-type": "application/json", "accept": GRJ, "x-client-name": "ios"})
+    [result] = invoke(event)
+    assert result["statusCode"] == 200
+    assert result["headers"]["content-type"].startswith(GRJ)
+    assert result["isBase64Encoded"] is False  # API Gateway passes the JSON through as text
+    echo = body_of(result)["data"]["echo"]
+    assert echo["variables"] == {"a": 1}
+    assert echo["method"] == "POST"
+    assert echo["headers"]["x-client-name"] == "ios"
+    assert echo["headers"]["cookie"] == "session=abc"
+
+
+def test_http_api_v2_base64_body_and_request_error(built):
+    event = http_api_v2_event("POST", body=json.dumps({"query": "{ invalid }"}), base64_body=True,
+                              headers={"content-type": "application/json", "accept": GRJ})
+    [result] = invoke(event)
+    assert result["statusCode"] == 400
+    assert "data" not in body_of(result)
+
+
+def test_http_api_v2_get_and_unknown_path(built):
+    ok, missing = invoke(
+        http_api_v2_event("GET", query={"query": "{ hello }", "variables": '{"x": "y"}'}),
+        http_api_v2_event("GET", path="/nope"),
+    )
+    assert ok["statusCode"] == 200
+    assert body_of(ok)["data"]["echo"]["variables"] == {"x": "y"}
+    assert missing["statusCode"] == 404
+    assert body_of(missing)["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_rest_v1_get_and_post(built):
+    get, post, refused = invoke(
+        rest_v1_event("GET", query={"query": "{ hello }", "operationName": ""}, headers={"Accept": "application/json"}),
+        rest_v1_event("POST", body=json.dumps({"query": "{ hello }"}), headers={"Content-Type": "application/json"}),
+        rest_v1_event("POST", body="query=%7Bhello%7D", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+    )
+    assert get["statusCode"] == 200
+    assert body_of(get)["data"]["echo"]["method"] == "GET"
+    assert post["statusCode"] == 200
+    assert body_of(post)["data"]["echo"]["method"] == "POST"
+    assert refused["statusCode"] == 415
+
+
+def test_the_gateway_is_built_once_on_the_first_request(built):
+    assert built == []  # nothing built at import or before the first event
+    events = [http_api_v2_event("GET", query={"query": "{ hello }"}) for _ in range(3)]
+    results = invoke(*events)
+    assert [r["statusCode"] for r in results] == [200, 200, 200]
+    assert len(built) == 1
+    assert len(built[0].requests) == 3
+
+
+def test_health_builds_the_gateway(built):
+    [result] = invoke(http_api_v2_event("GET", path="/health"))
+    assert result["statusCode"] == 200
+    assert body_of(result) == {"status": "ok"}
+    assert len(built) == 1
+
+
+def test_default_factory_reads_bff_supergraph(monkeypatch, tmp_path):
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text("schema { query: Query }")
+    seen: list[str] = []
+
+    def from_file(path, config=None):
+        seen.append(str(path))
+        return FakeGateway()
+
+    import gateway.gateway
+
+    monkeypatch.setattr(gateway.gateway.Gateway, "from_file", staticmethod(from_file))
+    monkeypatch.setattr(lambda_handler, "_handler", None)
+    monkeypatch.setenv("BFF_SUPERGRAPH", str(supergraph))
+    [result] = invoke(http_api_v2_event("GET", query={"query": "{ hello }"}))
+    assert result["statusCode"] == 200
+    assert seen == [str(supergraph)]
+
+
+def test_missing_bff_supergraph_is_503_without_a_traceback(monkeypatch):
+    monkeypatch.setattr(lambda_handler, "_handler", None)
+    monkeypatch.delenv("BFF_SUPERGRAPH", raising=False)
+    graphql, health = invoke(
+        http_api_v2_event("POST", body='{"query": "{ a }"}', headers={"content-type": "application/json"}),
+        http_api_v2_event("GET", path="/health"),
+    )
+    assert graphql["statusCode"] == 503
+    assert body_of(graphql)["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "Traceback" not in graphql["body"] and "BFF_SUPERGRAPH" not in graphql["body"]
+    assert health["statusCode"] == 503
+
+
+def test_lambda_import_stays_light():
+    code = (
+        "import sys, gateway.http.lambda_handler\n"
+        "heavy = [m for m in ('uvicorn', 'gateway.cli', 'argparse', 'starlette', 'graphql', 'httpx', 'strawberry')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
