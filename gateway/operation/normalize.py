@@ -33,7 +33,8 @@ class Normalizer:
         if t is None:
             return []
         if t.is_abstract:
-            return list(self.sg.possible_types.get(type_name, ()))
+            # An interface no object implements is only ever seen through an @interfaceObject.
+            return list(self.sg.possible_types.get(type_name, ())) or [type_name]
         return [type_name]
 
     def _collect(self, selection_set: Any, types: list[str], into: Selection) -> None:

@@ -76,6 +76,10 @@ class CostModel:
         in_provided = provided is not None and field.name in provided
         if graph not in fdef.resolvable_in and not in_provided:
             return None
+        if self.sg.types[fdef.type.name].is_abstract:
+            # Asking two subgraphs for the same abstract field and keeping whichever object
+            # type each returns would trust both to agree on the object: not a plan.
+            return None
         possible = self.run.possible_at(graph, fdef)
         child_provided = self.run.child_provided(graph, fdef, provided, field)
         here: dict[str, list[str]] = {}

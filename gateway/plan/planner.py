@@ -221,13 +221,21 @@ class PlanningRun:
         """`fetch`'s subgraph knows `interface` only as an @interfaceObject: its objects say
         `__typename: "<interface>"`. Ask the subgraph that owns the real interface for the
         concrete type first, then plan each concrete type's fields from there."""
+        here = node.children.setdefault(interface, {})
+        here_provided = provided.get(interface) if provided else None
+        direct, remaining, wants_typename = self._split_interface_fields(fetch.graph, interface, field, here_provided)
+        if direct:
+            self.keep_alive(direct)
+            self.plan_fields(fetch, here, interface, direct, path, here_provided)
+        if not remaining and not wants_typename:
+            here["__typename"] = TYPENAME  # the shaper reads the interface's name from it
+            return {fetch.id}
         owner = self._interface_owner(interface)
         if owner is None:
             raise PlanningError(f'cannot find the concrete types of "{interface}": no subgraph defines it '
                                 f'as an interface with a resolvable @key')
         key_fields = self._best_key(fetch.graph, interface, interface, owner, None)
-        here = node.children.setdefault(interface, {})
-        deps = self.plan_fields(fetch, here, interface, key_fields, path, provided.get(interface) if provided else None)
+        deps = self.plan_fields(fetch, here, interface, key_fields, path, here_provided)
         entity = self._new_fetch(owner, "entity", "query", path, interface)
         entity.deps |= deps
         entity.inputs.append(EntityInput(path=path, type_names=frozenset([interface]), entity_name=interface,
@@ -235,12 +243,42 @@ class PlanningRun:
         entity.selection[interface]["__typename"] = TYPENAME
         produced = {entity.id}
         possible = set(self.sg.possible_in_graph(interface, owner))
-        for concrete, concrete_fields in field.children.items():
-            if concrete not in possible:
+        for concrete, concrete_fields in remaining.items():
+            if concrete not in possible or not concrete_fields:
                 continue
+            self.keep_alive(concrete_fields)
             dest = entity.selection.setdefault(concrete, {})
             produced |= self.plan_fields(entity, dest, concrete, concrete_fields, path, None)
         return produced
+
+    def _split_interface_fields(self, graph: str, interface: str, field: NField, provided: dict | None
+                                ) -> tuple[dict[str, NField], dict[str, dict[str, NField]], bool]:
+        """Fields asked on every concrete type that the @interfaceObject subgraph resolves
+        itself (`direct`), the rest per concrete type, and whether `__typename` is asked."""
+        children = field.children or {}
+        wants_typename = any("__typename" in fields for fields in children.values())
+        interface_fields = self.sg.types[interface].fields
+        direct: dict[str, NField] = {}
+        if children:
+            first = next(iter(children.values()))
+            for key, candidate in first.items():
+                if candidate.name not in interface_fields or candidate.name.startswith("__"):
+                    continue
+                if not all(key in fields and fields[key].same_field(candidate) for fields in children.values()):
+                    continue
+                if self.cost.decide(graph, interface, candidate, provided).kind != "local":
+                    continue
+                merged = NField(candidate.response_key, candidate.name, candidate.arguments, candidate.directives,
+                                {} if candidate.children is not None else None)
+                for fields in children.values():
+                    if fields[key].children:
+                        merge_into(merged.children, fields[key].children)
+                direct[key] = merged
+        remaining = {t: {k: f for k, f in fields.items() if k not in direct and k != "__typename"}
+                     for t, fields in children.items()}
+        if not any(remaining.values()):
+            remaining = {}
+        return direct, remaining, wants_typename
 
     def _interface_owner(self, interface: str) -> str | None:
         for graph, entry in sorted(self.sg.types[interface].graphs.items()):

@@ -75,7 +75,9 @@ def abstract_completer(
         type_name = value.get("__typename")
         plan = plans.get(type_name) if type_name.__class__ is str else None
         if plan is None:
-            if type_name.__class__ is not str or type_name not in possible:
+            # An @interfaceObject subgraph knows only the interface: its objects carry the
+            # interface's name, and only selections on the interface itself apply.
+            if type_name.__class__ is not str or (type_name not in possible and type_name != abstract_name):
                 state.error(site, parent, key, wrong_type(type_name, value))
                 raise NullPosition
             plan = plans[type_name] = build(type_name)

@@ -41,11 +41,11 @@ def merge_sibling_fetches(fetches: list[FetchBuilder]) -> list[FetchBuilder]:
 
 
 def _compatible(a: FetchBuilder, b: FetchBuilder) -> bool:
-    shapes = {}
+    shapes: dict[str, set[str]] = {}
     for i in a.inputs:
-        shapes[i.selection_type] = {t: _shape_text(r) for t, r in i.requires.items()}
+        shapes.setdefault(i.selection_type, set()).update(_shape_text(r) for r in i.requires.values())
     for i in b.inputs:
         seen = shapes.get(i.selection_type)
-        if seen is not None and seen != {t: _shape_text(r) for t, r in i.requires.items()}:
+        if seen is not None and seen != {_shape_text(r) for r in i.requires.values()}:
             return False
     return True
