@@ -188,7 +188,15 @@ class PlanningRun:
             fetch_for_root = self._root_fetch(graph)
             group_fields = {f.response_key: f for f in group}
             self.keep_alive(group_fields)
-            return self.plan_fields(fetch_for_root, fetch_for_root.selection[type_name], type_name, group_fields, path, None)
+            guard = ("root", graph, _shape_text(group_fields))
+            if guard in self._active:
+                raise PlanningError(f'cannot plan "{", ".join(group_fields)}": no subgraph can resolve all of it')
+            self._active.add(guard)
+            try:
+                return self.plan_fields(fetch_for_root, fetch_for_root.selection[type_name], type_name,
+                                        group_fields, path, None)
+            finally:
+                self._active.discard(guard)
         entity_name = self.entity_name(graph, type_name, group[0].name)
         key_fields = self._best_key(fetch.graph, type_name, entity_name, graph, provided)
         needed: dict[str, NField] = {}
@@ -238,7 +246,8 @@ class PlanningRun:
         deps = self.plan_fields(fetch, here, interface, key_fields, path, here_provided)
         entity = self._new_fetch(owner, "entity", "query", path, interface)
         entity.deps |= deps
-        entity.inputs.append(EntityInput(path=path, type_names=frozenset([interface]), entity_name=interface,
+        entity.inputs.append(EntityInput(path=path, type_names=frozenset([interface, *self.sg.possible_types.get(interface, ())]),
+                                         entity_name=interface,
                                          requires={interface: key_fields}, selection_type=interface))
         entity.selection[interface]["__typename"] = TYPENAME
         produced = {entity.id}
@@ -266,7 +275,7 @@ class PlanningRun:
                     continue
                 if not all(key in fields and fields[key].same_field(candidate) for fields in children.values()):
                     continue
-                if self.cost.decide(graph, interface, candidate, provided).kind != "local":
+                if self.cost.decide(graph, interface, candidate, provided).kind not in ("local", "jump"):
                     continue
                 merged = NField(candidate.response_key, candidate.name, candidate.arguments, candidate.directives,
                                 {} if candidate.children is not None else None)
@@ -329,7 +338,8 @@ class PlanningRun:
             return existing
         fetch = self._new_fetch(graph, "entity", "query", path, entity_name)
         fetch.deps |= deps
-        fetch.inputs.append(EntityInput(path=path, type_names=frozenset([type_name]), entity_name=entity_name,
+        runtime = frozenset([type_name, *self.sg.possible_types.get(type_name, ())])
+        fetch.inputs.append(EntityInput(path=path, type_names=runtime, entity_name=entity_name,
                                         requires={type_name: needed}, selection_type=entity_name))
         fetch.keep_typename = entity_name != type_name
         self._entity_fetches[lookup] = fetch
