@@ -146,6 +146,18 @@ CASES = [
         requests={"library": 1, "stock": 1},
     ),
     Case(
+        "same_response_name_different_fields_per_type",
+        "{ library { ... on Book { info: author } ... on Movie { info: director } } }",
+        {"data": {"library": [{"info": "Herbert"}, {"info": "Scott"}, {"info": "Austen"}, {"info": "Mann"}]}},
+        requests={"library": 1},
+    ),
+    Case(
+        "same_response_name_per_type_in_entity_fetch",
+        "{ topRated { rating ... on Book { x: author copies } ... on Movie { x: title } } }",
+        {"data": {"topRated": [{"rating": 5, "x": "Herbert", "copies": 2}, {"rating": 5, "x": "Heat"}]}},
+        requests={"ratings": 1, "library": 1, "stock": 1},
+    ),
+    Case(
         "missing_entity_is_null",
         '{ media(id: "nope") { id title rating } }',
         {"data": {"media": None}},

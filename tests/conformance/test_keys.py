@@ -262,3 +262,14 @@ async def test_apollo_reference(case, env):
 
 async def test_differential(case, env):
     await env.differential(case)
+
+
+def test_plan_entity_chain_is_a_sequence(env):
+    plan = env.explain("{ reviews { body product { name createdBy { name } } } }")
+    assert "Sequence" in plan and plan.count("Flatten") >= 2, plan
+    assert plan.index('"reviews"') < plan.index('"catalog"') < plan.index('"accounts"'), plan
+
+
+def test_plan_single_subgraph_is_one_fetch(env):
+    plan = env.explain("{ users { id name } }")
+    assert plan.count("Fetch") == 1 and '"accounts"' in plan and "Sequence" not in plan, plan

@@ -145,6 +145,22 @@ CASES = [
         requests={"catalog": 1, "reviews": 1},
     ),
     Case(
+        "fragment_on_query_and_typename_in_entity_fetch",
+        "query { ...Q } fragment Q on Query { products(first: 1) { __typename reviews { __typename stars } } }",
+        {"data": {"products": [{"__typename": "Product", "reviews": [
+            {"__typename": "Review", "stars": 5}, {"__typename": "Review", "stars": 3},
+        ]}]}},
+        requests={"catalog": 1, "reviews": 1},
+    ),
+    Case(
+        "skip_on_fragment_spread_and_inline_fragment",
+        "query S($s: Boolean!) { products(first: 2) { name ...Rev @skip(if: $s) ... on Product @include(if: $s) { price } } }"
+        " fragment Rev on Product { reviews { stars } }",
+        {"data": {"products": [{"name": "Table", "price": 100}, {"name": "Chair", "price": 40}]}},
+        variables={"s": True},
+        requests={"catalog": 1},
+    ),
+    Case(
         "operation_selected_by_name",
         'query A { products(first: 1) { name } } query B($u: ID!) { productsByUpcs(upcs: [$u]) { name reviews { body } } }',
         {"data": {"productsByUpcs": [{"name": "Sofa", "reviews": [{"body": "Lumpy"}]}]}},
