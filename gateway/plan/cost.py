@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .planner import PlanningRun
 
 INF = float("inf")
-MAX_DEPTH = 6
+MAX_DEPTH = 40  # a safety net; cycles are cut by the memo placeholders
 
 
 @dataclass(slots=True)
@@ -58,12 +58,17 @@ class CostModel:
             decision = Decision("local", 0.0)
         else:
             cost, target, base = self.jump(graph, type_name, field, provided, depth + 1)
-            if local <= cost and local < INF:
-                decision = Decision("local", local)
-            elif target is not None:
-                decision = Decision("jump", cost, target, base)
-            else:
-                decision = self.split(graph, type_name, field, provided, depth) or IMPOSSIBLE
+            options = []
+            if local < INF:
+                options.append(Decision("local", local))
+            if target is not None:
+                options.append(Decision("jump", cost, target, base))
+            if local == INF:
+                split = self.split(graph, type_name, field, provided, depth)
+                if split is not None:
+                    options.append(split)
+            # Cheapest wins; on a tie, local before jump before split (list order).
+            decision = min(options, key=lambda d: d.cost) if options else IMPOSSIBLE
         self.decisions[memo_key] = decision
         return decision
 
@@ -176,7 +181,9 @@ class CostModel:
             entity = self.run.entity_name(target, type_name, field.name)
             local = self.local(target, entity, field, None, ignore_requires=True, depth=depth + 1)
             if local == INF:
-                local = self.decide(target, entity, field, None, requires_met=True, depth=depth + 1).cost
+                # The target may itself keep part and pass the rest on, but never jump on whole.
+                there = self.decide(target, entity, field, None, requires_met=True, depth=depth + 1)
+                local = there.cost if there.kind == "split" else INF
             if local == INF:
                 continue
             base = 1 + key_cost

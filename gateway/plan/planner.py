@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..operation.normalize import Normalizer
-from ..operation.selection import NField, Selection, merge_into
+from ..operation.selection import NField, Selection, args_text, merge_into
 from ..supergraph.model import OBJECT, FieldDef, Supergraph
 from .cost import INF, CostModel
 from .fetch_builder import TYPENAME, FetchBuilder, add_field
@@ -159,7 +159,9 @@ class PlanningRun:
             for target_graph, field in deferred:
                 groups.setdefault(target_graph, []).append(field)
             for target_graph, group in groups.items():
-                produced |= self._entity_jump(fetch, target, type_name, target_graph, group, path, provided, fields)
+                for subgroup in self._requires_compatible(type_name, target_graph, group):
+                    produced |= self._entity_jump(fetch, target, type_name, target_graph, subgroup, path, provided,
+                                                  fields)
         return produced
 
     def _plan_children(self, fetch: FetchBuilder, node: NField, type_name: str, field: NField,
@@ -300,6 +302,23 @@ class PlanningRun:
         if join is not None and join.type:
             return join.type.strip("[]!")
         return fdef.type.name
+
+    def _requires_compatible(self, type_name: str, graph: str, group: list[NField]) -> list[list[NField]]:
+        """Split a jump's fields so that no two need the same field with different arguments
+        in their representation (one representation holds one value per field name)."""
+        subgroups: list[tuple[list[NField], dict[str, NField]]] = []
+        for field in group:
+            fdef = self.sg.types[type_name].fields.get(field.name)
+            join = fdef.by_graph.get(graph) if fdef else None
+            requires = self.field_sets.get(self.sg, type_name, join.requires) if join and join.requires else {}
+            for members, seen in subgroups:
+                if all(k not in seen or seen[k].same_field(f) for k, f in requires.items()):
+                    members.append(field)
+                    seen.update(requires)
+                    break
+            else:
+                subgroups.append(([field], dict(requires)))
+        return [members for members, _ in subgroups]
 
     def _avoid_collisions(self, needed: dict[str, NField], target: dict[str, NField],
                           siblings: dict[str, NField]) -> dict[str, NField]:
@@ -469,7 +488,7 @@ class FieldSetCache:
 def _shape_text(fields: dict[str, NField]) -> str:
     parts = []
     for f in fields.values():
-        parts.append(f.response_key + ":" + f.name)
+        parts.append(f.response_key + ":" + f.name + ("(" + args_text(f.arguments) + ")" if f.arguments else ""))
         if f.children:
             for t, c in f.children.items():
                 parts.append(f"[{t} {_shape_text(c)}]")
