@@ -19,6 +19,7 @@ class Normalizer:
         self.sg = supergraph
         self.fragments = fragments
         self.variables = variables
+        self._narrowed = False
 
     def selection(self, parent_type: str, selection_set: Any, as_object: bool = False) -> Selection:
         """`as_object`: treat an abstract `parent_type` as an object type at the top level
@@ -62,7 +63,11 @@ class Normalizer:
         if condition is None:
             return types
         allowed = self.concrete_types(condition)
-        return [t for t in types if t in allowed]
+        narrowed = [t for t in types if t in allowed]
+        condition_type = self.sg.types.get(condition)
+        if len(narrowed) < len(types) or (condition_type is not None and not condition_type.is_abstract):
+            self._narrowed = True
+        return narrowed
 
     def _add_field(self, parent: str, node: Any, fields: dict[str, NField]) -> None:
         name = node.name.value
@@ -81,7 +86,10 @@ class Normalizer:
         child_types = self.concrete_types(field_def.type.name)
         for t in child_types:
             existing.children.setdefault(t, {})
+        outer, self._narrowed = self._narrowed, False
         self._collect(node.selection_set, child_types, existing.children)
+        existing.narrowed = existing.narrowed or self._narrowed
+        self._narrowed = outer
 
     def _included(self, directives: Any) -> bool:
         from graphql.language import BooleanValueNode, VariableNode

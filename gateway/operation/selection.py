@@ -14,7 +14,7 @@ Selection = dict[str, dict[str, "NField"]]
 
 
 class NField:
-    __slots__ = ("response_key", "name", "arguments", "directives", "children")
+    __slots__ = ("response_key", "name", "arguments", "directives", "children", "narrowed")
 
     def __init__(self, response_key: str, name: str, arguments: tuple = (), directives: tuple = (),
                  children: Selection | None = None) -> None:
@@ -23,6 +23,9 @@ class NField:
         self.arguments = arguments  # tuple of graphql ArgumentNode
         self.directives = directives  # tuple of DirectiveNode to forward to subgraphs
         self.children = children
+        # True when the client's sub-selection uses type conditions that select only some
+        # of the possible types (so the concrete type matters, not just the interface's fields).
+        self.narrowed = False
 
     @property
     def alias(self) -> str | None:
@@ -53,6 +56,7 @@ def merge_into(target: Selection, source: Selection) -> None:
             if existing is None:
                 dest[key] = copy_field(field)
             elif field.children is not None:
+                existing.narrowed = existing.narrowed or field.narrowed
                 if existing.children is None:
                     existing.children = {}
                 merge_into(existing.children, field.children)
@@ -63,7 +67,9 @@ def copy_field(field: NField) -> NField:
     if field.children is not None:
         children = {}
         merge_into(children, field.children)
-    return NField(field.response_key, field.name, field.arguments, field.directives, children)
+    copy = NField(field.response_key, field.name, field.arguments, field.directives, children)
+    copy.narrowed = field.narrowed
+    return copy
 
 
 def variables_in(arguments: tuple, directives: tuple, into: set[str]) -> None:

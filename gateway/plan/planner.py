@@ -115,6 +115,7 @@ class PlanningRun:
         if derived is None:
             children = {t: {k: field.children[t][k] for k in ks} for t, ks in keys.items() if ks}
             derived = NField(field.response_key, field.name, field.arguments, field.directives, children)
+            derived.narrowed = field.narrowed
             self._derived[memo_key] = derived
             self.keep_alive(field, derived)
         return derived
@@ -237,7 +238,8 @@ class PlanningRun:
         if direct:
             self.keep_alive(direct)
             self.plan_fields(fetch, here, interface, direct, path, here_provided)
-        if not remaining and not wants_typename:
+        has_implementations = bool(self.sg.possible_types.get(interface))
+        if not remaining and not wants_typename and not (field.narrowed and has_implementations):
             here["__typename"] = TYPENAME  # the shaper reads the interface's name from it
             return {fetch.id}
         owner = self._interface_owner(interface)
@@ -388,6 +390,9 @@ class PlanningRun:
             type_name = join.type.strip("[]!")
         if type_name not in self.sg.types:
             return []
+        t = self.sg.types[type_name]
+        if t.is_abstract and not self.sg.possible_types.get(type_name):
+            return [type_name]  # an interface nothing implements: its fields are all there is
         return self.sg.possible_in_graph(type_name, graph)
 
     def child_provided(self, graph: str, fdef: FieldDef, provided: dict | None, field: NField) -> Selection | None:
