@@ -177,12 +177,12 @@ class CostModel:
         best: tuple[float, str | None, float] = (INF, None, INF)
         if depth > MAX_DEPTH:
             return best
-        for target, key_cost, requires_cost in self.run.jump_targets(graph, type_name, field, provided, depth):
+        for target, key_cost, requires_cost, echo in self.run.jump_targets(graph, type_name, field, provided, depth):
             entity = self.run.entity_name(target, type_name, field.name)
-            local = self.local(target, entity, field, None, ignore_requires=True, depth=depth + 1)
+            local = self.local(target, entity, field, echo, ignore_requires=True, depth=depth + 1)
             if local == INF:
                 # The target may itself keep part and pass the rest on, but never jump on whole.
-                there = self.decide(target, entity, field, None, requires_met=True, depth=depth + 1)
+                there = self.decide(target, entity, field, echo, requires_met=True, depth=depth + 1)
                 local = there.cost if there.kind == "split" else INF
             if local == INF:
                 continue

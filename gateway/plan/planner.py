@@ -41,6 +41,7 @@ class PlanningRun:
         self._active: set[tuple] = set()
         self._alive: list[Any] = []
         self._derived: dict[tuple, NField] = {}
+        self._echoes: dict[int, dict[str, NField]] = {}
         self.operation_kind = "query"
 
     # ---- entry -------------------------------------------------------------------------
@@ -224,8 +225,11 @@ class PlanningRun:
         entity = self._entity_fetch(graph, path, type_name, entity_name, needed, deps)
         group_fields = {f.response_key: f for f in group}
         self.keep_alive(group_fields)
+        # The representation's fields (key and @requires) can be echoed back by the subgraph.
+        echo = {f.name: f for f in needed.values()}
+        self.keep_alive(echo)
         return self.plan_fields(entity, entity.selection.setdefault(entity_name, {}), entity_name,
-                                group_fields, path, None, requires_met=True)
+                                group_fields, path, echo, requires_met=True)
 
     def _resolve_interface_object(self, fetch: FetchBuilder, node: NField, interface: str, field: NField,
                                   path: Path, provided: Selection | None) -> set[int]:
@@ -425,16 +429,26 @@ class PlanningRun:
                 return interface
         return type_name
 
+    def echo(self, fields: dict[str, NField] | None) -> dict[str, NField] | None:
+        """Key fields by name: what an `_entities` call can answer from its representation."""
+        if fields is None:
+            return None
+        cached = self._echoes.get(id(fields))
+        if cached is None:
+            cached = self._echoes[id(fields)] = {f.name: f for f in fields.values()}
+            self.keep_alive(fields, cached)
+        return cached
+
     def jump_targets(self, graph: str, type_name: str, field: NField, provided: dict | None,
-                     depth: int) -> Iterator[tuple[str, float, float]]:
-        """Subgraphs an entity jump could go to for `field`: (graph, key cost, requires cost)."""
+                     depth: int) -> Iterator[tuple[str, float, float, dict | None]]:
+        """Subgraphs an entity jump could go to for `field`: (graph, key cost, requires cost, echoed key)."""
         t = self.sg.types[type_name]
         fdef = t.fields.get(field.name)
         if fdef is None:
             return
         if type_name == self.sg.query_type and self.operation_kind == "query":
             for target in sorted(fdef.resolvable_in - {graph}):
-                yield target, 0.0, 0.0
+                yield target, 0.0, 0.0, None
             return
         candidates = set(fdef.resolvable_in)
         for interface in t.interfaces:
@@ -454,11 +468,13 @@ class PlanningRun:
             has_requires = join is not None and join.requires is not None
             if target == graph and not has_requires:
                 continue
-            key_cost = INF
+            key_cost, key_fields = INF, None
             for key in entry.keys:
                 if key.resolvable:
                     fields = self.field_sets.get(self.sg, type_name, key.fields)
-                    key_cost = min(key_cost, self.cost.estimate(graph, type_name, fields, provided, depth + 1))
+                    cost = self.cost.estimate(graph, type_name, fields, provided, depth + 1)
+                    if cost < key_cost:
+                        key_cost, key_fields = cost, fields
             if key_cost == INF:
                 continue
             requires_cost = 0.0
@@ -467,7 +483,7 @@ class PlanningRun:
                 requires_cost = self.cost.estimate(graph, type_name, requires, provided, depth + 1)
                 if requires_cost == INF:
                     continue
-            yield target, key_cost, requires_cost
+            yield target, key_cost, requires_cost, self.echo(key_fields)
 
 
 class FieldSetCache:

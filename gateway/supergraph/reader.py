@@ -135,8 +135,13 @@ def _link_types(sg: Supergraph) -> None:
                     f.by_graph[j.graph] = j
                     if not j.external and not j.used_overridden:
                         resolvable.add(j.graph)
-            resolvable |= key_fields_in.get(f.name, set())
+            resolvable |= key_fields_in.get(f.name, set()) - external_in(f)
             f.resolvable_in = frozenset(resolvable)
+
+
+def external_in(f: FieldDef) -> set[str]:
+    """Subgraphs where the field is declared @external: they only echo it back in `_entities`."""
+    return {j.graph for j in f.joins or () if j.graph is not None and j.external}
 
 
 def _type_ref(node: Any) -> TypeRef:
