@@ -304,10 +304,7 @@ class PlanningRun:
         return None
 
     def type_in_graph(self, graph: str, fdef: FieldDef) -> str:
-        join = fdef.by_graph.get(graph)
-        if join is not None and join.type:
-            return join.type.strip("[]!")
-        return fdef.type.name
+        return fdef.type_name_in(graph)
 
     def _requires_compatible(self, type_name: str, graph: str, group: list[NField]) -> list[list[NField]]:
         """Split a jump's fields so that no two need the same field with different arguments
@@ -388,10 +385,7 @@ class PlanningRun:
 
     def possible_at(self, graph: str, fdef: FieldDef) -> list[str]:
         """Concrete types `graph` can return for a field."""
-        type_name = fdef.type.name
-        join = fdef.by_graph.get(graph)
-        if join is not None and join.type:
-            type_name = join.type.strip("[]!")
+        type_name = fdef.type_name_in(graph)
         if type_name not in self.sg.types:
             return []
         t = self.sg.types[type_name]

@@ -95,19 +95,13 @@ class DocumentPrinter:
         return text
 
     def _type_text(self, graph: str, parent: str, field_name: str) -> str:
-        t = self.sg.types.get(parent)
-        fdef = t.fields.get(field_name) if t else None
-        if fdef is None:
-            return ""
-        join = fdef.by_graph.get(graph)
-        return join.type if join is not None and join.type else fdef.type.text
+        fdef = self._field_def(parent, field_name)
+        return fdef.type_text_in(graph) if fdef else ""
 
     def _child_type(self, graph: str, parent: str, field_name: str) -> str:
+        fdef = self._field_def(parent, field_name)
+        return fdef.type_name_in(graph) if fdef else ""
+
+    def _field_def(self, parent: str, field_name: str):
         t = self.sg.types.get(parent)
-        fdef = t.fields.get(field_name) if t else None
-        if fdef is None:
-            return ""
-        join = fdef.by_graph.get(graph)
-        if join is not None and join.type:
-            return join.type.strip("[]!")
-        return fdef.type.name
+        return t.fields.get(field_name) if t else None

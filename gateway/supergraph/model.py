@@ -78,6 +78,14 @@ class FieldDef:
     # graph -> FieldInGraph for quick lookups (requires/provides/external).
     by_graph: dict[str, FieldInGraph] = field(default_factory=dict)
 
+    def type_text_in(self, graph: str) -> str:
+        """The field's type as that subgraph declares it (`@join__field(type:)` when it differs)."""
+        join = self.by_graph.get(graph)
+        return join.type if join is not None and join.type else self.type.text
+
+    def type_name_in(self, graph: str) -> str:
+        return self.type_text_in(graph).strip("[]!")
+
 
 @dataclass(slots=True)
 class TypeDef:
