@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=4000, help="port to bind; 0 picks a free one (default: 4000)")
     serve.add_argument("--introspection", action="store_true", help="answer __schema / __type queries")
+    serve.add_argument("--access-log", action="store_true", help="log one line per HTTP request (off: it costs CPU)")
     serve.add_argument("--subgraph-url", action="append", default=[], metavar="NAME=URL", type=_name_url,
                        help="override a subgraph's URL from the supergraph (repeatable)")
 
@@ -146,6 +147,8 @@ def _serve(args: argparse.Namespace) -> int:
     shown_host = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"bff: GraphQL endpoint at http://{shown_host}:{port}/graphql", flush=True)
 
-    server = uvicorn.Server(uvicorn.Config(create_app(gateway, config), lifespan="on", log_level="info"))
+    # loop/http "auto": uvloop and httptools when installed (the `local` extra brings them).
+    server = uvicorn.Server(uvicorn.Config(create_app(gateway, config), lifespan="on", log_level="info",
+                                           access_log=args.access_log, loop="auto", http="auto"))
     server.run(sockets=[sock])
     return 0
