@@ -771,8 +771,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also sample bff serve with py-spy under the three-subgraph load, and cProfile the "
                              "in-process run; writes bench/profile-*.txt")
     parser.add_argument("--bff-command", metavar="CMD",
-                        help='command that stands for `bff` (gets "serve --supergraph ..."), e.g. '
-                             '"python bench/bff_tcp_nodelay.py"; default: the venv\'s bff')
+                        help='command that stands for `bff` (gets "serve --supergraph ..."); '
+                             'default: the venv\'s bff')
     parser.add_argument("--bff-env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment variable for our gateway's processes only (repeatable)")
     parser.add_argument("--output", default=str(BENCH / "results.json"), help="results file (default bench/results.json)")
