@@ -22,6 +22,8 @@ class GraphQLRequest:
     http_method: str = "POST"
     # Lower-cased request headers, for propagation rules and client identification.
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Who is asking (gateway.auth's Principal), set by the HTTP layer; None when anonymous.
+    principal: Any = None
 
 
 @dataclass(slots=True)

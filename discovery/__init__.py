@@ -1,0 +1,1 @@
+"""Service discovery: compose subgraphs into a supergraph, and the registry that stores them."""
