@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-log", action="store_true", help="log one line per HTTP request (off: it costs CPU)")
     serve.add_argument("--subgraph-url", action="append", default=[], metavar="NAME=URL", type=_name_url,
                        help="override a subgraph's URL from the supergraph (repeatable)")
+    serve.add_argument("--subgraph-api-key", action="append", default=[], metavar="NAME=REF",
+                       help="send X-API-Key to a subgraph, from a secret reference: env:VAR, ssm:/path or "
+                            "secretsmanager:NAME (repeatable; also BFF_SUBGRAPH_API_KEYS=NAME=REF,...)")
 
     plan = commands.add_parser("plan", help="print the query plan of an operation")
     plan.add_argument("--supergraph", required=True, metavar="FILE", help="composed supergraph SDL file")
@@ -116,10 +119,26 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _api_key_references(flags: list[str]) -> dict[str, str]:
+    """--subgraph-api-key flags over BFF_SUBGRAPH_API_KEYS (references only, never keys)."""
+    import os
+
+    from .secrets import parse_mapping
+
+    references = parse_mapping(os.environ.get("BFF_SUBGRAPH_API_KEYS", ""))
+    references.update(parse_mapping(",".join(flags)))
+    return references
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .config import GatewayConfig
 
-    config = GatewayConfig(introspection=args.introspection, subgraph_urls=dict(args.subgraph_url))
+    try:
+        api_keys = _api_key_references(args.subgraph_api_key)
+    except ValueError as exc:
+        return _fail("serve", str(exc))
+    config = GatewayConfig(introspection=args.introspection, subgraph_urls=dict(args.subgraph_url),
+                           subgraph_api_keys=api_keys)
     try:
         gateway = _load_gateway(args.supergraph, config)
     except _InputError as exc:

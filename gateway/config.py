@@ -21,3 +21,6 @@ class GatewayConfig:
     subgraph_urls: dict[str, str] = field(default_factory=dict)
     # Largest request body the HTTP layer accepts, in bytes.
     max_body_bytes: int = 1_000_000
+    # The API key sent as X-API-Key to each subgraph, as a secret reference per subgraph
+    # name ({"accounts": "ssm:/bff/keys/accounts"}; see gateway/secrets.py). Resolved once.
+    subgraph_api_keys: dict[str, str] = field(default_factory=dict)

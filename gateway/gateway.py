@@ -56,8 +56,21 @@ class Gateway:
                 raise ValueError(f'--subgraph-url names "{name}", which is not a subgraph of this supergraph '
                                  f'(known: {", ".join(sorted(by_name))})')
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
-        self.transport = transport or HttpTransport(timeout=self.config.subgraph_timeout)
+        self.transport = transport or HttpTransport(timeout=self.config.subgraph_timeout,
+                                                    api_keys=self._resolve_api_keys(by_name))
         self.executor = Executor(self.transport, self.urls)
+
+    def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
+        """Subgraph name -> X-API-Key value, resolved once from secret references."""
+        if not self.config.subgraph_api_keys:
+            return {}
+        from .secrets import SecretResolver
+
+        unknown = sorted(set(self.config.subgraph_api_keys) - set(by_name))
+        if unknown:
+            raise ValueError(f'API keys configured for unknown subgraphs: {", ".join(unknown)}')
+        resolver = SecretResolver()
+        return {name: resolver.resolve(ref) for name, ref in self.config.subgraph_api_keys.items()}
 
     @classmethod
     def from_file(cls, path: str | Path, config: GatewayConfig | None = None) -> "Gateway":

@@ -29,8 +29,11 @@ class SubgraphFailure(Exception):
 
 
 class HttpTransport:
-    def __init__(self, timeout: float = 30.0, max_connections: int = 100) -> None:
+    def __init__(self, timeout: float = 30.0, max_connections: int = 100,
+                 api_keys: dict[str, str] | None = None) -> None:
         self.timeout = timeout
+        # service name -> resolved key, sent as X-API-Key (never logged, never in errors)
+        self._api_keys = dict(api_keys or {})
         self.max_connections = max_connections
         choice = os.environ.get(CLIENT_ENV, "").strip().lower() or "native"
         if choice not in CLIENTS:
@@ -41,6 +44,9 @@ class HttpTransport:
     async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
         """POST a GraphQL request; returns the response map ({"data", "errors"}), even on a non-2xx status."""
         content = orjson.dumps(body)
+        key = self._api_keys.get(service)
+        if key is not None:
+            headers = {**headers, "x-api-key": key} if headers else {"x-api-key": key}
         if self.client_name == "httpx":
             status, payload_bytes = await self._post_httpx(service, url, content, headers)
         else:

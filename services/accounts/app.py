@@ -1,7 +1,9 @@
 """ASGI entry point: `uvicorn services.accounts.app:app --port 4101`."""
 
 from services.toolkit import asgi_app
+from services.toolkit.api_key import api_keys_from_env
 
 from .schema import schema
 
-app = asgi_app(schema)
+# X-API-Key is checked when BFF_API_KEY_ACCOUNTS is set (see services/toolkit/api_key.py).
+app = asgi_app(schema, api_keys=api_keys_from_env("accounts"))

@@ -23,18 +23,25 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def asgi_app(schema: Schema, *, middleware: Sequence[Middleware] = ()) -> ASGIApp:
+def asgi_app(schema: Schema, *, middleware: Sequence[Middleware] = (),
+             api_keys: Sequence[str] | None = None) -> ASGIApp:
     """The service's ASGI app.
 
-    `middleware` is the seam for request checks that belong in front of every
-    service (API keys, access rules): they wrap /graphql and /health alike, so
-    a check that must let probes through has to say so itself.
+    `api_keys`: when given (non-empty), every request but /health must carry one
+    of them in X-API-Key (see api_key.py). `middleware` is the seam for other
+    checks: they wrap /graphql and /health alike, so a check that must let
+    probes through has to say so itself.
     """
     graphql = GraphQL(schema, graphql_ide=None, allow_queries_via_get=True)
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
         ],
         middleware=list(middleware),
     )
+    if api_keys:
+        from .api_key import ApiKeyMiddleware
+
+        return ApiKeyMiddleware(app, api_keys)
+    return app
