@@ -1,0 +1,1 @@
+"""Validation rules, one per module; each appends CompositionErrors to the context."""
