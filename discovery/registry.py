@@ -1,0 +1,149 @@
+"""The registry's operations: publish, remove, list, show, history, current supergraph.
+
+A publish validates the input, composes the candidate graph (every current
+service with this one added or replaced), refuses breaking API changes unless
+allowed, and commits conditionally on the version it read. When another
+publisher won the race, it re-reads, recomposes and retries (bounded), so
+concurrent publishes never lose an update and a failed one writes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from .breaking import breaking_changes
+from .diff import summarize
+from .model import Commit, HistoryEvent, Outcome, Problem, Service, Snapshot, StoredSupergraph
+from .store.base import Store, StoreError, StoreUnavailable, VersionConflict
+from .validate import check_api_key_ref, check_endpoint, check_lookups, check_name, check_sdl
+
+# compose(list of (name, url, sdl)) -> (supergraph or None, problems)
+Composer = Callable[[list[Service]], "tuple[str | None, list[Problem]]"]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishRequest:
+    name: str
+    endpoint: str
+    sdl: str
+    published_by: str
+    lookups: list[dict[str, Any]] | None = None
+    api_key_ref: str | None = None
+    allow_breaking: bool = False
+
+
+def compose_services(services: list[Service]) -> tuple[str | None, list[Problem]]:
+    """The default composer: discovery.compose (pure Python), its errors as Problems."""
+    from .compose import Lookup, SubgraphInput, compose_supergraph
+
+    result = compose_supergraph([
+        SubgraphInput(s.name, s.endpoint, s.sdl,
+                      tuple(Lookup(x["type"], x["field"], dict(x.get("arguments") or {})) for x in s.lookups or ()))
+        for s in services])
+    problems = [Problem(e.code, e.message, tuple(e.subgraphs or ()), e.coordinate) for e in result.errors]
+    return (result.supergraph if not problems else None), problems
+
+
+class Registry:
+    """Registry operations over a Store; safe to share between threads and processes."""
+
+    def __init__(self, store: Store, composer: Composer | None = None, *, max_attempts: int = 8,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.store = store
+        self._compose = composer or compose_services
+        self.max_attempts = max_attempts
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+
+    # -- writes -------------------------------------------------------------------
+
+    def publish(self, request: PublishRequest) -> Outcome:
+        """Add or replace one service; returns the new version, or the problems (nothing written)."""
+        problems = (check_name(request.name) + check_endpoint(request.endpoint) + check_api_key_ref(request.api_key_ref)
+                    + check_lookups(request.lookups) + check_sdl(request.sdl))
+        if problems:
+            return Outcome(False, 0, tuple(problems))
+
+        def change(snapshot: Snapshot, now: str) -> Commit | Outcome:
+            old = snapshot.services.get(request.name)
+            service = Service(request.name, request.endpoint, request.sdl, request.lookups, request.api_key_ref,
+                              request.published_by, now)
+            if old is not None and old.same_content(service):
+                return Outcome(True, snapshot.version, summary="unchanged", changed=False)
+            candidate = dict(snapshot.services)
+            candidate[request.name] = service
+            supergraph, errors = self._compose([candidate[n] for n in sorted(candidate)])
+            if errors or supergraph is None:
+                return Outcome(False, snapshot.version, tuple(errors) or (Problem("COMPOSITION_FAILED", "composition produced no supergraph"),))
+            if not request.allow_breaking:
+                broken = breaking_changes(snapshot.supergraph, supergraph)
+                if broken:
+                    return Outcome(False, snapshot.version, tuple(broken),
+                                   summary="breaking changes; publish again with allow_breaking to accept them")
+            event = HistoryEvent(snapshot.version + 1, request.name, "publish", request.published_by, now,
+                                 summarize(old, service), request.endpoint)
+            return Commit(snapshot.version, event, supergraph, upsert=service)
+
+        return self._apply(change)
+
+    def remove(self, name: str, removed_by: str) -> Outcome:
+        """Take a service out of the graph (deliberately allowed even though clients lose its fields;
+        the summary says what they lose)."""
+        problems = check_name(name)
+        if problems:
+            return Outcome(False, 0, tuple(problems))
+
+        def change(snapshot: Snapshot, now: str) -> Commit | Outcome:
+            old = snapshot.services.get(name)
+            if old is None:
+                return Outcome(False, snapshot.version, (Problem("UNKNOWN_SERVICE", f"no service named {name!r} is published"),))
+            rest = [s for n, s in sorted(snapshot.services.items()) if n != name]
+            supergraph = None
+            if rest:
+                supergraph, errors = self._compose(rest)
+                if errors or supergraph is None:
+                    return Outcome(False, snapshot.version, tuple(errors) or (Problem("COMPOSITION_FAILED", "composition produced no supergraph"),))
+            lost = breaking_changes(snapshot.supergraph, supergraph)
+            summary = summarize(old, None) + (f"; {len(lost)} breaking API change(s)" if lost else "")
+            event = HistoryEvent(snapshot.version + 1, name, "remove", removed_by, now, summary, old.endpoint)
+            return Commit(snapshot.version, event, supergraph, remove=name)
+
+        return self._apply(change)
+
+    def _apply(self, change: Callable[[Snapshot, str], "Commit | Outcome"]) -> Outcome:
+        """Read, decide, commit; on a lost race re-read and decide again (bounded, with jitter)."""
+        for attempt in range(self.max_attempts):
+            try:
+                snapshot = self.store.snapshot()
+                decided = change(snapshot, self._clock().isoformat(timespec="milliseconds"))
+                if isinstance(decided, Outcome):
+                    return decided
+                self.store.commit(decided)
+                return Outcome(True, decided.new_version, summary=decided.event.summary)
+            except VersionConflict:
+                time.sleep(random.uniform(0, 0.02 * (2 ** min(attempt, 5))))
+            except StoreError as exc:
+                return Outcome(False, 0, (Problem("REGISTRY_UNAVAILABLE" if isinstance(exc, StoreUnavailable)
+                                                  else "REGISTRY_ERROR", str(exc)),))
+        return Outcome(False, 0, (Problem("CONFLICT", f"the graph kept changing; gave up after {self.max_attempts} "
+                                          "attempts (nothing was written by this request)"),))
+
+    # -- reads --------------------------------------------------------------------
+
+    def services(self) -> list[Service]:
+        return [s for _, s in sorted(self.store.snapshot().services.items())]
+
+    def show(self, name: str) -> Service | None:
+        return self.store.snapshot().services.get(name)
+
+    def history(self, name: str | None = None) -> list[HistoryEvent]:
+        return self.store.history(name)
+
+    def supergraph(self) -> StoredSupergraph:
+        return self.store.supergraph()
+
+    def version(self) -> int:
+        return self.store.current_version()

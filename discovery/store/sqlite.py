@@ -1,0 +1,153 @@
+"""SQLite registry store: embedded, the default for local runs (`sqlite:///PATH`).
+
+WAL mode so gateways can read while a publish writes; each commit runs in a
+`BEGIN IMMEDIATE` transaction that checks the version first, so concurrent
+publishers (threads or processes) serialize and the loser gets VersionConflict.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..model import Commit, HistoryEvent, Service, Snapshot, StoredSupergraph
+from .base import Store, StoreUnavailable, VersionConflict
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS graph (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL,
+    supergraph TEXT,
+    updated_at TEXT NOT NULL
+);
+INSERT OR IGNORE INTO graph (id, version, supergraph, updated_at) VALUES (1, 0, NULL, '');
+CREATE TABLE IF NOT EXISTS services (
+    name TEXT PRIMARY KEY,
+    endpoint TEXT NOT NULL,
+    sdl TEXT NOT NULL,
+    lookups TEXT,
+    api_key_ref TEXT,
+    published_by TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    revision INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    version INTEGER PRIMARY KEY,
+    service TEXT NOT NULL,
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    endpoint TEXT
+);
+"""
+
+
+class SqliteStore(Store):
+    """One database file; one connection per thread (sqlite3 connections are not shared)."""
+
+    def __init__(self, path: str | Path, timeout: float = 10.0) -> None:
+        self.path = str(path)
+        self.timeout = timeout
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @classmethod
+    def from_url(cls, url: str) -> "SqliteStore":
+        """`sqlite:///relative/path.db` or `sqlite:////absolute/path.db`."""
+        parts = urlsplit(url)
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if parts.netloc or not path:
+            raise ValueError(f"bad SQLite registry URL {url!r}: use sqlite:///PATH")
+        return cls(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"cannot open the SQLite registry {self.path}: {exc}") from None
+            self._local.db = db
+        return db
+
+    def current_version(self) -> int:
+        return self._read(lambda db: db.execute("SELECT version FROM graph WHERE id = 1").fetchone()[0])
+
+    def supergraph(self) -> StoredSupergraph:
+        row = self._read(lambda db: db.execute("SELECT version, supergraph FROM graph WHERE id = 1").fetchone())
+        return StoredSupergraph(row[0], row[1])
+
+    def snapshot(self) -> Snapshot:
+        def read(db: sqlite3.Connection) -> Snapshot:
+            db.execute("BEGIN")  # one read transaction: version, services and supergraph agree
+            try:
+                version, supergraph = db.execute("SELECT version, supergraph FROM graph WHERE id = 1").fetchone()
+                rows = db.execute("SELECT name, endpoint, sdl, lookups, api_key_ref, published_by, published_at, "
+                                  "revision FROM services ORDER BY name").fetchall()
+            finally:
+                db.execute("COMMIT")
+            services = {r[0]: Service(r[0], r[1], r[2], json.loads(r[3]) if r[3] else None, r[4], r[5], r[6], r[7])
+                        for r in rows}
+            return Snapshot(version, services, supergraph)
+
+        return self._read(read)
+
+    def history(self, service: str | None = None) -> list[HistoryEvent]:
+        sql = "SELECT version, service, action, actor, at, summary, endpoint FROM history"
+        args: tuple = ()
+        if service is not None:
+            sql += " WHERE service = ?"
+            args = (service,)
+        rows = self._read(lambda db: db.execute(sql + " ORDER BY version", args).fetchall())
+        return [HistoryEvent(*row) for row in rows]
+
+    def commit(self, change: Commit) -> None:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"the SQLite registry is locked or unavailable: {exc}") from None
+        try:
+            (version,) = db.execute("SELECT version FROM graph WHERE id = 1").fetchone()
+            if version != change.expected_version:
+                raise VersionConflict(f"graph is at version {version}, expected {change.expected_version}")
+            new = change.new_version
+            db.execute("UPDATE graph SET version = ?, supergraph = ?, updated_at = ? WHERE id = 1",
+                       (new, change.supergraph, change.event.at))
+            if change.upsert is not None:
+                s = change.upsert
+                db.execute("INSERT OR REPLACE INTO services VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (s.name, s.endpoint, s.sdl, json.dumps(s.lookups) if s.lookups is not None else None,
+                            s.api_key_ref, s.published_by, s.published_at, new))
+            if change.remove is not None:
+                db.execute("DELETE FROM services WHERE name = ?", (change.remove,))
+            e = change.event
+            db.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (new, e.service, e.action, e.actor, e.at, e.summary, e.endpoint))
+            db.execute("COMMIT")
+        except BaseException as exc:
+            db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreUnavailable(f"SQLite registry write failed: {exc}") from None
+            raise
+
+    def _read(self, fn):
+        try:
+            return fn(self._connect())
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"SQLite registry read failed: {exc}") from None
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
