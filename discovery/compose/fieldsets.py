@@ -10,10 +10,11 @@ from graphql import parse
 from graphql.error import GraphQLSyntaxError
 from graphql.language import FieldNode, InlineFragmentNode, SelectionSetNode
 
-from .model import Field, Subgraph, Type
+from .model import OBJECT, INTERFACE, UNION, Field, Subgraph, Type
 from .typeref import named
 
-# (parent type, field, under an @external field) for each selected field; returns an error message or None
+# (parent type, field, exempt) for each selected field; `exempt`: needn't be @external itself
+# (it has a selection, sits under an @external field, or belongs to an interface); returns an error message or None
 Visitor = Callable[[Type, Field, bool], str | None]
 
 
@@ -62,14 +63,15 @@ def _walk(sub: Subgraph, parent: Type, selection: SelectionSetNode, visit: Visit
         if field is None:
             problems.append(f'field "{parent.name}.{name}" does not exist in the subgraph')
             continue
-        message = visit(parent, field, under_external)
+        exempt = under_external or sel.selection_set is not None or parent.kind == "interface"
+        message = visit(parent, field, exempt)
         if message:
             problems.append(message)
         child = sub.types.get(named(field.type))
         if sel.selection_set is not None:
-            if child is None or not child.fields:
+            if child is None or child.kind not in (OBJECT, INTERFACE, UNION):
                 problems.append(f'field "{parent.name}.{name}" is a leaf and cannot have a selection')
             else:
                 _walk(sub, child, sel.selection_set, visit, problems, under_external or field.external)
-        elif child is not None and child.fields:
+        elif child is not None and child.kind in (OBJECT, INTERFACE, UNION):
             problems.append(f'field "{parent.name}.{name}" returns a composite type and needs a selection')

@@ -12,6 +12,8 @@ from .typeref import merge_output
 
 
 def merge_fields(ctx: Context, name: str, sources: list[tuple[Subgraph, Type]]) -> dict[str, SField]:
+    """Every subgraph has a Query type (for `_entities`), so a Query field missing from one is partial."""
+    present_in = len(ctx.subgraphs) if name == "Query" else len(sources)
     order: list[str] = []
     for _, t in sources:
         for f in t.fields:
@@ -20,7 +22,7 @@ def merge_fields(ctx: Context, name: str, sources: list[tuple[Subgraph, Type]]) 
     merged: dict[str, SField] = {}
     for field_name in order:
         defs = [(sub, t.fields[field_name], t) for sub, t in sources if field_name in t.fields]
-        result = _merge_field(ctx, f"{name}.{field_name}", defs, len(defs) != len(sources))
+        result = _merge_field(ctx, f"{name}.{field_name}", defs, len(defs) != present_in)
         if result is not None:
             merged[field_name] = result
     return merged

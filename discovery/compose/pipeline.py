@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .context import build_context
+from .fake_external import drop_fake_externals
 from .fed1 import upgrade_fed1
 from .lookups import apply_lookups, record_lookups
 from .merge import merge_subgraphs
@@ -47,6 +48,7 @@ def compose_supergraph(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     for sub in parsed:
         apply_lookups(ctx, sub)
         upgrade_fed1(sub)
+        drop_fake_externals(sub)
     check_field_sets(ctx)
     check_overrides(ctx)
     check_external(ctx)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..context import Context
 from ..fieldsets import top_level_fields, walk_field_set
-from ..model import Field, Subgraph, Type
+from ..model import INTERFACE, OBJECT, UNION, Field, Subgraph, Type
 from ..typeref import named
 
 
@@ -32,8 +32,7 @@ def _check_keys(ctx: Context, sub: Subgraph, t: Type) -> None:
     for key in t.keys:
         def visit(parent: Type, field: Field, _under: bool) -> str | None:
             field.used = True
-            if parent is t:
-                field.in_key = True
+            field.in_key = True  # key fields, nested ones too, are implicitly shareable
             if field.args:
                 return f'field "{parent.name}.{field.name}" has arguments'
             return None
@@ -50,9 +49,9 @@ def _check_requires(ctx: Context, sub: Subgraph, t: Type, f: Field) -> None:
     keys = _key_fields(t)
     missing_external: list[str] = []
 
-    def visit(parent: Type, field: Field, under_external: bool) -> str | None:
+    def visit(parent: Type, field: Field, exempt: bool) -> str | None:
         field.used = True
-        if not field.external and not under_external and not (parent is t and field.name in keys and not sub.fed2):
+        if not field.external and not exempt and not (parent is t and field.name in keys and not sub.fed2):
             missing_external.append(f"{parent.name}.{field.name}")
         return None
 
@@ -71,17 +70,17 @@ def _check_requires(ctx: Context, sub: Subgraph, t: Type, f: Field) -> None:
 def _check_provides(ctx: Context, sub: Subgraph, t: Type, f: Field) -> None:
     coordinate = f"{t.name}.{f.name}"
     target = sub.types.get(named(f.type))
-    if target is None or not target.fields:
+    if target is None or target.kind not in (OBJECT, INTERFACE, UNION):
         ctx.error("PROVIDES_ON_NON_OBJECT_FIELD",
                   f'[{sub.name}] Invalid @provides directive on field "{coordinate}": field has type "{f.type}" '
                   f'which is not a Composite Type', (sub.name,), coordinate)
         return
     missing_external: list[str] = []
 
-    def visit(parent: Type, field: Field, under_external: bool) -> str | None:
+    def visit(parent: Type, field: Field, exempt: bool) -> str | None:
         if field.external:
             field.provided = True
-        elif sub.fed2 and not under_external and field.name not in _key_fields(parent):
+        elif sub.fed2 and not exempt and field.name not in _key_fields(parent):
             missing_external.append(f"{parent.name}.{field.name}")
         return None
 

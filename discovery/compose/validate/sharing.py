@@ -24,12 +24,12 @@ def check_sharing(ctx: Context) -> None:
                 continue
             overridden = {f.override for _, _, f in defs if f.override and not f.override_label}
             resolving = [(s, t, f) for s, t, f in defs
-                         if (not f.external or f.provided) and s.name not in overridden]
+                         if not f.external and s.name not in overridden]
             if len(resolving) < 2:
                 continue
             unshared = [s.name for s, t, f in resolving if not (f.shareable or t.shareable or f.in_key)]
             if unshared:
-                where = ", ".join(f'"{s.name}"' + (" (through @provides)" if f.external else "") for s, _, f in resolving)
+                where = ", ".join(f'"{s.name}"' for s, _, _ in resolving)
                 ctx.error("INVALID_FIELD_SHARING",
                           f'Non-shareable field "{name}.{field_name}" is resolved from multiple subgraphs: it is '
                           f'resolved from subgraphs {where} and defined as non-shareable in subgraph(s) '
