@@ -22,6 +22,9 @@ class PreparedPlan:
     operation: Any
     plan: Any  # plan.nodes.QueryPlan
     shape: Any  # shape.ShapeProgram
+    document: Any = None  # operation.prepare.PreparedDocument
+    # Set when the operation's cost depends on variables (slicing arguments): checked per request.
+    cost: Any = None  # operation.cost.OperationCost
 
 
 class Gateway:
@@ -58,7 +61,20 @@ class Gateway:
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
         self.transport = transport or HttpTransport(timeout=self.config.subgraph_timeout,
                                                     api_keys=self._resolve_api_keys(by_name))
-        self.executor = Executor(self.transport, self.urls)
+        from .execute.masking import ErrorMasking
+        from .operation.cost import CostModel
+        from .operation.persisted import MemoryDocumentStore, load_manifest
+
+        self.masking = ErrorMasking(self.config.expose_subgraph_errors, self.config.exposed_error_codes)
+        self.executor = Executor(self.transport, self.urls, self.masking)
+        self.cost_model = CostModel.from_supergraph(document, self.api_schema, self.config.limits.default_list_size)
+        self._measures: LRU[Any] = LRU(self.config.plan_cache_size)  # (query, operation name) -> figures
+        self.apq = MemoryDocumentStore(self.config.apq_cache_size) if self.config.apq else None
+        self.trusted = self.config.document_store
+        if self.trusted is None and self.config.trusted_documents:
+            self.trusted = load_manifest(self.config.trusted_documents)
+        if self.config.trusted_documents_only and self.trusted is None:
+            raise ValueError("trusted_documents_only needs trusted_documents (a manifest) or a document_store")
 
     def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
         """Subgraph name -> X-API-Key value, resolved once from secret references."""
@@ -84,11 +100,16 @@ class Gateway:
             prepared, variables = self._prepare(request)
         except RequestError as error:
             return GraphQLResponse(body={"errors": error.errors}, request_error=True, status=error.status)
-        data, errors = await self.executor.run(prepared.plan, variables)
+        request_id = None
+        if self.masking.masks:
+            from .execute.masking import request_id as request_id_of
+
+            request_id = request_id_of(request.headers)
+        data, errors = await self.executor.run(prepared.plan, variables, request_id=request_id)
         if prepared.plan.local_fields:
             from .execute.introspection import introspect
 
-            intro, intro_errors = await introspect(self.api_schema, self._documents.get(request.query).document,
+            intro, intro_errors = await introspect(self.api_schema, prepared.document.document,
                                                    prepared.operation, variables)
             data.update(intro)
             errors.extend(intro_errors)
@@ -97,7 +118,7 @@ class Gateway:
         if errors:
             body["errors"] = errors
         body["data"] = data
-        return GraphQLResponse(body=body)
+        return GraphQLResponse(body=body, headers={"x-request-id": request_id} if request_id else {})
 
     def explain(self, query: str, operation_name: str | None = None, variables: dict | None = None) -> str:
         """The query plan of an operation, printed (Fetch / Flatten / Sequence / Parallel)."""
@@ -114,13 +135,24 @@ class Gateway:
     def _prepare(self, request: GraphQLRequest) -> tuple[PreparedPlan, dict[str, Any]]:
         from .operation.prepare import (RequestError, coerce_variables, prepare_document, select_operation)
 
-        query = request.query
+        query, persist_as = request.query, None
+        if request.extensions or self.config.trusted_documents_only:
+            from .operation.persisted import resolve_query
+
+            query, persist_as = resolve_query(request, self.apq, self.trusted, self.config.trusted_documents_only)
         if not isinstance(query, str) or not query.strip():
             raise RequestError([{"message": "Missing query: send a GraphQL document in \"query\".",
                                  "extensions": {"code": "BAD_REQUEST"}}])
         document = self._documents.get(query)
         if document is None:
-            document = prepare_document(self.api_schema, query)
+            from .operation.limits import check_source
+
+            check_source(query, self.config.limits)
+            try:
+                document = prepare_document(self.api_schema, query)
+            except RequestError as error:
+                self._hide_suggestions(error)
+                raise
             self._documents.put(query, document)
         operation = select_operation(document, request.operation_name)
         kind = operation.operation.value
@@ -130,17 +162,60 @@ class Gateway:
         if kind == "mutation" and request.http_method == "GET":
             raise RequestError([{"message": "Mutations are not allowed over GET; use POST.",
                                  "extensions": {"code": "METHOD_NOT_ALLOWED"}}], status=405)
-        if not self.config.introspection and _asks_introspection(operation, document.fragments):
-            raise RequestError([{"message": "GraphQL introspection is not allowed here.",
-                                 "extensions": {"code": "INTROSPECTION_DISABLED"}}])
-        variables = coerce_variables(self.api_schema, operation, request.variables)
+        try:
+            variables = coerce_variables(self.api_schema, operation, request.variables)
+        except RequestError as error:
+            self._hide_suggestions(error)
+            raise
         flags = tuple(bool(variables.get(v, _default_of(operation, v))) for v in document.skip_variables)
         key = (query, operation.name.value if operation.name else None, flags)
         prepared = self._plans.get(key)
         if prepared is None:
+            cost = self._check_operation(key[:2], operation, document, variables)
             prepared = self._plan(operation, document, variables)
+            prepared.document = document
+            prepared.cost = cost if cost.fixed is None else None
             self._plans.put(key, prepared)
+        elif prepared.cost is not None:
+            self._check_cost(prepared.cost, variables)
+        if persist_as is not None:
+            self.apq.put(persist_as, query)  # type: ignore[union-attr]
         return prepared, variables
+
+    def _check_operation(self, key: tuple, operation: Any, document: Any, variables: dict[str, Any]) -> Any:
+        """Introspection and limits, before planning; the figures are cached per document and operation."""
+        from .operation.cost import OperationCost
+        from .operation.limits import check, measure
+        from .operation.prepare import RequestError
+
+        measured = self._measures.get(key)
+        if measured is None:
+            measured = (measure(operation, document.fragments), OperationCost(self.cost_model, operation,
+                                                                              document.fragments))
+            self._measures.put(key, measured)
+        figures, cost = measured
+        if not self.config.introspection and figures.introspection:
+            raise RequestError([{"message": "GraphQL introspection is not allowed here.",
+                                 "extensions": {"code": "INTROSPECTION_DISABLED"}}])
+        check(figures, self.config.limits)
+        self._check_cost(cost, variables)
+        return cost
+
+    def _check_cost(self, cost: Any, variables: dict[str, Any]) -> None:
+        from .operation.limits import limit_error
+
+        limit = self.config.limits.max_cost
+        if limit is not None:
+            estimate = cost.of(variables)
+            if estimate > limit:
+                raise limit_error("OPERATION_TOO_COMPLEX", "The operation is too complex", "max_cost", limit,
+                                  "estimated cost", estimate)
+
+    def _hide_suggestions(self, error: Any) -> None:
+        if not self.config.field_suggestions:
+            from .operation.suggestions import without_suggestions
+
+            without_suggestions(error.errors)
 
     def _plan(self, operation: Any, document: Any, variables: dict[str, Any]) -> PreparedPlan:
         from graphql import print_ast
@@ -173,27 +248,6 @@ class Gateway:
     async def aclose(self) -> None:
         """Close pooled connections."""
         await self.transport.aclose()
-
-
-def _asks_introspection(operation: Any, fragments: dict[str, Any]) -> bool:
-    from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
-
-    stack = [operation.selection_set]
-    seen: set[str] = set()
-    while stack:
-        selection_set = stack.pop()
-        for s in selection_set.selections:
-            if isinstance(s, FieldNode):
-                if s.name.value in ("__schema", "__type"):
-                    return True
-            elif isinstance(s, InlineFragmentNode):
-                stack.append(s.selection_set)
-            elif isinstance(s, FragmentSpreadNode) and s.name.value not in seen:
-                seen.add(s.name.value)
-                fragment = fragments.get(s.name.value)
-                if fragment is not None:
-                    stack.append(fragment.selection_set)
-    return False
 
 
 def _default_of(operation: Any, name: str) -> Any:

@@ -16,47 +16,54 @@ from typing import Any
 import orjson
 
 from ..plan.nodes import FetchNode, QueryPlan
+from .masking import PASS_THROUGH, ErrorMasking
 from .paths import deep_merge, objects_at
 from .representations import representation
 from .transport import SubgraphFailure
 
 
 class Executor:
-    def __init__(self, transport: Any, urls: dict[str, str]) -> None:
+    def __init__(self, transport: Any, urls: dict[str, str], masking: ErrorMasking = PASS_THROUGH) -> None:
         self.transport = transport
         self.urls = urls  # graph id -> URL
+        self.masking = masking  # what subgraph errors may tell the client
 
-    async def run(self, plan: QueryPlan, variables: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[dict, list]:
+    async def run(self, plan: QueryPlan, variables: dict[str, Any], headers: dict[str, str] | None = None,
+                  request_id: str | None = None) -> tuple[dict, list]:
         data: dict[str, Any] = {}
         errors: list[dict] = []
         fetches = plan.fetches
         if len(fetches) == 1:
-            await self._fetch(fetches[0], data, errors, variables, headers)
+            await self._fetch(fetches[0], data, errors, variables, headers, request_id)
             return data, errors
         tasks: dict[int, asyncio.Task] = {}
         for step in plan.levels():
             for node in step:
                 deps = [tasks[d] for d in node.depends_on if d in tasks]
-                tasks[node.id] = asyncio.ensure_future(self._after(deps, node, data, errors, variables, headers))
+                tasks[node.id] = asyncio.ensure_future(self._after(deps, node, data, errors, variables, headers,
+                                                                        request_id))
         if tasks:
             await asyncio.gather(*tasks.values())
         return data, errors
 
-    async def _after(self, deps: list, node: FetchNode, data: dict, errors: list, variables: dict, headers: Any) -> None:
+    async def _after(self, deps: list, node: FetchNode, data: dict, errors: list, variables: dict, headers: Any,
+                     request_id: str | None) -> None:
         if deps:
             await asyncio.gather(*deps)
-        await self._fetch(node, data, errors, variables, headers)
+        await self._fetch(node, data, errors, variables, headers, request_id)
 
-    async def _fetch(self, node: FetchNode, data: dict, errors: list, variables: dict, headers: Any) -> None:
+    async def _fetch(self, node: FetchNode, data: dict, errors: list, variables: dict, headers: Any,
+                     request_id: str | None) -> None:
         body: dict[str, Any] = {"query": node.operation}
         if node.variable_names:
             body["variables"] = {n: variables[n] for n in node.variable_names if n in variables}
         if node.inputs is None:
-            await self._root_fetch(node, body, data, errors, headers)
+            await self._root_fetch(node, body, data, errors, headers, request_id)
         else:
-            await self._entity_fetch(node, body, data, errors, headers)
+            await self._entity_fetch(node, body, data, errors, headers, request_id)
 
-    async def _root_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any) -> None:
+    async def _root_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any,
+                          request_id: str | None) -> None:
         try:
             response = await self.transport.send(node.service, self.urls[node.graph], body, headers)
         except SubgraphFailure as failure:
@@ -68,9 +75,10 @@ class Executor:
                 _undo_aliases(result, node.renames)
             deep_merge(data, result)
         for error in _errors_of(response):
-            errors.append(_subgraph_error(error, node.service, error.get("path")))
+            errors.append(self.masking.subgraph_error(error, node.service, error.get("path"), request_id))
 
-    async def _entity_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any) -> None:
+    async def _entity_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any,
+                            request_id: str | None) -> None:
         representations: list[dict] = []
         targets: list[list[tuple[dict, list]]] = []
         index_of: dict[bytes, int] = {}
@@ -112,9 +120,10 @@ class Executor:
             if isinstance(path, list) and len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) \
                     and path[1] < len(targets):
                 for _, where in targets[path[1]]:
-                    errors.append(_subgraph_error(error, node.service, where + list(path[2:])))
+                    errors.append(self.masking.subgraph_error(error, node.service, where + list(path[2:]),
+                                                              request_id))
             else:
-                errors.append(_subgraph_error(error, node.service, None))
+                errors.append(self.masking.subgraph_error(error, node.service, None, request_id))
 
 
 def _undo_aliases(result: dict, renames: tuple) -> None:
@@ -129,20 +138,6 @@ def _errors_of(response: dict) -> list[dict]:
     if not isinstance(errors, list):
         return []
     return [e for e in errors if isinstance(e, dict)]
-
-
-def _subgraph_error(error: dict, service: str, path: Any) -> dict:
-    message = error.get("message")
-    out: dict[str, Any] = {"message": message if isinstance(message, str) else "Subgraph error"}
-    if isinstance(path, list) and path:
-        out["path"] = path
-    extensions = error.get("extensions")
-    ext = dict(extensions) if isinstance(extensions, dict) else {}
-    ext.pop("exception", None)
-    ext.pop("stacktrace", None)
-    ext.setdefault("serviceName", service)
-    out["extensions"] = ext
-    return out
 
 
 def _gateway_error(message: str, service: str, path: Any = None) -> dict:
