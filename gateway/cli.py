@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any, Sequence
 
+_REGISTRY_COMMANDS = ("publish", "remove", "services", "history", "supergraph")
 _DESCRIPTION = "bff: a GraphQL backend-for-frontend gateway over an Apollo Federation v2 supergraph."
 
 
@@ -21,6 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .dev import main as dev_main
 
         return dev_main(args_list[1:])
+    if args_list and args_list[0] in _REGISTRY_COMMANDS:
+        # publish / remove / services / history / supergraph: the registry's own CLI.
+        from discovery.cli import main as registry_main
+
+        return registry_main(args_list)
 
     parser = _parser()
     args = parser.parse_args(args_list)
@@ -37,7 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve a supergraph over HTTP (GraphQL at /graphql)")
-    serve.add_argument("--supergraph", required=True, metavar="FILE", help="composed supergraph SDL file")
+    serve.add_argument("--supergraph", metavar="FILE", help="composed supergraph SDL file (or use --registry)")
+    serve.add_argument("--registry", metavar="URL", help="load the supergraph from a registry (sqlite:///PATH, "
+                       "dynamodb://TABLE or the registry API's URL) and follow its new versions")
+    serve.add_argument("--poll-interval", type=float, default=10.0, metavar="S",
+                       help="with --registry: check for a new version at most every S seconds (default: 10)")
+    serve.add_argument("--fallback-supergraph", metavar="FILE",
+                       help="with --registry: serve this file when the registry is unreachable at start")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=4000, help="port to bind; 0 picks a free one (default: 4000)")
     serve.add_argument("--introspection", action="store_true", help="answer __schema / __type queries")
@@ -55,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--operation-name", metavar="NAME", help="operation to plan when the document has several")
 
     commands.add_parser("dev", help="start the example services and a gateway over them (see `bff dev --help`)")
+    from discovery.cli import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -140,7 +155,18 @@ def _serve(args: argparse.Namespace) -> int:
     config = GatewayConfig(introspection=args.introspection, subgraph_urls=dict(args.subgraph_url),
                            subgraph_api_keys=api_keys)
     try:
-        gateway = _load_gateway(args.supergraph, config)
+        if args.registry:
+            from .supergraph_source import open_switch
+
+            try:
+                gateway = open_switch(args.registry, config, poll_interval=args.poll_interval,
+                                      fallback_path=args.fallback_supergraph)
+            except Exception as exc:
+                raise _InputError(str(exc) or type(exc).__name__) from None
+        elif args.supergraph:
+            gateway = _load_gateway(args.supergraph, config)
+        else:
+            raise _InputError("give --supergraph FILE or --registry URL")
     except _InputError as exc:
         return _fail("serve", str(exc))
 
@@ -167,7 +193,15 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"bff: GraphQL endpoint at http://{shown_host}:{port}/graphql", flush=True)
 
     # loop/http "auto": uvloop and httptools when installed (the `local` extra brings them).
-    server = uvicorn.Server(uvicorn.Config(create_app(gateway, config), lifespan="on", log_level="info",
+    app = create_app(gateway, config)
+    if args.registry:
+        import os
+
+        from .supergraph_source import with_registry
+
+        # POST /admin/reload exists only when BFF_RELOAD_TOKEN is set (never a command-line secret).
+        app = with_registry(app, gateway, reload_token=os.environ.get("BFF_RELOAD_TOKEN") or None, background_poll=True)
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="info",
                                            access_log=args.access_log, loop="auto", http="auto"))
     server.run(sockets=[sock])
     return 0

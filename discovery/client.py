@@ -1,0 +1,117 @@
+"""One way to reach a registry whatever its URL: a store directly, or the HTTP API.
+
+`open_registry("sqlite:///...")` / `("dynamodb://TABLE")` gives a `Registry`;
+`open_registry("https://registry.example/")` an `HttpRegistry` with the same
+methods. Both are what the CLI and the gateway's supergraph source use.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+
+from .model import HistoryEvent, Outcome, Problem, Service, StoredSupergraph
+from .registry import PublishRequest, Registry
+from .store.base import StoreError, StoreUnavailable
+
+TOKEN_ENV = "BFF_REGISTRY_TOKEN"
+
+
+class HttpRegistry:
+    """The registry's HTTP API as a client; StoreUnavailable/StoreError when it cannot answer."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        if not self.base_url.endswith("/v1"):
+            self.base_url += "/v1"
+        token = token if token is not None else os.environ.get(TOKEN_ENV)
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.Client(timeout=timeout, headers=headers)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        try:
+            response = self._client.request(method, self.base_url + path, **kwargs)
+        except httpx.TimeoutException:
+            raise StoreUnavailable(f"the registry at {self.base_url} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"cannot reach the registry at {self.base_url}: {exc}") from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise StoreError(f"the registry at {self.base_url} answered HTTP {response.status_code} without JSON") from None
+        if response.status_code >= 400 and not (isinstance(body, dict) and "ok" in body and "version" in body):
+            message = "; ".join(e.get("message", "") for e in body.get("errors", ())) if isinstance(body, dict) else ""
+            error = StoreUnavailable if response.status_code >= 500 else StoreError
+            raise error(f"registry: HTTP {response.status_code}: {message or response.reason_phrase}")
+        return response.status_code, body
+
+    def publish(self, request: PublishRequest) -> Outcome:
+        body = {"endpoint": request.endpoint, "sdl": request.sdl, "lookups": request.lookups,
+                "api_key_ref": request.api_key_ref, "allow_breaking": request.allow_breaking,
+                "published_by": request.published_by}
+        return _outcome(self._call("PUT", f"/services/{request.name}", json=body)[1])
+
+    def remove(self, name: str, removed_by: str) -> Outcome:
+        return _outcome(self._call("DELETE", f"/services/{name}", params={"by": removed_by})[1])
+
+    def services(self) -> list[Service]:
+        return [Service(sdl="", **{k: v for k, v in s.items() if k != "sdl"}) for s in self._call("GET", "/services")[1]]
+
+    def show(self, name: str) -> Service | None:
+        try:
+            return Service(**self._call("GET", f"/services/{name}")[1])
+        except StoreError as exc:
+            if "HTTP 404" in str(exc):
+                return None
+            raise
+
+    def history(self, name: str | None = None) -> list[HistoryEvent]:
+        params = {"service": name} if name else {}
+        return [HistoryEvent(**e) for e in self._call("GET", "/history", params=params)[1]]
+
+    def supergraph(self) -> StoredSupergraph:
+        body = self._call("GET", "/supergraph")[1]
+        return StoredSupergraph(int(body["version"]), body["supergraph"])
+
+    def version(self) -> int:
+        return int(self._call("GET", "/version")[1]["version"])
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _outcome(body: dict[str, Any]) -> Outcome:
+    problems = tuple(Problem(e["code"], e["message"], tuple(e.get("subgraphs") or ()), e.get("coordinate"))
+                     for e in body.get("errors", ()))
+    return Outcome(bool(body.get("ok")), int(body.get("version", 0)), problems, body.get("summary", ""),
+                   bool(body.get("changed", True)))
+
+
+def open_registry(url: str, *, token: str | None = None, timeout: float = 10.0) -> "Registry | HttpRegistry":
+    """A Registry for a store URL, an HttpRegistry for an http(s) URL; ValueError for anything else."""
+    if url.startswith(("http://", "https://")):
+        return HttpRegistry(url, token, timeout)
+    from .store import open_store
+
+    return Registry(open_store(url))
+
+
+def fetch_sdl(url: str, timeout: float = 10.0, headers: dict[str, str] | None = None) -> str:
+    """A running subgraph's SDL from `{ _service { sdl } }`; ValueError with a one-line reason."""
+    try:
+        response = httpx.post(url, json={"query": "{ _service { sdl } }"}, timeout=timeout, headers=headers or {})
+        body = response.json()
+    except httpx.TimeoutException:
+        raise ValueError(f"{url} did not answer within {timeout:g}s") from None
+    except httpx.HTTPError as exc:
+        raise ValueError(f"cannot reach {url}: {exc}") from None
+    except ValueError:
+        raise ValueError(f"{url} answered HTTP {response.status_code} without JSON") from None
+    sdl = ((body or {}).get("data") or {}).get("_service", {}) if isinstance(body, dict) else None
+    if not isinstance(sdl, dict) or not isinstance(sdl.get("sdl"), str):
+        errors = body.get("errors") if isinstance(body, dict) else None
+        detail = errors[0].get("message") if errors else f"HTTP {response.status_code}"
+        raise ValueError(f"{url} did not answer {{ _service {{ sdl }} }} ({detail}); is it a federation subgraph?")
+    return sdl["sdl"]

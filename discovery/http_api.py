@@ -1,0 +1,235 @@
+"""The registry's HTTP API: a raw ASGI app (no framework on a Lambda cold start) and a Lambda handler.
+
+    GET    /v1/version               {"version": N}                      (the gateways' cheap poll)
+    GET    /v1/supergraph            {"version": N, "supergraph": SDL}
+    GET    /v1/services              [{name, endpoint, ...}]             (no SDL)
+    GET    /v1/services/NAME         one service with its SDL
+    PUT    /v1/services/NAME         publish {endpoint, sdl, lookups?, api_key_ref?, allow_breaking?, published_by?}
+    DELETE /v1/services/NAME         remove
+    GET    /v1/history[?service=N]   every version: who, when, what changed
+
+Writes need `Authorization: Bearer <deploy token>` (compared in constant time);
+with no deploy token configured, writes are refused. Reads are open unless a
+read token is configured (the deploy token is accepted for reads too).
+Environment for `handler`: BFF_REGISTRY_URL (a store URL), BFF_REGISTRY_DEPLOY_TOKEN
+or BFF_REGISTRY_DEPLOY_TOKEN_REF (a secret reference, e.g. ssm:/bff/deploy-token),
+BFF_REGISTRY_READ_TOKEN / BFF_REGISTRY_READ_TOKEN_REF.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, MutableMapping
+from urllib.parse import parse_qs, unquote
+
+import orjson
+
+from .model import Outcome
+from .registry import PublishRequest, Registry
+from .store.base import StoreError
+
+logger = logging.getLogger("bff.registry")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+MAX_BODY = 2_000_000  # an SDL may be 1 MB; JSON escaping can nearly double it
+PREFIX = "/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    deploy_token: str | None = None  # None: publishing disabled
+    read_token: str | None = None  # None: reads open
+
+
+class _Reply(Exception):
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> _Reply:
+    return _Reply(status, {"ok": False, "errors": [{"code": code, "message": message}]}, headers)
+
+
+def create_registry_app(registry: Registry, config: ApiConfig) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The ASGI app serving `registry` under /v1."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        try:
+            status, body = await _route(registry, config, scope, receive)
+            await _send(send, status, body)
+        except _Reply as reply:
+            await _send(send, reply.status, reply.body, reply.headers)
+        except StoreError as exc:
+            await _send(send, 503, {"ok": False, "errors": [{"code": "REGISTRY_UNAVAILABLE", "message": str(exc)}]})
+        except Exception:
+            logger.exception("registry API error")
+            await _send(send, 500, {"ok": False, "errors": [{"code": "INTERNAL", "message": "internal error"}]})
+
+    return app
+
+
+async def _route(registry: Registry, config: ApiConfig, scope: Scope, receive: Receive) -> tuple[int, Any]:
+    path = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    method = scope["method"]
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+    if not path.startswith(PREFIX + "/"):
+        raise _error(404, "NOT_FOUND", f"not found: {path}")
+    route = path[len(PREFIX):]
+    query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()}
+    write = method in ("PUT", "DELETE", "POST")
+    _authorize(config, headers.get("authorization"), write)
+    run = asyncio.to_thread
+
+    if route == "/version" and method == "GET":
+        return 200, {"version": await run(registry.version)}
+    if route == "/supergraph" and method == "GET":
+        stored = await run(registry.supergraph)
+        return 200, {"version": stored.version, "supergraph": stored.sdl}
+    if route == "/services" and method == "GET":
+        return 200, [s.to_json(with_sdl=False) for s in await run(registry.services)]
+    if route == "/history" and method == "GET":
+        return 200, [e.to_json() for e in await run(registry.history, query.get("service"))]
+    if route.startswith("/services/") and route.count("/") == 2:
+        name = unquote(route[len("/services/"):])
+        if method == "GET":
+            service = await run(registry.show, name)
+            if service is None:
+                raise _error(404, "UNKNOWN_SERVICE", f"no service named {name!r} is published")
+            return 200, service.to_json()
+        if method == "PUT":
+            body = await _json_body(receive, headers)
+            request = PublishRequest(name=name, endpoint=body.get("endpoint", body.get("url")), sdl=body.get("sdl"),
+                                     published_by=str(body.get("published_by") or "api"), lookups=body.get("lookups"),
+                                     api_key_ref=body.get("api_key_ref"), allow_breaking=bool(body.get("allow_breaking")))
+            return _outcome(await run(registry.publish, request))
+        if method == "DELETE":
+            actor = query.get("by") or "api"
+            return _outcome(await run(registry.remove, name, actor))
+        raise _error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}", {"allow": "GET, PUT, DELETE"})
+    raise _error(404, "NOT_FOUND", f"not found: {method} {path}")
+
+
+def _outcome(outcome: Outcome) -> tuple[int, Any]:
+    if outcome.ok:
+        return 200, outcome.to_json()
+    codes = {p.code for p in outcome.problems}
+    if codes & {"REGISTRY_UNAVAILABLE", "REGISTRY_ERROR"}:
+        return 503, outcome.to_json()
+    if "CONFLICT" in codes:
+        return 409, outcome.to_json()
+    if "UNKNOWN_SERVICE" in codes:
+        return 404, outcome.to_json()
+    if "SDL_TOO_LARGE" in codes:
+        return 413, outcome.to_json()
+    return 422, outcome.to_json()
+
+
+def _authorize(config: ApiConfig, authorization: str | None, write: bool) -> None:
+    """Constant-time bearer check: deploy token for writes; read token (or deploy token) for protected reads."""
+    given = ""
+    if authorization and authorization[:7].lower() == "bearer ":
+        given = authorization[7:].strip()
+    challenge = {"www-authenticate": 'Bearer realm="bff-registry"'}
+    if write:
+        if config.deploy_token is None:
+            raise _error(403, "PUBLISHING_DISABLED", "publishing is disabled: no deploy token is configured")
+        if not hmac.compare_digest(given.encode(), config.deploy_token.encode()):
+            raise _error(401, "UNAUTHORIZED", "a valid deploy token is required (Authorization: Bearer ...)", challenge)
+        return
+    if config.read_token is None:
+        return
+    ok_read = hmac.compare_digest(given.encode(), config.read_token.encode())
+    ok_deploy = config.deploy_token is not None and hmac.compare_digest(given.encode(), config.deploy_token.encode())
+    if not (ok_read or ok_deploy):
+        raise _error(401, "UNAUTHORIZED", "a valid read token is required (Authorization: Bearer ...)", challenge)
+
+
+async def _json_body(receive: Receive, headers: dict[str, str]) -> dict[str, Any]:
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise _error(413, "SDL_TOO_LARGE", f"request body is larger than {MAX_BODY} bytes")
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _error(400, "BAD_REQUEST", "client disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _error(413, "SDL_TOO_LARGE", f"request body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    try:
+        body = orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise _error(400, "BAD_REQUEST", f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise _error(400, "BAD_REQUEST", "the body must be a JSON object")
+    return body
+
+
+async def _send(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    payload = orjson.dumps(body)
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
+# -- Lambda ------------------------------------------------------------------------
+
+def config_from_env(env: MutableMapping[str, str] | None = None) -> ApiConfig:
+    """Tokens from BFF_REGISTRY_{DEPLOY,READ}_TOKEN or their *_REF secret references."""
+    env = os.environ if env is None else env
+
+    def token(name: str) -> str | None:
+        if env.get(name):
+            return env[name]
+        ref = env.get(name + "_REF")
+        if ref:
+            from gateway.secrets import SecretResolver
+
+            return SecretResolver().resolve(ref)
+        return None
+
+    return ApiConfig(deploy_token=token("BFF_REGISTRY_DEPLOY_TOKEN"), read_token=token("BFF_REGISTRY_READ_TOKEN"))
+
+
+_handler: Any = None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point (API Gateway HTTP API v2 or REST v1) for the registry API."""
+    global _handler
+    if _handler is None:
+        from mangum import Mangum
+
+        from .store import open_store
+
+        url = os.environ.get("BFF_REGISTRY_URL")
+        if not url:
+            raise RuntimeError("BFF_REGISTRY_URL is not set: point it at the registry store (dynamodb://TABLE)")
+        app = create_registry_app(Registry(open_store(url)), config_from_env())
+        _handler = Mangum(app, lifespan="off")
+    return _handler(event, context)

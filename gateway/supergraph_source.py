@@ -1,0 +1,248 @@
+"""A gateway whose supergraph comes from the registry and follows its new versions.
+
+`GatewaySwitch` has the Gateway's interface (execute, explain, aclose) and holds
+the current Gateway. A newer supergraph version builds a new Gateway (in a
+thread: the event loop keeps serving) and swaps it in with one assignment;
+requests already running finish on the old one, whose connections are closed
+once they drain. Plans cached by the old Gateway go with it.
+
+Loading is cheap: one read of the stored composed supergraph at start (never a
+recomposition), then at most one small version read every `poll_interval`
+seconds, started by an arriving request (Lambda-friendly: no thread needed) or
+by `run_poller()` under a long-running server. If the registry cannot be
+reached the last good graph keeps serving; a cold start with the registry down
+uses the bundled `fallback_path` when one is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable, MutableMapping, Protocol
+
+from .request import GraphQLRequest, GraphQLResponse
+
+logger = logging.getLogger("bff.supergraph_source")
+
+RELOAD_PATH = "/admin/reload"
+
+
+class SupergraphReader(Protocol):
+    """What the switch needs from a registry (discovery.client.open_registry gives one)."""
+
+    def version(self) -> int: ...
+
+    def supergraph(self) -> Any: ...  # discovery.model.StoredSupergraph: .version, .sdl
+
+
+class SupergraphUnavailable(RuntimeError):
+    """No supergraph at a cold start: the registry failed or is empty, and no usable fallback."""
+
+
+class _Active:
+    """One built Gateway with its version and the number of requests running on it."""
+
+    __slots__ = ("gateway", "version", "inflight", "retired")
+
+    def __init__(self, gateway: Any, version: int) -> None:
+        self.gateway, self.version, self.inflight, self.retired = gateway, version, 0, False
+
+
+class GatewaySwitch:
+    """Serves through the current Gateway and swaps to newer supergraph versions without failing requests."""
+
+    def __init__(self, source: SupergraphReader, build: Callable[[str], Any], gateway: Any, version: int, *,
+                 poll_interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.source = source
+        self._build = build
+        self._active = _Active(gateway, version)
+        self.poll_interval = poll_interval
+        self._clock = clock
+        self._next_check = clock() + poll_interval
+        self._refreshing: asyncio.Task | None = None
+        self._closing: set[asyncio.Task] = set()
+        self.last_error: str | None = None
+
+    @classmethod
+    async def start(cls, source: SupergraphReader, build: Callable[[str], Any], *, fallback_path: str | None = None,
+                    poll_interval: float = 10.0) -> "GatewaySwitch":
+        """Cold start: one read of the stored supergraph; the fallback file when the registry fails or is empty."""
+        try:
+            stored = await asyncio.to_thread(source.supergraph)
+            if stored.sdl is None:
+                raise SupergraphUnavailable("the registry has no supergraph yet (nothing is published)")
+            sdl, version = stored.sdl, stored.version
+        except Exception as exc:
+            if fallback_path is None:
+                raise SupergraphUnavailable(f"cannot load the supergraph from the registry: {exc}") from None
+            logger.warning("registry unavailable at cold start (%s); serving the fallback %s", exc, fallback_path)
+            try:
+                sdl, version = Path(fallback_path).read_text(encoding="utf-8"), 0
+            except OSError as read_error:
+                raise SupergraphUnavailable(f"cannot load the supergraph from the registry ({exc}) nor read the "
+                                            f"fallback {fallback_path!r} ({read_error.strerror})") from None
+        gateway = await asyncio.to_thread(build, sdl)
+        return cls(source, build, gateway, version, poll_interval=poll_interval)
+
+    # -- the Gateway interface ----------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        """The version being served (0 for the fallback file)."""
+        return self._active.version
+
+    @property
+    def gateway(self) -> Any:
+        return self._active.gateway
+
+    async def execute(self, request: GraphQLRequest) -> GraphQLResponse:
+        if self._clock() >= self._next_check and self._refreshing is None:
+            self._next_check = self._clock() + self.poll_interval
+            self._refreshing = asyncio.ensure_future(self._refresh_quietly())
+        active = self._active
+        active.inflight += 1
+        try:
+            return await active.gateway.execute(request)
+        finally:
+            active.inflight -= 1
+            if active.retired and active.inflight == 0:
+                self._close_later(active)
+
+    def explain(self, query: str, operation_name: str | None = None, variables: dict | None = None) -> str:
+        return self._active.gateway.explain(query, operation_name, variables)
+
+    async def aclose(self) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+        for task in list(self._closing):
+            await asyncio.gather(task, return_exceptions=True)
+        await self._active.gateway.aclose()
+
+    # -- refresh ------------------------------------------------------------------
+
+    async def refresh(self) -> bool:
+        """Check the registry now; swap to a newer version. True when swapped. Raises when the registry fails."""
+        version = await asyncio.to_thread(self.source.version)
+        if version <= self._active.version:
+            return False
+        stored = await asyncio.to_thread(self.source.supergraph)
+        if stored.version <= self._active.version:
+            return False  # an eventually consistent read lagging behind; the next check catches up
+        if stored.sdl is None:
+            logger.warning("registry version %s has no services; keeping version %s", stored.version, self._active.version)
+            return False
+        gateway = await asyncio.to_thread(self._build, stored.sdl)
+        if stored.version <= self._active.version:  # a concurrent refresh won
+            self._close_later(_Active(gateway, stored.version))
+            return False
+        old, self._active = self._active, _Active(gateway, stored.version)
+        old.retired = True
+        if old.inflight == 0:
+            self._close_later(old)
+        logger.info("supergraph version %s is now served (was %s)", stored.version, old.version)
+        return True
+
+    async def _refresh_quietly(self) -> None:
+        try:
+            await self.refresh()
+            self.last_error = None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # registry down or a bad graph: keep serving the last good one
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            logger.warning("supergraph refresh failed; still serving version %s: %s", self._active.version, exc)
+        finally:
+            self._refreshing = None
+
+    async def run_poller(self) -> None:
+        """Background polling for long-running servers (uvicorn); cancel it to stop."""
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            if self._refreshing is None:
+                self._next_check = self._clock() + self.poll_interval
+                self._refreshing = asyncio.ensure_future(self._refresh_quietly())
+                await asyncio.shield(self._refreshing)
+
+    def _close_later(self, active: _Active) -> None:
+        task = asyncio.ensure_future(active.gateway.aclose())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+
+# -- ASGI wrapper: POST /admin/reload and the background poller -------------------------
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+
+
+def with_registry(app: ASGIApp, switch: GatewaySwitch, *, reload_token: str | None = None,
+                  background_poll: bool = False) -> ASGIApp:
+    """Wrap the gateway's ASGI app: `POST /admin/reload` (Bearer reload_token; absent when no token)
+    forces a registry check; with background_poll, a poller task runs between lifespan startup and shutdown."""
+    import orjson
+
+    poller: list[asyncio.Task] = []
+
+    async def reply(send: Any, status: int, body: dict[str, Any]) -> None:
+        payload = orjson.dumps(body)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def wrapped(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan" and background_poll:
+            async def watch() -> Any:
+                message = await receive()
+                if message["type"] == "lifespan.startup" and not poller:
+                    poller.append(asyncio.ensure_future(switch.run_poller()))
+                elif message["type"] == "lifespan.shutdown":
+                    for task in poller:
+                        task.cancel()
+                return message
+            return await app(scope, watch, send)
+        if scope["type"] == "http" and scope["path"] == RELOAD_PATH and reload_token is not None:
+            if scope["method"] != "POST":
+                return await reply(send, 405, {"errors": [{"message": "use POST", "extensions": {"code": "METHOD_NOT_ALLOWED"}}]})
+            given = ""
+            for name, value in scope.get("headers", ()):
+                if name.lower() == b"authorization" and value[:7].lower() == b"bearer ":
+                    given = value[7:].decode("latin-1").strip()
+            if not hmac.compare_digest(given.encode(), reload_token.encode()):
+                return await reply(send, 401, {"errors": [{"message": "a valid reload token is required",
+                                                           "extensions": {"code": "UNAUTHORIZED"}}]})
+            try:
+                changed = await switch.refresh()
+            except Exception as exc:
+                return await reply(send, 503, {"version": switch.version, "changed": False,
+                                               "errors": [{"message": f"registry unavailable: {exc}",
+                                                           "extensions": {"code": "REGISTRY_UNAVAILABLE"}}]})
+            return await reply(send, 200, {"version": switch.version, "changed": changed})
+        return await app(scope, receive, send)
+
+    return wrapped
+
+
+# -- wiring for `bff serve --registry` and Lambda -------------------------------------------
+
+def gateway_builder(config: Any) -> Callable[[str], Any]:
+    """build(supergraph_sdl) -> Gateway with `config`: what the switch calls for each new version."""
+    from .gateway import Gateway
+
+    return lambda sdl: Gateway(sdl, config)
+
+
+def open_switch(registry_url: str, config: Any, *, poll_interval: float = 10.0,
+                fallback_path: str | None = None) -> GatewaySwitch:
+    """A started GatewaySwitch over the registry at `registry_url` (store URL or registry API URL).
+
+    Synchronous, for the CLI before the server's loop exists. SupergraphUnavailable or
+    ValueError (bad URL) when there is nothing to serve.
+    """
+    from discovery.client import open_registry
+
+    source = open_registry(registry_url)
+    return asyncio.run(GatewaySwitch.start(source, gateway_builder(config), fallback_path=fallback_path,
+                                           poll_interval=poll_interval))
