@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
 
 import orjson
 
+from ..auth.authenticate import Authenticator, www_authenticate
+from ..auth.errors import AuthError
 from ..config import GatewayConfig
 from .graphql_over_http import HttpError, error_body, request_from_body, request_from_query_string, status_for
 from .negotiation import JSON, SUPPORTED, negotiate, request_content_type_problem
 
 if TYPE_CHECKING:
+    from ..auth.principal import Principal
     from ..gateway import Gateway
 
 Scope = MutableMapping[str, Any]
@@ -38,14 +41,16 @@ GRAPHQL_PATH = "/graphql"
 HEALTH_PATH = "/health"
 
 
-def create_app(gateway: "Gateway | GatewayFactory", config: GatewayConfig) -> ASGIApp:
+def create_app(gateway: "Gateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> ASGIApp:
     """The ASGI app serving `gateway`.
 
     Pass a built Gateway, or an async factory: the factory runs at lifespan
     startup, or on the first request when the server has no lifespan (Lambda).
     A factory that fails is retried on the next request, and /health says 503 meanwhile.
+    `auth` decides who is calling (gateway.auth); by default it is read from the
+    BFF_JWT_* environment, and with none set every request is anonymous.
     """
-    return _App(gateway, config)
+    return _App(gateway, config, auth)
 
 
 class _ClientDisconnected(Exception):
@@ -53,8 +58,9 @@ class _ClientDisconnected(Exception):
 
 
 class _App:
-    def __init__(self, gateway: "Gateway | GatewayFactory", config: GatewayConfig) -> None:
+    def __init__(self, gateway: "Gateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> None:
         self.config = config
+        self._auth = auth if auth is not None else Authenticator.from_env()
         if hasattr(gateway, "execute"):
             self._gateway: Gateway | None = gateway  # type: ignore[assignment]
             self._factory: GatewayFactory | None = None
@@ -160,6 +166,7 @@ class _App:
             raise HttpError(406, f"None of the response media types {', '.join(SUPPORTED)} is acceptable "
                                  f"(Accept: {headers.get('accept')}).", code="NOT_ACCEPTABLE")
         try:
+            principal = await self._principal(scope, headers)  # before the body: strangers get only a 401
             if scope["method"] == "POST":
                 problem = request_content_type_problem(headers.get("content-type"))
                 if problem is not None:
@@ -168,6 +175,7 @@ class _App:
                 request = request_from_body(body, headers)
             else:
                 request = request_from_query_string(scope.get("query_string", b""), headers)
+            request.principal = principal
         except HttpError as exc:
             await _send_json(send, exc.status, error_body(exc.message, exc.code), media_type, {"vary": "accept", **exc.headers})
             return
@@ -189,6 +197,16 @@ class _App:
         if status == 405 and "allow" not in extra:
             extra["allow"] = "POST"
         await _send_json(send, status, response.body, media_type, extra)
+
+    async def _principal(self, scope: Scope, headers: dict[str, str]) -> "Principal":
+        """Who is calling: the API Gateway authorizer's principal on Lambda (mangum puts the event in
+        scope["aws.event"]), else the verified Bearer token; 401 when missing (and required) or invalid."""
+        try:
+            return await self._auth.principal_for(headers, scope.get("aws.event"))
+        except AuthError as exc:
+            logger.debug("Credentials refused: %s", exc.reason)
+            raise HttpError(401, exc.message, code="UNAUTHENTICATED",
+                            headers={"www-authenticate": www_authenticate(exc)}) from None
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
         """The whole request body, refused with 413 as soon as it passes the limit."""

@@ -6,6 +6,11 @@ first request (mangum's lifespan is off: Lambda has no startup hook that could
 fail usefully), and reused by every later invocation. Modules needed by every
 request (mangum, the ASGI app) are imported at module level, during Lambda's init
 phase; the gateway's own heavy imports happen when it is built.
+
+Authentication (gateway.auth): behind an API Gateway authorizer, the principal
+is read from the event's authorizer context (mangum passes the event as
+scope["aws.event"]); without one, the Bearer token is verified here as under
+uvicorn, configured by the BFF_JWT_* environment variables.
 """
 
 from __future__ import annotations
