@@ -22,6 +22,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .dev import main as dev_main
 
         return dev_main(args_list[1:])
+    if args_list and args_list[0] == "compose":
+        # Composition has its own parser; importing it (and graphql) only when asked.
+        from discovery.compose.cli import add_arguments, run as compose_run
+
+        compose_parser = argparse.ArgumentParser(prog="bff compose", description=_COMPOSE_HELP)
+        add_arguments(compose_parser)
+        return compose_run(compose_parser.parse_args(args_list[1:]))
     if args_list and args_list[0] in _REGISTRY_COMMANDS:
         # publish / remove / services / history / supergraph: the registry's own CLI.
         from discovery.cli import main as registry_main
@@ -36,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _plan(args)
     parser.print_help(sys.stderr)
     return 2
+
+
+_COMPOSE_HELP = "compose subgraph SDLs into a supergraph (in Python, no Node needed)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=4000, help="port to bind; 0 picks a free one (default: 4000)")
     serve.add_argument("--introspection", action="store_true", help="answer __schema / __type queries")
+    serve.add_argument("--expose-subgraph-errors", metavar="NAMES", default="",
+                       help="pass these subgraphs' error messages to clients as they are (comma-separated, or '*'); "
+                            "by default they are masked, except a few safe codes")
     serve.add_argument("--access-log", action="store_true", help="log one line per HTTP request (off: it costs CPU)")
     serve.add_argument("--subgraph-url", action="append", default=[], metavar="NAME=URL", type=_name_url,
                        help="override a subgraph's URL from the supergraph (repeatable)")
@@ -67,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--operation-name", metavar="NAME", help="operation to plan when the document has several")
 
     commands.add_parser("dev", help="start the example services and a gateway over them (see `bff dev --help`)")
+    commands.add_parser("compose", help=_COMPOSE_HELP + " (see `bff compose --help`)")
     from discovery.cli import add_parsers
 
     add_parsers(commands)
@@ -152,8 +166,11 @@ def _serve(args: argparse.Namespace) -> int:
         api_keys = _api_key_references(args.subgraph_api_key)
     except ValueError as exc:
         return _fail("serve", str(exc))
-    config = GatewayConfig(introspection=args.introspection, subgraph_urls=dict(args.subgraph_url),
-                           subgraph_api_keys=api_keys)
+    exposed = args.expose_subgraph_errors.strip()
+    # Production settings by default: masked subgraph errors, no suggestions, limits on.
+    config = GatewayConfig.production(
+        introspection=args.introspection, subgraph_urls=dict(args.subgraph_url), subgraph_api_keys=api_keys,
+        expose_subgraph_errors="*" if exposed == "*" else frozenset(n.strip() for n in exposed.split(",") if n.strip()))
     try:
         if args.registry:
             from .supergraph_source import open_switch

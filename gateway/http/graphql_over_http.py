@@ -79,9 +79,12 @@ def request_from_query_string(query_string: bytes, headers: Mapping[str, str]) -
 
 def _request(params: dict[str, Any], method: str, headers: Mapping[str, str]) -> GraphQLRequest:
     query = params.get("query")
-    if query is None:
+    extensions = params.get("extensions")
+    persisted = isinstance(extensions, dict) and isinstance(extensions.get("persistedQuery"), dict)
+    if query is None and not persisted:
         raise HttpError(400, 'Missing "query": send the GraphQL document as a string in "query".')
-    if not isinstance(query, str):
+    # A persisted query (APQ, trusted documents) may send only its hash: the gateway answers that.
+    if query is not None and not isinstance(query, str):
         raise HttpError(400, '"query" must be a string.')
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -89,7 +92,6 @@ def _request(params: dict[str, Any], method: str, headers: Mapping[str, str]) ->
     variables = params.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise HttpError(400, '"variables" must be an object or null.')
-    extensions = params.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise HttpError(400, '"extensions" must be an object or null.')
     return GraphQLRequest(

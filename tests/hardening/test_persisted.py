@@ -71,8 +71,6 @@ async def test_apq_over_get_registers_the_document(make_gateway):
     assert await run(gateway, None, extensions=apq(QUERY), http_method="GET") == {"data": {"tags": ["a", "b"]}}
 
 
-@pytest.mark.xfail(strict=True, reason="the HTTP layer refuses a request without `query` before the gateway "
-                                       "sees its persistedQuery extension (gateway/http/graphql_over_http.py)")
 async def test_apq_hash_only_over_http(make_gateway):
     gateway = make_gateway()
     async with http_client(gateway) as client:
