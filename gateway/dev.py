@@ -129,7 +129,10 @@ def _gateway_app(args: argparse.Namespace, subgraph_urls: dict[str, str]) -> ASG
         if args.log_level == "debug":
             traceback.print_exc()
         raise DevError(f"cannot build the gateway from {SUPERGRAPH_PATH.name}: {type(exc).__name__}: {exc}") from None
-    return create_app(gateway, config)
+    from .auth.authenticate import Authenticator
+
+    # Local development: anonymous requests allowed unless BFF_JWT_* says otherwise.
+    return create_app(gateway, config, auth=Authenticator.from_env(dev=True))
 
 
 class _Server(uvicorn.Server):

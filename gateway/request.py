@@ -22,7 +22,7 @@ class GraphQLRequest:
     http_method: str = "POST"
     # Lower-cased request headers, for propagation rules and client identification.
     headers: Mapping[str, str] = field(default_factory=dict)
-    # Who is asking (gateway.auth's Principal), set by the HTTP layer; None when anonymous.
+    # Who is asking (gateway.auth's Principal; kind "anonymous" when nobody signed in), set by the HTTP layer.
     principal: Any = None
 
 

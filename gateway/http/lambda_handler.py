@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from mangum import Mangum
 
-from ..config import GatewayConfig
 from .asgi import create_app
 from .negotiation import SUPPORTED
 
@@ -32,9 +31,10 @@ def _build_gateway() -> "Gateway":
     path = os.environ.get("BFF_SUPERGRAPH")
     if not path:
         raise RuntimeError("BFF_SUPERGRAPH is not set: point it at the supergraph SDL file.")
+    from ..env_config import config_from_env
     from ..gateway import Gateway
 
-    return Gateway.from_file(path, GatewayConfig())
+    return Gateway.from_file(path, config_from_env())
 
 
 # Seam for tests and embedders: a no-argument callable returning the Gateway.
@@ -52,5 +52,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _handler
     if _handler is None:
         # text_mime_types: without it mangum base64-encodes graphql-response+json bodies.
-        _handler = Mangum(create_app(_gateway, GatewayConfig()), lifespan="off", text_mime_types=list(SUPPORTED))
+        from ..env_config import config_from_env
+
+        _handler = Mangum(create_app(_gateway, config_from_env()), lifespan="off", text_mime_types=list(SUPPORTED))
     return _handler(event, context)

@@ -1,0 +1,35 @@
+"""The Lambda gateway's settings come from the environment, production-safe by default."""
+
+import pytest
+
+from gateway.env_config import config_from_env
+from gateway.secrets import SecretError
+
+
+def test_defaults_are_production_settings():
+    config = config_from_env({})
+    assert config.introspection is False
+    assert config.field_suggestions is False
+    assert config.expose_subgraph_errors == frozenset()
+    assert config.subgraph_api_keys == {}
+
+
+def test_each_variable_opts_in():
+    config = config_from_env({
+        "BFF_INTROSPECTION": "true",
+        "BFF_EXPOSE_SUBGRAPH_ERRORS": "accounts, reviews",
+        "BFF_SUBGRAPH_API_KEYS": "accounts=ssm:/bff/prod/keys/accounts",
+        "BFF_SUBGRAPH_URLS": "accounts=lambda:bff-prod-accounts",
+        "BFF_SUBGRAPH_TIMEOUT": "5",
+    })
+    assert config.introspection is True
+    assert config.expose_subgraph_errors == frozenset({"accounts", "reviews"})
+    assert config.subgraph_api_keys == {"accounts": "ssm:/bff/prod/keys/accounts"}
+    assert config.subgraph_urls == {"accounts": "lambda:bff-prod-accounts"}
+    assert config.subgraph_timeout == 5.0
+    assert config_from_env({"BFF_EXPOSE_SUBGRAPH_ERRORS": "*"}).expose_subgraph_errors == "*"
+
+
+def test_a_raw_key_instead_of_a_reference_is_refused():
+    with pytest.raises(SecretError):
+        config_from_env({"BFF_SUBGRAPH_API_KEYS": "accounts=hunter2"})
