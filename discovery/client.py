@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import httpx
-
 from .model import HistoryEvent, Outcome, Problem, Service, StoredSupergraph
 from .registry import PublishRequest, Registry
 from .store.base import StoreError, StoreUnavailable
@@ -26,11 +24,15 @@ class HttpRegistry:
         self.base_url = base_url.rstrip("/")
         if not self.base_url.endswith("/v1"):
             self.base_url += "/v1"
+        import httpx  # here, not at module level: a store-backed gateway never needs it
+
         token = token if token is not None else os.environ.get(TOKEN_ENV)
         headers = {"authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.Client(timeout=timeout, headers=headers)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        import httpx
+
         try:
             response = self._client.request(method, self.base_url + path, **kwargs)
         except httpx.TimeoutException:
@@ -100,6 +102,8 @@ def open_registry(url: str, *, token: str | None = None, timeout: float = 10.0) 
 
 def fetch_sdl(url: str, timeout: float = 10.0, headers: dict[str, str] | None = None) -> str:
     """A running subgraph's SDL from `{ _service { sdl } }`; ValueError with a one-line reason."""
+    import httpx
+
     try:
         response = httpx.post(url, json={"query": "{ _service { sdl } }"}, timeout=timeout, headers=headers or {})
         body = response.json()
