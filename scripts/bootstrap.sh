@@ -76,9 +76,25 @@ bff_ensure_dynamodb_local() {
   fi
 }
 
+# deploy/node_modules (osls, serverless-offline) and the deploy extra (cfn-lint, boto3), for tests/deploy.
+bff_ensure_deploy_tools() {
+  local dir="$BFF_ROOT/deploy"
+  local stamp="$dir/node_modules/.bff-installed-package.json"
+  if ! "$BFF_VENV/bin/python" -c 'import boto3, cfnlint' 2>/dev/null; then
+    bff_log "installing the deploy extra (cfn-lint, boto3) into .venv"
+    "$BFF_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$BFF_ROOT[deploy]"
+  fi
+  if [ ! -d "$dir/node_modules" ] || ! cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | cmp -s - "$stamp"; then
+    bff_log "installing osls and serverless-offline into deploy/node_modules"
+    (cd "$dir" && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; })
+    cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null > "$stamp"
+  fi
+}
+
 bff_bootstrap() {
   bff_ensure_python_env
   bff_ensure_node_modules
+  bff_ensure_deploy_tools
   bff_ensure_java
   bff_ensure_dynamodb_local
   export PATH="$BFF_VENV/bin:$PATH"

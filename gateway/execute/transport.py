@@ -40,6 +40,7 @@ class HttpTransport:
             raise ValueError(f"{CLIENT_ENV}={choice!r}: expected one of {', '.join(CLIENTS)}")
         self.client_name = choice
         self._client: Any = None
+        self._lambda: Any = None  # LambdaTransport, created on the first lambda: endpoint
 
     async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
         """POST a GraphQL request; returns the response map ({"data", "errors"}), even on a non-2xx status."""
@@ -47,6 +48,8 @@ class HttpTransport:
         key = self._api_keys.get(service)
         if key is not None:
             headers = {**headers, "x-api-key": key} if headers else {"x-api-key": key}
+        if url.startswith("lambda:"):  # lambda:FUNCTION[:ALIAS]: direct invoke (lambda_transport.py)
+            return await self._lambda_transport().send(service, url, body, headers)
         if self.client_name == "httpx":
             status, payload_bytes = await self._post_httpx(service, url, content, headers)
         else:
@@ -61,10 +64,20 @@ class HttpTransport:
             raise SubgraphFailure(f'Subgraph "{service}" answered HTTP {status}')
         raise SubgraphFailure(f'Subgraph "{service}" answered something that is not a GraphQL response')
 
+    def _lambda_transport(self) -> Any:
+        if self._lambda is None:
+            from .lambda_transport import LambdaTransport
+
+            self._lambda = LambdaTransport(timeout=self.timeout, max_concurrency=min(self.max_connections, 32))
+        return self._lambda
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._lambda is not None:
+            await self._lambda.aclose()
+            self._lambda = None
 
     async def _post_native(self, service: str, url: str, content: bytes, headers: dict[str, str] | None) -> tuple[int, bytes]:
         client = self._client

@@ -1,0 +1,68 @@
+"""Running osls (deploy/node_modules) offline: no login, no telemetry, and a local stand-in for the
+one AWS call `osls package` makes (DescribeStacks, to reuse unchanged layers) answering 'no such stack'."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from .inprocess import ROOT
+
+OSLS = ROOT / "deploy" / "node_modules" / ".bin" / "osls"
+_NO_STACK = (b'<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type>'
+             b'<Code>ValidationError</Code><Message>Stack with id bff does not exist</Message></Error>'
+             b'<RequestId>local</RequestId></ErrorResponse>')
+
+
+def require_osls() -> None:
+    if not OSLS.exists() or shutil.which("node") is None:
+        pytest.skip("deploy/node_modules is not installed (scripts/test installs it; or `npm ci` in deploy/)")
+
+
+class _NoStack(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(400)
+        self.send_header("content-type", "text/xml")
+        self.send_header("content-length", str(len(_NO_STACK)))
+        self.end_headers()
+        self.wfile.write(_NO_STACK)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def offline_env(**extra: str) -> Iterator[dict[str, str]]:
+    """Environment for osls: fake credentials, CloudFormation pointed at the local stand-in."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoStack)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    env = {**os.environ, "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
+           "AWS_ACCESS_KEY_ID": "AKIALOCALONLY", "AWS_SECRET_ACCESS_KEY": "local-only", "AWS_REGION": "eu-west-1",
+           "AWS_ENDPOINT_URL_CLOUDFORMATION": f"http://127.0.0.1:{server.server_address[1]}",
+           "NODE_NO_WARNINGS": "1", **extra}
+    try:
+        yield env
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def package(stage: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """`osls package --stage STAGE --package OUT` after building the layers and the stage's supergraph."""
+    require_osls()
+    from .inprocess import load_build
+
+    load_build().build(stage)
+    with offline_env() as env:
+        return subprocess.run([str(OSLS), "package", "--stage", stage, "--package", str(out)], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=180)

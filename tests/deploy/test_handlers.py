@@ -1,0 +1,137 @@
+"""Every deployed Lambda handler, invoked in-process with real API Gateway payloads.
+
+The gateway's subgraph calls go through the Lambda-invoke transport to the
+services' own Lambda handlers (in this process), as they would on AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+
+from gateway.auth import authorizer
+from gateway.auth.authenticate import Authenticator
+from gateway.http import lambda_handler
+
+from .events import authorizer_rest_token, authorizer_v2, hs256_token, http_v2, rest_v1
+from .inprocess import ROOT, SERVICES, InProcessLambda, service_handler
+
+SECRET = "s" * 40
+API_KEY = "test-service-key-0123456789"
+QUERY = "{ courses { title instructor { name } averageRating } }"
+
+
+def body(response: dict[str, Any]) -> Any:
+    raw = response["body"]
+    return json.loads(base64.b64decode(raw) if response.get("isBase64Encoded") else raw)
+
+
+@pytest.fixture()
+def auth() -> Any:
+    authorizer.configure(Authenticator.from_env({"BFF_JWT_HS256_SECRET": SECRET, "BFF_ALLOW_ANONYMOUS": "false"}))
+    yield
+    authorizer.configure(None)
+
+
+@pytest.fixture()
+def token() -> str:
+    return "Bearer " + hs256_token(SECRET, {"sub": "user-1", "exp": int(time.time()) + 300, "roles": ["student"]})
+
+
+@pytest.fixture()
+def lambdas() -> InProcessLambda:
+    return InProcessLambda({f"bff-test-{name}": service_handler(name, API_KEY) for name in SERVICES})
+
+
+@pytest.fixture()
+def gateway_handler(monkeypatch: pytest.MonkeyPatch, lambdas: InProcessLambda) -> Any:
+    """gateway.http.lambda_handler.handler configured by serverless.yml's environment (stage `test`);
+    only boto3's Lambda client is replaced, by the services' handlers in this process."""
+    monkeypatch.setenv("BFF_SUPERGRAPH", str(ROOT / "services" / "supergraph.graphql"))
+    monkeypatch.setenv("BFF_SUBGRAPH_URLS", ",".join(f"{n}=lambda:bff-test-{n}" for n in SERVICES))
+    monkeypatch.setenv("BFF_SUBGRAPH_API_KEYS", ",".join(f"{n}=env:BFF_TEST_SERVICE_KEY" for n in SERVICES))
+    monkeypatch.setenv("BFF_TEST_SERVICE_KEY", API_KEY)
+    monkeypatch.setenv("BFF_ALLOW_ANONYMOUS", "false")
+
+    def factory() -> Any:
+        gateway = lambda_handler._build_gateway()
+        gateway.transport._lambda_transport()._client = lambdas
+        return gateway
+
+    monkeypatch.setattr(lambda_handler, "_gateway_factory", factory)
+    monkeypatch.setattr(lambda_handler, "_handler", None)
+    return lambda_handler.handler
+
+
+def test_authorizer_http_api_simple_responses(auth: None, token: str) -> None:
+    allowed = authorizer.http_api_handler(authorizer_v2(token))
+    assert allowed["isAuthorized"] is True and allowed["context"]
+    assert authorizer.http_api_handler(authorizer_v2("Bearer not.a.token"))["isAuthorized"] is False
+    assert authorizer.http_api_handler(authorizer_v2(None))["isAuthorized"] is False
+
+
+def test_authorizer_rest_token_policy(auth: None, token: str) -> None:
+    event = authorizer_rest_token(token)
+    policy = authorizer.handler(event)
+    statement = policy["policyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Allow" and statement["Resource"] == event["methodArn"]
+    with pytest.raises(authorizer.Unauthorized):
+        authorizer.handler(authorizer_rest_token("Bearer forged"))
+
+
+def test_gateway_http_api_v2_through_the_lambda_transport(auth: None, token: str, gateway_handler: Any,
+                                                          lambdas: InProcessLambda) -> None:
+    context = authorizer.http_api_handler(authorizer_v2(token))["context"]
+    response = gateway_handler(http_v2("POST", "/graphql", {"query": QUERY}, authorizer=context), None)
+    assert response["statusCode"] == 200, response
+    courses = body(response)["data"]["courses"]
+    assert courses and any(c["instructor"] and c["instructor"]["name"] for c in courses), courses
+    assert {"bff-test-courses", "bff-test-accounts", "bff-test-reviews"} <= set(lambdas.invoked)
+
+
+def test_gateway_refuses_requests_without_the_authorizer_context(gateway_handler: Any) -> None:
+    response = gateway_handler(http_v2("POST", "/graphql", {"query": QUERY}), None)
+    assert response["statusCode"] == 401
+    assert body(response)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_gateway_rest_v1_payloads(auth: None, token: str, gateway_handler: Any) -> None:
+    assert gateway_handler(rest_v1("GET", "/health"), None)["statusCode"] == 200
+    event = rest_v1("POST", "/graphql", {"query": "{ courses { title } }"})
+    policy = authorizer.handler(authorizer_rest_token(token))
+    event["requestContext"]["authorizer"] = {"principalId": policy["principalId"], **policy["context"]}
+    response = gateway_handler(event, None)
+    assert response["statusCode"] == 200 and body(response)["data"]["courses"]
+
+
+def test_service_handler_checks_the_api_key_on_both_payload_formats() -> None:
+    handler = service_handler("accounts", API_KEY)
+    query = {"query": "{ users { name } }"}
+    refused = handler(http_v2("POST", "/graphql", query), None)
+    assert refused["statusCode"] == 401
+    assert body(refused)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    answered = handler(rest_v1("POST", "/graphql", query, {"X-API-Key": API_KEY}), None)
+    assert answered["statusCode"] == 200 and body(answered)["data"]["users"]
+    assert handler(http_v2("GET", "/health"), None)["statusCode"] == 200
+
+
+def test_service_handler_module_exposes_handler() -> None:
+    import services.reviews.handler as module
+
+    response = module.handler(http_v2("GET", "/health"), None)
+    assert response["statusCode"] == 200 and body(response) == {"status": "ok"}
+
+
+def test_registry_handler(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    http_api = pytest.importorskip("discovery.http_api")
+    monkeypatch.setenv("BFF_REGISTRY_URL", f"sqlite:///{tmp_path / 'registry.db'}")
+    monkeypatch.setenv("BFF_REGISTRY_DEPLOY_TOKEN", "deploy-token-0123456789")
+    monkeypatch.setattr(http_api, "_handler", None)
+    version = http_api.handler(http_v2("GET", "/v1/version"), None)
+    assert version["statusCode"] == 200 and body(version) == {"version": 0}
+    refused = http_api.handler(rest_v1("PUT", "/v1/services/accounts", {"endpoint": "lambda:bff-dev-accounts", "sdl": "type Query { a: Int }"}), None)
+    assert refused["statusCode"] in (401, 403)

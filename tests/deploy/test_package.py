@@ -1,0 +1,165 @@
+"""`osls package` offline: the template lints clean, IAM is least privilege, the packages are small
+and import on the Lambda runtime's Python."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .inprocess import ROOT
+from .osls import package
+
+pytestmark = pytest.mark.slow
+MB = 1024 * 1024
+STAGE = "ci"
+# Only warning cfn-lint may report: W3005 (a DependsOn that a Ref/GetAtt already implies). The
+# framework itself writes those DependsOn (function -> its role, route -> integration); harmless.
+ALLOWED_WARNINGS = {"W3005"}
+HANDLERS = {  # function -> (layer, module to import)
+    "gateway": ("gatewayDeps", "gateway.http.lambda_handler"),
+    "authorizer": ("authorizerDeps", "gateway.auth.authorizer"),
+    "registry": ("registryDeps", "discovery.http_api"),
+    "accounts": ("serviceDeps", "services.accounts.handler"),
+    "reviews": ("serviceDeps", "services.reviews.handler"),
+}
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sls")
+    result = package(STAGE, out)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def template(packaged: Path) -> dict[str, Any]:
+    return json.loads((packaged / "cloudformation-template-update-stack.json").read_text())
+
+
+def sizes(packaged: Path) -> dict[str, int]:
+    return {p.stem: p.stat().st_size for p in packaged.glob("*.zip")}
+
+
+def test_template_passes_cfn_lint(packaged: Path) -> None:
+    cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which("cfn-lint")
+    if cfn_lint is None:
+        pytest.skip("cfn-lint is not installed (pip install -e '.[deploy]')")
+    for path in (packaged / "cloudformation-template-update-stack.json", ROOT / "deploy" / "data.yml"):
+        result = subprocess.run([cfn_lint, "--format", "parseable", str(path)], capture_output=True, text=True)
+        findings = [line for line in result.stdout.splitlines() if line.strip()]
+        rules = {m[1] if (m := re.search(r":([EWI]\d{4}):", line)) else line for line in findings}
+        assert not {r for r in rules if r.startswith("E")}, result.stdout
+        assert rules <= ALLOWED_WARNINGS, result.stdout
+
+
+def test_package_sizes(packaged: Path) -> None:
+    found = sizes(packaged)
+    print("package sizes (bytes):", json.dumps(found, sort_keys=True))
+    assert found["gateway"] + found["gatewayDeps"] < 15 * MB
+    assert found["gateway"] < 1 * MB and found["accounts"] < 200_000
+    for name in ("gateway", "accounts", "registry", "authorizer"):
+        names = zipfile.ZipFile(packaged / f"{name}.zip").namelist()
+        assert not [n for n in names if n.startswith(("tests/", "node_modules/", "bench/", "docs/", "deploy/node"))]
+        assert not [n for n in names if "__pycache__" in n]
+    gateway_files = zipfile.ZipFile(packaged / "gateway.zip").namelist() + \
+        zipfile.ZipFile(packaged / "gatewayDeps.zip").namelist()
+    assert [n for n in gateway_files if n.startswith("services/")] == ["services/supergraph.graphql"]
+    for forbidden in ("uvicorn/", "strawberry/", "boto3/", "botocore/", "httpx/", "starlette/"):
+        assert not [n for n in gateway_files if n.startswith(forbidden) or n.startswith("python/" + forbidden)], forbidden
+
+
+def _statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    policies = template["Resources"][role]["Properties"]["Policies"]
+    return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_one_least_privilege_role_per_function(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
+    assert len(functions) == 7 and len(set(roles)) == 7
+    assert "IamRoleLambdaExecution" not in resources  # no shared framework role
+    for role in roles:
+        for statement in _statements(template, role):
+            assert statement["Effect"] == "Allow"
+            assert "*" not in json.dumps(_as_list(statement["Action"]))
+            for resource in _as_list(statement["Resource"]):
+                text = json.dumps(resource)
+                assert text != '"*"' and ":*:" not in text, (role, text)
+
+
+def test_gateway_role(template: dict[str, Any]) -> None:
+    by_action = {a: s for s in _statements(template, "GatewayRole") for a in _as_list(s["Action"])}
+    assert set(by_action) == {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "dynamodb:Query",
+                              "lambda:InvokeFunction", "ssm:GetParameter"}
+    assert by_action["dynamodb:Query"]["Resource"] == {"Fn::ImportValue": f"bff-data-{STAGE}-RegistryTableArn"}
+    invoke = json.dumps(by_action["lambda:InvokeFunction"]["Resource"])
+    for name in ("accounts", "courses", "enrollments", "reviews"):
+        assert f"function:bff-{STAGE}-{name}\"" in invoke and f"function:bff-{STAGE}-{name}:*\"" in invoke
+    assert "gateway" not in invoke and "registry" not in invoke and "authorizer" not in invoke
+    keys = json.dumps(by_action["ssm:GetParameter"]["Resource"])
+    assert keys.count(f"parameter/bff/{STAGE}/keys/") == 4 and "keys/*" not in keys
+
+
+def test_service_and_registry_roles(template: dict[str, Any]) -> None:
+    accounts = {a: s for s in _statements(template, "AccountsRole") for a in _as_list(s["Action"])}
+    assert set(accounts) == {"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameter"}
+    assert json.dumps(accounts["ssm:GetParameter"]["Resource"]).count("parameter/") == 1
+    assert f"parameter/bff/{STAGE}/keys/accounts" in json.dumps(accounts["ssm:GetParameter"]["Resource"])
+    registry = {a for s in _statements(template, "RegistryRole") for a in _as_list(s["Action"])}
+    assert "dynamodb:PutItem" in registry and "dynamodb:Scan" not in registry and "dynamodb:DeleteTable" not in registry
+    authorizer = {a for s in _statements(template, "AuthorizerRole") for a in _as_list(s["Action"])}
+    assert authorizer == {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    authorizer = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Authorizer")
+    assert authorizer["AuthorizerType"] == "REQUEST" and authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
+    assert authorizer["EnableSimpleResponses"] is True and authorizer["AuthorizerResultTtlInSeconds"] > 0
+    assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
+    routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"}
+    assert routes["POST /graphql"]["AuthorizationType"] == "CUSTOM"
+    assert routes["GET /graphql"]["AuthorizationType"] == "CUSTOM"
+    gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert gateway_env["BFF_SUBGRAPH_API_KEYS"].count(f"=ssm:/bff/{STAGE}/keys/") == 4
+    assert f"accounts=lambda:bff-{STAGE}-accounts" in gateway_env["BFF_SUBGRAPH_URLS"]
+    service_env = resources["AccountsLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert service_env == {"BFF_API_KEY_ACCOUNTS": f"ssm:/bff/{STAGE}/keys/accounts"}
+    assert not [k for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"]  # data lives in deploy/data.yml
+
+
+def _python312() -> str | None:
+    for candidate in [shutil.which("python3.12"), *map(str, Path("/root/.pyenv/versions").glob("3.12*/bin/python3.12"))]:
+        if candidate and subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("function", sorted(HANDLERS))
+def test_each_package_imports_its_handler_on_python312(packaged: Path, tmp_path: Path, function: str) -> None:
+    python = _python312()
+    if python is None:
+        pytest.skip("no python3.12 here: the layers hold cp312 wheels (orjson, cryptography)")
+    layer, module = HANDLERS[function]
+    zipfile.ZipFile(packaged / f"{function}.zip").extractall(tmp_path / "task")
+    zipfile.ZipFile(packaged / f"{layer}.zip").extractall(tmp_path / "opt")
+    code = (f"import sys; sys.path[:0] = [{str(tmp_path / 'task')!r}, {str(tmp_path / 'opt' / 'python')!r}]; "
+            f"import {module} as m; assert callable(m.handler); print(m.__file__)")
+    result = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path / "task",
+                            env={"PATH": "/usr/bin:/bin", "BFF_API_KEY_ACCOUNTS": "", "BFF_API_KEY_REVIEWS": ""})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith(str(tmp_path / "task"))
