@@ -28,13 +28,26 @@ if TYPE_CHECKING:
 
 
 def _build_gateway() -> "Gateway":
-    path = os.environ.get("BFF_SUPERGRAPH")
-    if not path:
-        raise RuntimeError("BFF_SUPERGRAPH is not set: point it at the supergraph SDL file.")
+    """From the registry (BFF_REGISTRY, with BFF_SUPERGRAPH as the fallback when the registry
+    is down at a cold start), or from the bundled supergraph file alone (BFF_SUPERGRAPH)."""
     from ..env_config import config_from_env
+
+    registry = os.environ.get("BFF_REGISTRY")
+    path = os.environ.get("BFF_SUPERGRAPH")
+    config = config_from_env()
+    if registry:
+        from discovery.client import open_registry
+
+        from ..supergraph_source import GatewaySwitch, gateway_builder
+
+        # On Lambda the version check runs when a request arrives (no background task between invocations).
+        return GatewaySwitch.start(open_registry(registry), gateway_builder(config), fallback_path=path,
+                                   poll_interval=float(os.environ.get("BFF_POLL_INTERVAL", "30")))
+    if not path:
+        raise RuntimeError("Set BFF_REGISTRY (a registry URL) or BFF_SUPERGRAPH (the supergraph SDL file).")
     from ..gateway import Gateway
 
-    return Gateway.from_file(path, config_from_env())
+    return Gateway.from_file(path, config)
 
 
 # Seam for tests and embedders: a no-argument callable returning the Gateway.
@@ -44,7 +57,10 @@ _handler: Mangum | None = None
 
 
 async def _gateway() -> "Gateway":
-    return _gateway_factory()
+    gateway = _gateway_factory()
+    if hasattr(gateway, "__await__"):  # GatewaySwitch.start is a coroutine
+        gateway = await gateway
+    return gateway
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
