@@ -73,6 +73,8 @@ def test_package_sizes(packaged: Path) -> None:
     gateway_files = zipfile.ZipFile(packaged / "gateway.zip").namelist() + \
         zipfile.ZipFile(packaged / "gatewayDeps.zip").namelist()
     assert [n for n in gateway_files if n.startswith("services/")] == ["services/supergraph.graphql"]
+    # The gateway follows the registry (BFF_REGISTRY): its read path ships with it.
+    assert {"discovery/client.py", "discovery/store/dynamodb.py", "gateway/supergraph_source.py"} <= set(gateway_files)
     for forbidden in ("uvicorn/", "strawberry/", "boto3/", "botocore/", "httpx/", "starlette/"):
         assert not [n for n in gateway_files if n.startswith(forbidden) or n.startswith("python/" + forbidden)], forbidden
 
