@@ -18,6 +18,7 @@ import orjson
 from ..plan.nodes import FetchNode, QueryPlan
 from .masking import PASS_THROUGH, ErrorMasking
 from .paths import deep_merge, objects_at
+from .lookups import lookup_document, lookup_response
 from .representations import representation
 from .transport import SubgraphFailure
 
@@ -99,7 +100,10 @@ class Executor:
                 targets[i].append((obj, where))
         if not representations:
             return
-        body.setdefault("variables", {})["representations"] = representations
+        if node.lookup is not None:
+            body["query"] = lookup_document(node.lookup, representations)
+        else:
+            body.setdefault("variables", {})["representations"] = representations
         try:
             response = await self.transport.send(node.service, self.urls[node.graph], body, headers)
         except SubgraphFailure as failure:
@@ -107,6 +111,9 @@ class Executor:
             errors.append(_gateway_error(str(failure), node.service, paths[0] if len(paths) == 1 else None))
             return
         result = response.get("data")
+        if node.lookup is not None:
+            response = lookup_response(response, len(representations))
+            result = response.get("data")
         if isinstance(result, dict) and node.renames:
             _undo_aliases(result, node.renames)
         entities = result.get("_entities") if isinstance(result, dict) else None

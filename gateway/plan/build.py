@@ -23,11 +23,12 @@ def build_plan(supergraph: Supergraph, field_sets: FieldSetCache, operation_kind
     fetches = []
     for index, b in enumerate(builders):
         operation, variables = printer.print_fetch(b, index)
+        lookup = printer.lookup_spec(b, index) if b.kind == "lookup" else None
         fetches.append(FetchNode(
             id=b.id, service=supergraph.subgraphs[b.graph].name, graph=b.graph, operation=operation,
             operation_kind=b.operation_kind, variable_names=variables, depends_on=frozenset(b.deps),
-            inputs=tuple(b.inputs) if b.kind == "entity" else None, keep_typename=b.keep_typename,
-            renames=tuple(sorted(printer.renames, key=lambda r: -len(r[0]))),
+            inputs=tuple(b.inputs) if b.kind in ("entity", "lookup") else None, keep_typename=b.keep_typename,
+            renames=tuple(sorted(printer.renames, key=lambda r: -len(r[0]))), lookup=lookup,
         ))
     root = supergraph.root_type(operation_kind)
     local = tuple(k for k, f in selection.get(root, {}).items() if f.name in ("__schema", "__type"))

@@ -32,6 +32,17 @@ class EntityInput:
 
 
 @dataclass(slots=True)
+class LookupSpec:
+    """An entity fetch to a service without `_entities`: one aliased lookup field per object,
+    `_0: userById(id: "1") { ... }`, built per request from the representations."""
+
+    field: str
+    arguments: dict[str, str]  # argument -> key field of the representation
+    header: str  # "query Name(...vars)" without the selection
+    selection: str  # the selection on the looked-up type, printed once
+
+
+@dataclass(slots=True)
 class FetchNode:
     id: int
     service: str  # subgraph name
@@ -46,6 +57,8 @@ class FetchNode:
     keep_typename: bool = False
     # Internal aliases to undo in the response, deepest first: (path, typename, alias, response key).
     renames: tuple[tuple[tuple[str, ...], str, str, str], ...] = ()
+    # Set when the objects are fetched through a lookup field instead of `_entities`.
+    lookup: LookupSpec | None = None
 
     @property
     def is_entity_fetch(self) -> bool:

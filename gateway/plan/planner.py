@@ -358,7 +358,9 @@ class PlanningRun:
         existing = self._entity_fetches.get(lookup)
         if existing is not None:
             return existing
-        fetch = self._new_fetch(graph, "entity", "query", path, entity_name)
+        # A plain GraphQL service has no `_entities`: fetch through its declared lookup field.
+        kind = "lookup" if graph in self.sg.types[entity_name].lookups else "entity"
+        fetch = self._new_fetch(graph, kind, "query", path, entity_name)
         fetch.deps |= deps
         runtime = frozenset([type_name, *self.sg.possible_types.get(type_name, ())])
         fetch.inputs.append(EntityInput(path=path, type_names=runtime, entity_name=entity_name,

@@ -23,6 +23,11 @@ class DocumentPrinter:
         aliases to undo in the response (see `_position`)."""
         used: set[str] = set()
         self.renames: list[tuple[tuple[str, ...], str, str, str]] = []
+        if fetch.kind == "lookup":
+            spec = self.lookup_spec(fetch, index)
+            placeholders = ", ".join(f"{arg}: $representation_{key.split()[0]}" for arg, key in spec.arguments.items())
+            document = f"{spec.header} {{ _0: {spec.field}({placeholders}) {spec.selection} }}"
+            return document, tuple(sorted(self._used_variables(fetch)))
         if fetch.kind == "root":
             root = next(iter(fetch.selection))
             body = self._position(fetch.graph, root, fetch.selection, used, ())
@@ -43,6 +48,24 @@ class DocumentPrinter:
         if definitions:
             head += "(" + ", ".join(definitions) + ")"
         return head + " " + body, tuple(sorted(v for v in used if v in self.variable_definitions))
+
+    def lookup_spec(self, fetch: FetchBuilder, index: int) -> "LookupSpec":
+        """The parts of a lookup fetch's document; the executor adds one aliased field per object.
+        Renames from the selection are relative to each lookup result, like `_entities` items."""
+        from .nodes import LookupSpec
+
+        used: set[str] = set()
+        self.renames = []
+        [(type_name, fields)] = [(t, f) for t, f in fetch.selection.items() if f]
+        field_name, arguments = self.sg.types[type_name].lookups[fetch.graph]
+        selection = self._position(fetch.graph, type_name, {type_name: fields}, used, ("_entities", "@"))
+        definitions = [self.variable_definitions[v] for v in sorted(used) if v in self.variable_definitions]
+        head = "query"
+        if self.operation_name:
+            head += f" {self.operation_name}__{self.sg.subgraphs[fetch.graph].name.replace('-', '_')}__{index}"
+        if definitions:
+            head += "(" + ", ".join(definitions) + ")"
+        return LookupSpec(field=field_name, arguments=arguments, header=head, selection=selection)
 
     def _position(self, graph: str, type_name: str, selection: Selection, used: set[str],
                   path: tuple[str, ...]) -> str:
@@ -93,6 +116,13 @@ class DocumentPrinter:
             text += " " + self._position(graph, self._child_type(graph, parent, field.name), field.children, used,
                                          child_path)
         return text
+
+    def _used_variables(self, fetch: FetchBuilder) -> set[str]:
+        used: set[str] = set()
+        for type_name, fields in fetch.selection.items():
+            for f in fields.values():
+                self._field(fetch.graph, type_name, f, used, ())
+        return {v for v in used if v in self.variable_definitions}
 
     def _type_text(self, graph: str, parent: str, field_name: str) -> str:
         fdef = self._field_def(parent, field_name)

@@ -100,6 +100,9 @@ class TypeDef:
     members: list[str] = field(default_factory=list)
     members_in: dict[str, set[str]] = field(default_factory=dict)
     enum_values: list[str] = field(default_factory=list)
+    # graph -> (root query field, {argument: key field}) for plain GraphQL services that have
+    # no `_entities`: the object is fetched through that lookup field (`@bff__lookup`).
+    lookups: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def is_abstract(self) -> bool:

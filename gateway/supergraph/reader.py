@@ -15,6 +15,7 @@ from .join_graph import read_graphs
 from .join_implements import read_implements
 from .join_type import read_join_types
 from .join_union_member import read_union_members
+from .lookup import read_lookups
 from .model import (ENUM, INPUT, INTERFACE, OBJECT, SCALAR, UNION, FieldDef, Supergraph, TypeDef, TypeRef)
 from ._args import parse_field_set
 
@@ -74,6 +75,7 @@ def read_supergraph(source: str | Any) -> Supergraph:
                 t.graphs[graph] = entry
             else:
                 existing.keys.extend(entry.keys)
+        t.lookups.update(read_lookups(node, prefixes.get("lookup", "bff")))
         if kind in (OBJECT, INTERFACE):
             t.interfaces.extend(i.name.value for i in node.interfaces or ())
             for graph, interfaces in read_implements(node, join).items():
