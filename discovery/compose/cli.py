@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The subcommand's options, for gateway/cli.py to attach to its `compose` subparser."""
     parser.add_argument("--subgraph", action="append", default=[], metavar="NAME=URL=FILE",
                         help="a subgraph: its name, URL and SDL file (repeatable)")
+    parser.add_argument("--service", action="append", default=[], metavar="NAME=URL",
+                        help="a running subgraph: its SDL is asked from URL with { _service { sdl } } (repeatable)")
     parser.add_argument("--config", metavar="FILE",
                         help='JSON list of {"name", "url", "sdl" or "sdl_file", optional "lookups"}')
     parser.add_argument("-o", "--output", metavar="FILE", help="write the supergraph here instead of stdout")
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"bff compose: error: {exc}", file=sys.stderr)
         return 2
     if not inputs:
-        print("bff compose: error: give --subgraph NAME=URL=FILE or --config FILE", file=sys.stderr)
+        print("bff compose: error: give --subgraph NAME=URL=FILE, --service NAME=URL or --config FILE", file=sys.stderr)
         return 2
     result = compose_supergraph(inputs)
     if not result.ok:
@@ -65,6 +67,13 @@ def _inputs(args: argparse.Namespace) -> list[SubgraphInput]:
         name = parts[0]
         url, _, file = parts[1].rpartition("=")
         inputs.append(SubgraphInput(name, url, Path(file).read_text()))
+    for spec in args.service:
+        name, sep, url = spec.partition("=")
+        if not sep or not name or not url:
+            raise ValueError(f"expected NAME=URL, got {spec!r}")
+        from discovery.client import fetch_sdl
+
+        inputs.append(SubgraphInput(name, url, fetch_sdl(url)))
     if args.config:
         base = Path(args.config).parent
         for entry in json.loads(Path(args.config).read_text()):
