@@ -40,11 +40,51 @@ class GatewayConfig:
     trusted_documents_only: bool = False
     trusted_documents: str | None = None
     document_store: Any = None
+    # Telemetry (gateway/telemetry/): request logs, metrics, tracing, field usage, as a
+    # telemetry.TelemetrySettings; None reads BFF_LOG_LEVEL, BFF_METRICS, BFF_TRACING, BFF_USAGE.
+    telemetry: Any = None
     # Subgraph errors passed through verbatim: subgraph names, or "*" for all. Others are masked
     # ("Unexpected error in subgraph", code SUBGRAPH_ERROR, requestId) unless their code is listed
     # in `exposed_error_codes`. The default passes everything (see `production()`).
     expose_subgraph_errors: frozenset[str] | str = "*"
     exposed_error_codes: frozenset[str] = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "UNAUTHENTICATED", "NOT_FOUND"})
+    # Per-subgraph request timeouts in seconds ({"reviews": 2.5}); others use `subgraph_timeout`.
+    subgraph_timeouts: dict[str, float] = field(default_factory=dict)
+    # Retries of QUERY fetches (never mutations) on connection failures, timeouts and HTTP 502/503/504,
+    # with exponential backoff and full jitter (execute/resilience.py). 0 turns retries off.
+    subgraph_retries: int = 2
+    retry_base_delay: float = 0.05
+    retry_max_delay: float = 1.0
+    # Circuit breaker per subgraph: open after this many consecutive failures (0: never), for
+    # `breaker_open_seconds`, then one half-open probe.
+    breaker_threshold: int = 5
+    breaker_open_seconds: float = 10.0
+    # Client request headers forwarded to subgraphs: {subgraph name or "*": [name, or "prefix-*"]}.
+    # None: execute/headers.py's DEFAULT_PROPAGATION (request ids and trace context; never Authorization).
+    propagate_headers: dict[str, list[str]] | None = None
+    # CSRF prevention: a GET that carries cookies or comes from a foreign Origin must carry one of
+    # `csrf_preflight_headers` (or a non-simple Content-Type). See http/asgi.py.
+    csrf_prevention: bool = True
+    csrf_preflight_headers: tuple[str, ...] = ("x-apollo-operation-name", "apollo-require-preflight",
+                                               "graphql-preflight")
+    # CORS (http/cors.py): allowed origins (none by default; "*" only without credentials).
+    cors_origins: tuple[str, ...] = ()
+    cors_allow_credentials: bool = False
+    cors_allow_headers: tuple[str, ...] = ("content-type", "authorization", "apollo-require-preflight",
+                                           "x-apollo-operation-name", "graphql-preflight", "x-request-id",
+                                           "traceparent", "tracestate")
+    cors_max_age: int = 600
+    # Batching: a JSON array of operations, answered as an array. 0 keeps batches refused.
+    max_batch_size: int = 0
+    # A GraphiQL page at GET /graphql (Accept: text/html); `bff dev` turns it on.
+    ide: bool = False
+    # Field access control (gateway/access/README.md): "filter" answers denied fields with null and a
+    # FORBIDDEN / UNAUTHENTICATED error, "reject" refuses the whole request.
+    access_mode: str = "filter"
+    # @policy names -> callable(principal) -> bool; a policy not listed here denies.
+    access_policies: dict[str, Any] = field(default_factory=dict)
+    # Secret (reference, see secrets.py) signing the caller's identity headers sent to subgraphs.
+    identity_secret: str | None = None
 
     @classmethod
     def production(cls, **overrides: Any) -> "GatewayConfig":

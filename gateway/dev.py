@@ -118,7 +118,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 def _gateway_app(args: argparse.Namespace, subgraph_urls: dict[str, str]) -> ASGIApp:
     """The gateway over services/supergraph.graphql, its subgraph URLs pointed at the ports we bound."""
-    config = GatewayConfig(introspection=True, field_suggestions=True, subgraph_urls=subgraph_urls)
+    config = GatewayConfig(introspection=True, field_suggestions=True, subgraph_urls=subgraph_urls, ide=True)
     try:
         supergraph = SUPERGRAPH_PATH.read_text()
     except OSError as exc:

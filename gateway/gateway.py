@@ -25,6 +25,8 @@ class PreparedPlan:
     document: Any = None  # operation.prepare.PreparedDocument
     # Set when the operation's cost depends on variables (slicing arguments): checked per request.
     cost: Any = None  # operation.cost.OperationCost
+    # Fields removed for the principal (access.transform.Denied): null + error after execution.
+    denied: Any = None
 
 
 class Gateway:
@@ -32,7 +34,6 @@ class Gateway:
 
     def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None, transport: Any = None) -> None:
         from .execute.executor import Executor
-        from .execute.transport import HttpTransport
         from .plan.planner import FieldSetCache
         from .supergraph.api_schema import build_api_schema
         from .supergraph.reader import read_supergraph
@@ -59,14 +60,16 @@ class Gateway:
                 raise ValueError(f'--subgraph-url names "{name}", which is not a subgraph of this supergraph '
                                  f'(known: {", ".join(sorted(by_name))})')
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
-        self.transport = transport or HttpTransport(timeout=self.config.subgraph_timeout,
-                                                    api_keys=self._resolve_api_keys(by_name))
+        self.transport = transport or self._http_transport(by_name)
         from .execute.masking import ErrorMasking
         from .operation.cost import CostModel
         from .operation.persisted import MemoryDocumentStore, load_manifest
 
         self.masking = ErrorMasking(self.config.expose_subgraph_errors, self.config.exposed_error_codes)
         self.executor = Executor(self.transport, self.urls, self.masking)
+        from .access.gate import AccessControl
+
+        self.access = AccessControl(document, self.api_schema, self.config)
         self.cost_model = CostModel.from_supergraph(document, self.api_schema, self.config.limits.default_list_size)
         self._measures: LRU[Any] = LRU(self.config.plan_cache_size)  # (query, operation name) -> figures
         self.apq = MemoryDocumentStore(self.config.apq_cache_size) if self.config.apq else None
@@ -75,6 +78,26 @@ class Gateway:
             self.trusted = load_manifest(self.config.trusted_documents)
         if self.config.trusted_documents_only and self.trusted is None:
             raise ValueError("trusted_documents_only needs trusted_documents (a manifest) or a document_store")
+        from .telemetry import install
+
+        # Request logs, metrics, tracing, field usage (gateway/telemetry/): wraps execute and the transport when on.
+        self.telemetry = install(self)
+
+    def _http_transport(self, by_name: dict[str, Any]) -> Any:
+        """The subgraph client with the configured timeouts, retries, breakers and header rules."""
+        from .execute.headers import HeaderRules
+        from .execute.resilience import Breakers, RetryPolicy
+        from .execute.transport import HttpTransport
+
+        c = self.config
+        unknown = sorted(set(c.subgraph_timeouts) - set(by_name))
+        if unknown:
+            raise ValueError(f'Timeouts configured for unknown subgraphs: {", ".join(unknown)}')
+        return HttpTransport(timeout=c.subgraph_timeout, api_keys=self._resolve_api_keys(by_name),
+                             timeouts=c.subgraph_timeouts,
+                             retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay),
+                             breakers=Breakers(c.breaker_threshold, c.breaker_open_seconds),
+                             headers=HeaderRules(c.propagate_headers))
 
     def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
         """Subgraph name -> X-API-Key value, resolved once from secret references."""
@@ -105,7 +128,14 @@ class Gateway:
             from .execute.masking import request_id as request_id_of
 
             request_id = request_id_of(request.headers)
-        data, errors = await self.executor.run(prepared.plan, variables, request_id=request_id)
+        from .execute import headers as response_headers
+
+        collected, token = response_headers.collect()  # subgraph Set-Cookie / Cache-Control (execute/headers.py)
+        try:
+            data, errors = await self.executor.run(prepared.plan, variables, self._outgoing_headers(request),
+                                                   request_id=request_id)
+        finally:
+            response_headers.stop(token)
         if prepared.plan.local_fields:
             from .execute.introspection import introspect
 
@@ -113,12 +143,17 @@ class Gateway:
                                                    prepared.operation, variables)
             data.update(intro)
             errors.extend(intro_errors)
+        if prepared.denied:
+            errors = [*errors, *self.access.errors(data, prepared.denied)]
         data, errors = prepared.shape.run(data, errors)
         body: dict[str, Any] = {}
         if errors:
             body["errors"] = errors
         body["data"] = data
-        return GraphQLResponse(body=body, headers={"x-request-id": request_id} if request_id else {})
+        headers = collected.merged()
+        if request_id:
+            headers["x-request-id"] = request_id
+        return GraphQLResponse(body=body, headers=headers)
 
     def explain(self, query: str, operation_name: str | None = None, variables: dict | None = None) -> str:
         """The query plan of an operation, printed (Fetch / Flatten / Sequence / Parallel)."""
@@ -169,10 +204,12 @@ class Gateway:
             raise
         flags = tuple(bool(variables.get(v, _default_of(operation, v))) for v in document.skip_variables)
         key = (query, operation.name.value if operation.name else None, flags)
+        # The access decisions for the requirements this operation's fields carry (() when none).
+        key += (self.access.signature(key[:2], operation, document.fragments, request.principal),)
         prepared = self._plans.get(key)
         if prepared is None:
             cost = self._check_operation(key[:2], operation, document, variables)
-            prepared = self._plan(operation, document, variables)
+            prepared = self._plan(operation, document, variables, request.principal)
             prepared.document = document
             prepared.cost = cost if cost.fixed is None else None
             self._plans.put(key, prepared)
@@ -217,7 +254,14 @@ class Gateway:
 
             without_suggestions(error.errors)
 
-    def _plan(self, operation: Any, document: Any, variables: dict[str, Any]) -> PreparedPlan:
+    def _outgoing_headers(self, request: GraphQLRequest) -> dict[str, str]:
+        """The client's headers for the subgraph rules, without client-sent identity headers,
+        plus the gateway's signed identity headers when an identity secret is configured."""
+        headers = {k: v for k, v in request.headers.items() if not k.lower().startswith("x-bff-")}
+        headers.update(self.access.identity_headers(request.principal) or {})
+        return headers
+
+    def _plan(self, operation: Any, document: Any, variables: dict[str, Any], principal: Any = None) -> PreparedPlan:
         from graphql import print_ast
 
         from .operation.normalize import Normalizer
@@ -235,7 +279,11 @@ class Gateway:
 
                 values[name] = value_from_ast_untyped(d.default_value)
         root = self.supergraph.root_type(kind)
-        selection = Normalizer(self.supergraph, document.fragments, values).selection(root, operation.selection_set)
+        selection_set, fragments, denied = operation.selection_set, document.fragments, None
+        restricted = self.access.restrict(operation, fragments, values, principal)  # gateway/access
+        if restricted is not None:
+            selection_set, fragments, denied = restricted
+        selection = Normalizer(self.supergraph, fragments, values).selection(root, selection_set)
         definitions = {d.variable.name.value: print_ast(d) for d in operation.variable_definitions or ()}
         try:
             plan = build_plan(self.supergraph, self.field_sets, kind, selection, definitions,
@@ -243,7 +291,7 @@ class Gateway:
         except PlanningError as error:
             raise RequestError([{"message": str(error), "extensions": {"code": "QUERY_PLANNING_FAILED"}}]) from None
         shape = compile_shape(self.api_schema, operation, document.fragments, values)
-        return PreparedPlan(operation=operation, plan=plan, shape=shape)
+        return PreparedPlan(operation=operation, plan=plan, shape=shape, denied=denied)
 
     async def aclose(self) -> None:
         """Close pooled connections."""

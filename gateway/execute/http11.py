@@ -59,7 +59,7 @@ class InvalidRequest(HttpError):
 
 class Response(NamedTuple):
     status: int
-    headers: dict[str, str]  # lower-cased names; repeated fields joined with ", "
+    headers: dict[str, str]  # lower-cased names; repeated fields joined with ", " (Set-Cookie: "\n")
     body: bytes  # content codings (gzip, deflate) already removed
 
 
@@ -298,7 +298,10 @@ def _header_fields(lines: list[bytes]) -> dict[str, str]:
             raise MalformedResponse("bad header field")
         key = name.decode("latin-1").lower()
         text = value.strip().decode("latin-1")
-        headers[key] = headers[key] + ", " + text if key in headers else text
+        if key in headers:  # Set-Cookie values may hold commas: joined with "\n", which no value contains
+            headers[key] += ("\n" if key == "set-cookie" else ", ") + text
+        else:
+            headers[key] = text
     return headers
 
 

@@ -5,6 +5,11 @@ Raw ASGI on purpose: no framework to import on a Lambda cold start. Routes:
     POST /graphql   JSON body {query, operationName, variables, extensions}
     GET  /graphql   the same as URL parameters (variables/extensions JSON-encoded)
     GET  /health    200 when the gateway is ready, 503 otherwise
+    OPTIONS /graphql  CORS preflight (cors.py); GET /graphql with Accept text/html: the IDE page
+                    when `config.ide` is on (ide.py)
+
+CSRF: GETs that carry cookies or a foreign Origin need a preflight-forcing header (cors.py).
+Batching: a JSON array body when `config.max_batch_size` > 0, answered as an array.
 
 Every error, including 404/405/406/413/415, is answered in GraphQL's error format.
 """
@@ -21,6 +26,7 @@ import orjson
 from ..auth.authenticate import Authenticator, www_authenticate
 from ..auth.errors import AuthError
 from ..config import GatewayConfig
+from .cors import CorsPolicy, csrf_refused, is_preflight
 from .graphql_over_http import HttpError, error_body, request_from_body, request_from_query_string, status_for
 from .negotiation import JSON, SUPPORTED, negotiate, request_content_type_problem
 
@@ -39,6 +45,7 @@ logger = logging.getLogger("bff.http")
 
 GRAPHQL_PATH = "/graphql"
 HEALTH_PATH = "/health"
+METRICS_PATH = "/metrics"
 
 
 def create_app(gateway: "Gateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> ASGIApp:
@@ -69,6 +76,8 @@ class _App:
             self._factory = gateway  # type: ignore[assignment]
         self._lock: asyncio.Lock | None = None
         self._closed = False
+        self._cors = CorsPolicy(tuple(config.cors_origins), config.cors_allow_credentials,
+                                tuple(config.cors_allow_headers), config.cors_max_age)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -132,6 +141,9 @@ class _App:
         method = scope["method"]
         try:
             if path == GRAPHQL_PATH:
+                if is_preflight(method, _request_headers(scope)):
+                    await self._preflight(scope, send)
+                    return
                 if method not in ("GET", "POST"):
                     raise HttpError(405, f"Method {method} is not allowed on {GRAPHQL_PATH}; use GET or POST.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET, POST"})
@@ -141,6 +153,8 @@ class _App:
                     raise HttpError(405, f"Method {method} is not allowed on {HEALTH_PATH}; use GET.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET"})
                 await self._health(send)
+            elif path == METRICS_PATH and (metrics := _prometheus_text()) is not None:
+                await _send_text(send, metrics)  # only with BFF_METRICS=prometheus / `bff serve --metrics`
             else:
                 raise HttpError(404, f"Not found: {path}. The GraphQL endpoint is {GRAPHQL_PATH}.", code="NOT_FOUND")
         except HttpError as exc:
@@ -159,8 +173,28 @@ class _App:
         else:
             await _send_json(send, 200, {"status": "ok"}, JSON)
 
+    async def _preflight(self, scope: Scope, send: Send) -> None:
+        headers = self._cors.preflight_headers(_request_headers(scope).get("origin"))
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        await send({"type": "http.response.start", "status": 204, "headers": raw})
+        await send({"type": "http.response.body", "body": b""})
+
     async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _request_headers(scope)
+        cors = self._cors.response_headers(headers.get("origin"))
+        if scope["method"] == "GET" and self.config.ide and _wants_html(headers.get("accept")):
+            from .ide import IDE_PAGE
+
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(IDE_PAGE)).encode())]})
+            await send({"type": "http.response.body", "body": IDE_PAGE})
+            return
+        if scope["method"] == "GET" and self.config.csrf_prevention and csrf_refused(
+                headers, scope.get("scheme", "http"), self._cors, tuple(self.config.csrf_preflight_headers)):
+            names = ", ".join(self.config.csrf_preflight_headers)
+            raise HttpError(400, "This GET request may be a cross-site request forgery: it carries cookies or a "
+                                 f"foreign Origin, so it must also carry one of these headers: {names} (or use POST "
+                                 "with Content-Type application/json).", code="CSRF_PREVENTION", headers=cors)
         media_type = negotiate(headers.get("accept"))
         if media_type is None:
             raise HttpError(406, f"None of the response media types {', '.join(SUPPORTED)} is acceptable "
@@ -172,12 +206,16 @@ class _App:
                 if problem is not None:
                     raise HttpError(415, problem, code="UNSUPPORTED_MEDIA_TYPE")
                 body = await self._read_body(receive, headers)
+                if self.config.max_batch_size > 0 and body.lstrip()[:1] == b"[":
+                    await self._batch(body, headers, principal, media_type, send, cors)
+                    return
                 request = request_from_body(body, headers)
             else:
                 request = request_from_query_string(scope.get("query_string", b""), headers)
             request.principal = principal
         except HttpError as exc:
-            await _send_json(send, exc.status, error_body(exc.message, exc.code), media_type, {"vary": "accept", **exc.headers})
+            await _send_json(send, exc.status, error_body(exc.message, exc.code), media_type,
+                             {"vary": "accept", **cors, **exc.headers})
             return
 
         gateway = await self._ready_gateway()
@@ -193,10 +231,39 @@ class _App:
             return
 
         status = status_for(response, media_type)
-        extra = {"vary": "accept", **{k.lower(): v for k, v in response.headers.items()}}
+        extra = {"vary": "accept", **cors, **{k.lower(): v for k, v in response.headers.items()}}
+        if "vary" in cors:
+            extra["vary"] = "accept, origin"
         if status == 405 and "allow" not in extra:
             extra["allow"] = "POST"
         await _send_json(send, status, response.body, media_type, extra)
+
+    async def _batch(self, body: bytes, headers: dict[str, str], principal: Any, media_type: str, send: Send,
+                     cors: dict[str, str]) -> None:
+        """A JSON array of operations, each answered independently, in order, as one array (status 200)."""
+        from .batch import merge_headers, parse_batch
+
+        entries = parse_batch(body, headers, self.config.max_batch_size)
+        gateway = await self._ready_gateway()
+        if gateway is None:
+            await _send_json(send, 503, error_body("The gateway is not ready; try again shortly.",
+                                                   "SERVICE_UNAVAILABLE"), media_type, {"vary": "accept", **cors})
+            return
+
+        async def one(entry: Any) -> Any:
+            if isinstance(entry, HttpError):
+                return None, error_body(entry.message, entry.code)
+            entry.principal = principal
+            try:
+                response = await gateway.execute(entry)
+            except Exception:
+                logger.exception("Gateway.execute raised")
+                return None, error_body("Internal server error.", "INTERNAL_SERVER_ERROR")
+            return response, response.body
+
+        results = await asyncio.gather(*(one(e) for e in entries))
+        extra = {"vary": "accept", **cors, **merge_headers([r for r, _ in results if r is not None])}
+        await _send_json(send, 200, [b for _, b in results], media_type, extra)
 
     async def _principal(self, scope: Scope, headers: dict[str, str]) -> "Principal":
         """Who is calling: the API Gateway authorizer's principal on Lambda (mangum puts the event in
@@ -230,6 +297,23 @@ class _App:
                 return b"".join(chunks)
 
 
+def _wants_html(accept: str | None) -> bool:
+    return bool(accept) and "text/html" in accept  # type: ignore[operator]
+
+
+def _prometheus_text() -> str | None:
+    from ..telemetry.metrics import prometheus_text
+
+    return prometheus_text()
+
+
+async def _send_text(send: Send, text: str) -> None:
+    payload = text.encode()
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"content-type", b"text/plain; version=0.0.4; charset=utf-8"), (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
+
+
 def _request_headers(scope: Scope) -> dict[str, str]:
     """Lower-cased headers; repeated ones joined as HTTP allows (cookies with "; ")."""
     headers: dict[str, str] = {}
@@ -256,6 +340,8 @@ async def _send_json(send: Send, status: int, body: Any, media_type: str, header
     ]
     for name, value in (headers or {}).items():
         if name not in ("content-type", "content-length"):
-            raw_headers.append((name.encode("latin-1"), value.encode("latin-1")))
+            # several Set-Cookie values arrive joined with "\n" (execute/headers.py): one line each
+            for one in value.split("\n") if name == "set-cookie" else (value,):
+                raw_headers.append((name.encode("latin-1"), one.encode("latin-1")))
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload})

@@ -33,6 +33,11 @@ def built(monkeypatch) -> list[FakeGateway]:
     return gateways
 
 
+# The events carry a cookie: a GET then needs a preflight-forcing header (CSRF prevention, http/cors.py).
+PREFLIGHT = {"apollo-require-preflight": "true"}
+
+
+
 def body_of(result: dict) -> dict:
     raw = base64.b64decode(result["body"]) if result["isBase64Encoded"] else result["body"].encode()
     return json.loads(raw)
@@ -62,7 +67,7 @@ def test_http_api_v2_base64_body_and_request_error(built):
 
 def test_http_api_v2_get_and_unknown_path(built):
     ok, missing = invoke(
-        http_api_v2_event("GET", query={"query": "{ hello }", "variables": '{"x": "y"}'}),
+        http_api_v2_event("GET", query={"query": "{ hello }", "variables": '{"x": "y"}'}, headers=PREFLIGHT),
         http_api_v2_event("GET", path="/nope"),
     )
     assert ok["statusCode"] == 200
@@ -86,7 +91,7 @@ def test_rest_v1_get_and_post(built):
 
 def test_the_gateway_is_built_once_on_the_first_request(built):
     assert built == []  # nothing built at import or before the first event
-    events = [http_api_v2_event("GET", query={"query": "{ hello }"}) for _ in range(3)]
+    events = [http_api_v2_event("GET", query={"query": "{ hello }"}, headers=PREFLIGHT) for _ in range(3)]
     results = invoke(*events)
     assert [r["statusCode"] for r in results] == [200, 200, 200]
     assert len(built) == 1
@@ -114,7 +119,7 @@ def test_default_factory_reads_bff_supergraph(monkeypatch, tmp_path):
     monkeypatch.setattr(gateway.gateway.Gateway, "from_file", staticmethod(from_file))
     monkeypatch.setattr(lambda_handler, "_handler", None)
     monkeypatch.setenv("BFF_SUPERGRAPH", str(supergraph))
-    [result] = invoke(http_api_v2_event("GET", query={"query": "{ hello }"}))
+    [result] = invoke(http_api_v2_event("GET", query={"query": "{ hello }"}, headers=PREFLIGHT))
     assert result["statusCode"] == 200
     assert seen == [str(supergraph)]
 

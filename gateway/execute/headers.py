@@ -1,0 +1,140 @@
+"""Header propagation: client request headers to subgraphs, subgraph response headers to the client.
+
+Requests: `HeaderRules` forwards the client headers named by the configuration,
+per subgraph name or for all ("*"). A rule is a lower-case header name or a
+prefix ending in "*" ("x-b3-*"). Authorization and cookies are not forwarded
+unless a rule names them.
+
+Responses: while `Gateway.execute` runs, `collect()` installs a `ResponseHeaders`
+in a ContextVar; the transport records each subgraph answer's headers into it.
+Every Set-Cookie value of every subgraph is kept; Cache-Control becomes the most
+restrictive of those received (no-store > private > the smallest max-age).
+Subgraphs that send no Cache-Control do not count.
+
+Several Set-Cookie values travel in one `GraphQLResponse.headers` entry joined
+with "\\n" (a character no header value may contain); the HTTP layer emits one
+header line per value.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from typing import Mapping
+
+DEFAULT_PROPAGATION: dict[str, tuple[str, ...]] = {
+    "*": ("x-request-id", "x-correlation-id", "traceparent", "tracestate", "baggage"),
+}
+# Never forwarded: they frame or route the gateway's own request to the subgraph.
+_NEVER = frozenset({"host", "content-length", "transfer-encoding", "connection", "content-type", "accept",
+                    "accept-encoding", "keep-alive", "te", "upgrade", "expect", "proxy-authorization"})
+MULTI_SEPARATOR = "\n"
+# Always forwarded: the gateway's own signed identity headers (gateway/access/identity.py); the gateway
+# drops any a client sends before adding its own.
+GATEWAY_HEADERS = frozenset({"x-bff-principal", "x-bff-timestamp", "x-bff-signature"})
+
+
+class HeaderRules:
+    """Which client request headers each subgraph receives."""
+
+    def __init__(self, rules: Mapping[str, tuple[str, ...] | list[str]] | None = None) -> None:
+        rules = DEFAULT_PROPAGATION if rules is None else rules
+        self._rules = {service: tuple(r.lower() for r in names) for service, names in rules.items()}
+        self._cache: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+
+    def _for(self, service: str) -> tuple[frozenset[str], tuple[str, ...]]:
+        found = self._cache.get(service)
+        if found is None:
+            names = self._rules.get("*", ()) + self._rules.get(service, ())
+            exact = frozenset(n for n in names if not n.endswith("*"))
+            prefixes = tuple(n[:-1] for n in names if n.endswith("*"))
+            found = self._cache[service] = (exact, prefixes)
+        return found
+
+    def forward(self, service: str, headers: Mapping[str, str] | None) -> dict[str, str]:
+        """The client headers (lower-cased names) that `service` receives."""
+        if not headers:
+            return {}
+        exact, prefixes = self._for(service)
+        out = {}
+        for name, value in headers.items():
+            key = name.lower()
+            if key in _NEVER:
+                continue
+            if key in exact or key in GATEWAY_HEADERS or (prefixes and key.startswith(prefixes)):
+                out[key] = value
+        return out
+
+
+@dataclass(slots=True)
+class ResponseHeaders:
+    """Headers gathered from the subgraph answers of one request."""
+
+    set_cookies: list[str] = field(default_factory=list)
+    cache_controls: list[str] = field(default_factory=list)
+
+    def record(self, headers: Mapping[str, str]) -> None:
+        """One subgraph answer's headers (lower-cased names; Set-Cookie values joined with "\\n")."""
+        cookies = headers.get("set-cookie")
+        if cookies:
+            self.set_cookies.extend(v for v in cookies.split(MULTI_SEPARATOR) if v)
+        cache = headers.get("cache-control")
+        if cache:
+            self.cache_controls.append(cache)
+
+    def merged(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.set_cookies:
+            out["set-cookie"] = MULTI_SEPARATOR.join(self.set_cookies)
+        cache = most_restrictive(self.cache_controls)
+        if cache:
+            out["cache-control"] = cache
+        return out
+
+
+def most_restrictive(values: list[str]) -> str | None:
+    """One Cache-Control from several: no-store > private > the smallest max-age."""
+    if not values:
+        return None
+    private = False
+    max_age: int | None = None
+    for value in values:
+        directives = {}
+        for part in value.split(","):
+            name, _, arg = part.strip().partition("=")
+            directives[name.strip().lower()] = arg.strip().strip('"')
+        if "no-store" in directives:
+            return "no-store"
+        private = private or "private" in directives
+        age = 0 if "no-cache" in directives else _int(directives.get("max-age"))
+        if age is not None:
+            max_age = age if max_age is None else min(max_age, age)
+    parts = ["private"] if private else []
+    if max_age is not None:
+        parts.append(f"max-age={max_age}")
+    return ", ".join(parts) or None
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+_collected: contextvars.ContextVar[ResponseHeaders | None] = contextvars.ContextVar("bff_response_headers",
+                                                                                      default=None)
+
+
+def collect() -> tuple[ResponseHeaders, contextvars.Token]:
+    """Start collecting subgraph response headers for the current request."""
+    sink = ResponseHeaders()
+    return sink, _collected.set(sink)
+
+
+def stop(token: contextvars.Token) -> None:
+    _collected.reset(token)
+
+
+def record(headers: Mapping[str, str]) -> None:
+    """Called by the transport for each subgraph answer; a no-op outside a request."""
+    sink = _collected.get()
+    if sink is not None:
+        sink.record(headers)

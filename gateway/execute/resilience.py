@@ -1,0 +1,96 @@
+"""Retries with backoff and a circuit breaker per subgraph.
+
+`RetryPolicy` says how often and how long to wait: exponential backoff with full
+jitter (a random delay between 0 and base * 2**attempt, capped). The transport
+retries only queries, and only failures where the subgraph gave no usable answer
+at the transport level (connection failures, timeouts, HTTP 502/503/504).
+
+`CircuitBreaker` counts consecutive failures of one subgraph. At `threshold` it
+opens: calls fail fast for `open_seconds`. Then it is half-open: one probe call
+goes through; success closes it, failure opens it again for another period.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded retries: `max_retries` after the first attempt (0 turns retries off)."""
+
+    max_retries: int = 2
+    base_delay: float = 0.05  # seconds
+    max_delay: float = 1.0
+
+    def delay(self, retry: int, rand: Callable[[float, float], float] = random.uniform) -> float:
+        """Seconds to wait before retry number `retry` (0-based): full jitter."""
+        return rand(0.0, min(self.max_delay, self.base_delay * (2 ** retry)))
+
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
+
+@dataclass(slots=True)
+class CircuitBreaker:
+    """One subgraph's breaker; `threshold` 0 never opens."""
+
+    threshold: int = 5
+    open_seconds: float = 10.0
+    clock: Callable[[], float] = time.monotonic
+    failures: int = 0
+    opened_at: float = 0.0
+    state: str = CLOSED
+    _probing: bool = field(default=False, repr=False)
+
+    def allow(self) -> bool:
+        """Whether a call may go out now (in half-open state: one probe at a time)."""
+        if self.state == CLOSED:
+            return True
+        if self.state == OPEN:
+            if self.clock() - self.opened_at < self.open_seconds:
+                return False
+            self.state = HALF_OPEN
+            self._probing = False
+        if self._probing:
+            return False
+        self._probing = True
+        return True
+
+    def success(self) -> None:
+        self.failures = 0
+        self.state = CLOSED
+        self._probing = False
+
+    def failure(self) -> None:
+        self._probing = False
+        self.failures += 1
+        if self.state == HALF_OPEN or (self.threshold and self.failures >= self.threshold):
+            self.state = OPEN
+            self.opened_at = self.clock()
+
+    def release(self) -> None:
+        """A call that neither succeeded nor failed (cancelled): let another probe through."""
+        self._probing = False
+
+
+class Breakers:
+    """Breakers by subgraph name, created on first use."""
+
+    def __init__(self, threshold: int = 5, open_seconds: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold = threshold
+        self.open_seconds = open_seconds
+        self.clock = clock
+        self._by_service: dict[str, CircuitBreaker] = {}
+
+    def __getitem__(self, service: str) -> CircuitBreaker:
+        breaker = self._by_service.get(service)
+        if breaker is None:
+            breaker = self._by_service[service] = CircuitBreaker(self.threshold, self.open_seconds, self.clock)
+        return breaker
