@@ -19,6 +19,7 @@ from .breaking import breaking_changes
 from .diff import summarize
 from .model import Commit, HistoryEvent, Outcome, Problem, Service, Snapshot, StoredSupergraph
 from .store.base import Store, StoreError, StoreUnavailable, VersionConflict
+from .usage import filter_breaking
 from .validate import check_api_key_ref, check_endpoint, check_lookups, check_name, check_sdl
 
 # compose(list of (name, url, sdl)) -> (supergraph or None, problems)
@@ -52,8 +53,9 @@ class Registry:
     """Registry operations over a Store; safe to share between threads and processes."""
 
     def __init__(self, store: Store, composer: Composer | None = None, *, max_attempts: int = 8,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, usage_days: int | None = None) -> None:
         self.store = store
+        self.usage_days = usage_days  # window of the usage-aware breaking check (None: $BFF_USAGE_DAYS or 30)
         self._compose = composer or compose_services
         self.max_attempts = max_attempts
         self._clock = clock or (lambda: datetime.now(timezone.utc))
@@ -79,7 +81,8 @@ class Registry:
             if errors or supergraph is None:
                 return Outcome(False, snapshot.version, tuple(errors) or (Problem("COMPOSITION_FAILED", "composition produced no supergraph"),))
             if not request.allow_breaking:
-                broken = breaking_changes(snapshot.supergraph, supergraph)
+                # Changes to fields no client used in the last N days break nobody (discovery/usage.py).
+                broken = filter_breaking(self.store, breaking_changes(snapshot.supergraph, supergraph), self.usage_days)
                 if broken:
                     return Outcome(False, snapshot.version, tuple(broken),
                                    summary="breaking changes; publish again with allow_breaking to accept them")

@@ -34,6 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from discovery.cli import main as registry_main
 
         return registry_main(args_list)
+    if args_list and args_list[0] == "usage":
+        # Field usage by client, from the registry store (discovery/usage_cli.py).
+        from discovery.usage_cli import main as usage_main
+
+        return usage_main(args_list[1:])
 
     parser = _parser()
     args = parser.parse_args(args_list)
@@ -66,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--expose-subgraph-errors", metavar="NAMES", default="",
                        help="pass these subgraphs' error messages to clients as they are (comma-separated, or '*'); "
                             "by default they are masked, except a few safe codes")
+    serve.add_argument("--metrics", action="store_true", help="serve Prometheus metrics at GET /metrics "
+                       "(same as BFF_METRICS=prometheus)")
     serve.add_argument("--access-log", action="store_true", help="log one line per HTTP request (off: it costs CPU)")
     serve.add_argument("--subgraph-url", action="append", default=[], metavar="NAME=URL", type=_name_url,
                        help="override a subgraph's URL from the supergraph (repeatable)")
@@ -84,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     from discovery.cli import add_parsers
 
     add_parsers(commands)
+    from discovery.usage_cli import add_parser as add_usage_parser
+
+    add_usage_parser(commands)
     return parser
 
 
@@ -171,6 +181,12 @@ def _serve(args: argparse.Namespace) -> int:
     config = GatewayConfig.production(
         introspection=args.introspection, subgraph_urls=dict(args.subgraph_url), subgraph_api_keys=api_keys,
         expose_subgraph_errors="*" if exposed == "*" else frozenset(n.strip() for n in exposed.split(",") if n.strip()))
+    if args.metrics:
+        from dataclasses import replace
+
+        from .telemetry import settings_from_env
+
+        config.telemetry = replace(settings_from_env(), metrics="prometheus")
     try:
         if args.registry:
             from .supergraph_source import open_switch

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from typing import TYPE_CHECKING
+
 from ..model import Commit, HistoryEvent, Snapshot, StoredSupergraph
+
+if TYPE_CHECKING:
+    from ..usage import UsageRow
 
 
 class StoreError(Exception):
@@ -53,3 +58,13 @@ class Store(ABC):
 
     def close(self) -> None:
         """Release connections."""
+
+    # -- client field usage (discovery/usage.py); optional for a store ----------------------
+
+    def record_usage(self, day: str, counts: dict[tuple[str, str, str], int]) -> None:
+        """Add request counts for `day` (YYYY-MM-DD), keyed (coordinate, client, client version)."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no field usage")
+
+    def usage(self, since_day: str, coordinate: str | None = None) -> "list[UsageRow]":
+        """Usage rows from `since_day` on (inclusive); only `coordinate` and what it covers when given."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no field usage")

@@ -21,6 +21,7 @@ GRAPH_PK = "GRAPH"
 HEAD_SK = "HEAD"
 SUPERGRAPH_PK = "SUPERGRAPH"
 HISTORY_PK = "HISTORY"
+USAGE_PK = "USAGE#"
 # Items are limited to 400 KB: blobs are zlib-compressed and split into parts this big.
 PART_BYTES = 350_000
 # Composed supergraphs kept besides the current one (readers that saw the head just before a commit).
@@ -49,8 +50,16 @@ class DynamoDBStore(Store):
     def __init__(self, table: str, *, region: str | None = None, endpoint: str | None = None,
                  timeout: float = 5.0, create: bool = False, client: Any = None) -> None:
         self.table = table
-        self._client = client or _make_client(region, endpoint, timeout)
-        self._errors = _error_types()
+        self._settings = (region, endpoint, timeout)
+        # Reads (a gateway's cold start: one Query, then version checks) go through the lean
+        # signed-HTTP client when credentials are in the environment; botocore is built on
+        # the first write, or for reads when the lean client cannot be used.
+        self._writer: Any = client
+        self._reader: Any = client
+        if client is None and os.environ.get("BFF_DYNAMODB_CLIENT", "lean") != "botocore":
+            from .dynamodb_lean import lean_client
+
+            self._reader = lean_client(region, endpoint, timeout)
         self._head_cache: dict[str, Any] | None = None
         if create:
             self.create_table()
@@ -266,12 +275,24 @@ class DynamoDBStore(Store):
                 return
             args["ExclusiveStartKey"] = last
 
+    @property
+    def _client(self) -> Any:
+        """botocore's client (writes, table management), built on first use."""
+        if self._writer is None:
+            self._writer = _make_client(*self._settings)
+        return self._writer
+
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         """One DynamoDB call with its failures translated into the store's errors."""
-        client_error, unavailable = self._errors
+        client = self._reader if (operation in READS and self._reader is not None) else self._client
         try:
-            return getattr(self._client, operation)(**kwargs)
-        except client_error as exc:
+            return getattr(client, operation)(**kwargs)
+        except Exception as exc:  # botocore's or the lean client's errors, told apart by shape
+            response = getattr(exc, "response", None)
+            if not (isinstance(response, dict) and "Error" in response):
+                if _unavailable(exc):
+                    raise StoreUnavailable(f"DynamoDB did not answer ({type(exc).__name__}: {exc})") from None
+                raise
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "TransactionCanceledException":
                 reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", ())]
@@ -286,13 +307,43 @@ class DynamoDBStore(Store):
                         "InternalServerError", "ServiceUnavailable"):
                 raise StoreUnavailable(f"DynamoDB {operation} failed: {code}") from None
             raise StoreError(f"DynamoDB {operation} failed: {code}: {exc.response.get('Error', {}).get('Message', '')}") from None
-        except unavailable as exc:
-            raise StoreUnavailable(f"DynamoDB did not answer ({type(exc).__name__}: {exc})") from None
+
+    # -- client field usage: pk USAGE#<day>, sk <coordinate>#<client>#<version>, count ADDed ------------
+
+    def record_usage(self, day: str, counts: dict[tuple[str, str, str], int]) -> None:
+        for (coordinate, client, version), n in counts.items():
+            self._call("update_item", TableName=self.table, Key=_key(f"{USAGE_PK}{day}", f"{coordinate}#{client}#{version}"),
+                       UpdateExpression="ADD #n :n SET coordinate = :c, client = :cl, client_version = :v, #d = :d",
+                       ExpressionAttributeNames={"#n": "count", "#d": "day"},
+                       ExpressionAttributeValues={":n": {"N": str(n)}, ":c": {"S": coordinate}, ":cl": {"S": client},
+                                                  ":v": {"S": version}, ":d": {"S": day}})
+
+    def usage(self, since_day: str, coordinate: str | None = None) -> "list[UsageRow]":
+        from datetime import date, datetime, timedelta, timezone
+
+        from ..usage import UsageRow, covers
+
+        rows: list[UsageRow] = []
+        day, today = date.fromisoformat(since_day), datetime.now(timezone.utc).date()
+        while day <= today:
+            args: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "pk = :pk",
+                                    "ExpressionAttributeValues": {":pk": {"S": f"{USAGE_PK}{day.isoformat()}"}}}
+            if coordinate is not None:
+                args["KeyConditionExpression"] += " AND begins_with(sk, :c)"
+                args["ExpressionAttributeValues"][":c"] = {"S": coordinate}
+            for item in self._query(args):
+                row = UsageRow(item["day"]["S"], item["coordinate"]["S"], item["client"]["S"],
+                               item["client_version"]["S"], int(item["count"]["N"]))
+                if coordinate is None or covers(coordinate, row.coordinate):
+                    rows.append(row)
+            day += timedelta(days=1)
+        return rows
 
     def close(self) -> None:
-        close = getattr(self._client, "close", None)
-        if close is not None:
-            close()
+        for client in {id(c): c for c in (self._reader, self._writer) if c is not None}.values():
+            close = getattr(client, "close", None)
+            if close is not None:
+                close()
 
 
 def _make_client(region: str | None, endpoint: str | None, timeout: float) -> Any:
@@ -311,12 +362,14 @@ def _make_client(region: str | None, endpoint: str | None, timeout: float) -> An
     return session.create_client("dynamodb", region_name=region, endpoint_url=endpoint, config=config, **credentials)
 
 
-def _error_types() -> tuple[type, tuple[type, ...]]:
-    from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
-                                     NoCredentialsError, ReadTimeoutError)
+READS = frozenset({"get_item", "query"})
+_UNAVAILABLE = frozenset({"ConnectTimeoutError", "ReadTimeoutError", "EndpointConnectionError",
+                          "ConnectionClosedError", "NoCredentialsError", "LeanUnavailable"})
 
-    return ClientError, (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionClosedError,
-                         NoCredentialsError)
+
+def _unavailable(exc: BaseException) -> bool:
+    """botocore's transport errors and the lean client's, without importing botocore to ask."""
+    return any(cls.__name__ in _UNAVAILABLE for cls in type(exc).__mro__)
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:

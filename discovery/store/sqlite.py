@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..model import Commit, HistoryEvent, Service, Snapshot, StoredSupergraph
+from ..usage import UsageRow
 from .base import Store, StoreUnavailable, VersionConflict
 
 _SCHEMA = """
@@ -42,6 +43,14 @@ CREATE TABLE IF NOT EXISTS history (
     at TEXT NOT NULL,
     summary TEXT NOT NULL,
     endpoint TEXT
+);
+CREATE TABLE IF NOT EXISTS field_usage (
+    day TEXT NOT NULL,
+    coordinate TEXT NOT NULL,
+    client TEXT NOT NULL,
+    client_version TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, coordinate, client, client_version)
 );
 """
 
@@ -139,6 +148,28 @@ class SqliteStore(Store):
             if isinstance(exc, sqlite3.Error):
                 raise StoreUnavailable(f"SQLite registry write failed: {exc}") from None
             raise
+
+    def record_usage(self, day: str, counts: dict[tuple[str, str, str], int]) -> None:
+        rows = [(day, coordinate, client, version, n) for (coordinate, client, version), n in counts.items()]
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT INTO field_usage VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, coordinate, client, "
+                           "client_version) DO UPDATE SET count = count + excluded.count", rows)
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise StoreUnavailable(f"SQLite usage write failed: {exc}") from None
+
+    def usage(self, since_day: str, coordinate: str | None = None) -> list[UsageRow]:
+        sql = "SELECT day, coordinate, client, client_version, count FROM field_usage WHERE day >= ?"
+        args: tuple = (since_day,)
+        if coordinate is not None:
+            sql += " AND (coordinate = ? OR substr(coordinate, 1, ?) IN (?, ?))"
+            args += (coordinate, len(coordinate) + 1, coordinate + ".", coordinate + "(")
+        rows = self._read(lambda db: db.execute(sql + " ORDER BY day, coordinate, client", args).fetchall())
+        return [UsageRow(*row) for row in rows]
 
     def _read(self, fn):
         try:

@@ -153,7 +153,7 @@ class _App:
                     raise HttpError(405, f"Method {method} is not allowed on {HEALTH_PATH}; use GET.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET"})
                 await self._health(send)
-            elif path == METRICS_PATH and (metrics := _prometheus_text()) is not None:
+            elif path == METRICS_PATH and (metrics := _prometheus_text(self.config)) is not None:
                 await _send_text(send, metrics)  # only with BFF_METRICS=prometheus / `bff serve --metrics`
             else:
                 raise HttpError(404, f"Not found: {path}. The GraphQL endpoint is {GRAPHQL_PATH}.", code="NOT_FOUND")
@@ -301,10 +301,13 @@ def _wants_html(accept: str | None) -> bool:
     return bool(accept) and "text/html" in accept  # type: ignore[operator]
 
 
-def _prometheus_text() -> str | None:
-    from ..telemetry.metrics import prometheus_text
+def _prometheus_text(config: GatewayConfig) -> str | None:
+    """The Prometheus exposition when this app's settings ask for it, else None (then /metrics is a 404)."""
+    from ..telemetry import settings_from_env
+    from ..telemetry.metrics import prometheus
 
-    return prometheus_text()
+    settings = config.telemetry if config.telemetry is not None else settings_from_env()
+    return prometheus().text() if settings.metrics == "prometheus" else None
 
 
 async def _send_text(send: Send, text: str) -> None:
