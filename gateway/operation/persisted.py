@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Mapping, Protocol
+
+from ..lru import LRU
 
 from .prepare import RequestError
 
@@ -29,27 +30,11 @@ class DocumentStore(Protocol):
     def get(self, sha256: str) -> str | None: ...
 
 
-class MemoryDocumentStore:
+class MemoryDocumentStore(LRU[str]):
     """A bounded LRU of documents by hash: the APQ store by default."""
 
     def __init__(self, maxsize: int = 1000) -> None:
-        self.maxsize = maxsize
-        self._data: OrderedDict[str, str] = OrderedDict()
-
-    def get(self, sha256: str) -> str | None:
-        document = self._data.get(sha256)
-        if document is not None:
-            self._data.move_to_end(sha256)
-        return document
-
-    def put(self, sha256: str, document: str) -> None:
-        self._data[sha256] = document
-        self._data.move_to_end(sha256)
-        while len(self._data) > self.maxsize:
-            self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._data)
+        super().__init__(maxsize)
 
 
 class TrustedDocuments:
