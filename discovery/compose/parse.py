@@ -31,6 +31,7 @@ _PLUMBING_TYPES = frozenset({"_Service", "_Any", "_Entity", "FieldSet", "_FieldS
                              "federation__FieldSet", "federation__Scope", "federation__Policy",
                              "federation__ContextFieldValue"})
 _PLUMBING_FIELDS = frozenset({"_service", "_entities"})
+AUTH_DIRECTIVES = ("authenticated", "requiresScopes", "policy")
 _ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 
@@ -132,6 +133,9 @@ class _Reader:
             out.append(Applied("tag", _args(d)))
         for d in found.get("deprecated", ()):
             out.append(Applied("deprecated", _args(d)))
+        for spec in AUTH_DIRECTIVES:  # carried under their spec names, linked by the printer
+            for d in found.get(self.fed[spec], ()):
+                out.append(Applied(spec, _args(d)))
         for name in sorted(self.composed):
             for d in found.get(name, ()):
                 out.append(Applied(name, _args(d)))

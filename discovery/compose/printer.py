@@ -11,6 +11,17 @@ from .model import ENUM, INPUT, INTERFACE, OBJECT, SCALAR, UNION
 from .supermodel import JoinField, JoinType, SArgument, SField, Supergraph, SType
 
 LOOKUP_URL = "https://specs.bff.dev/lookup/v0.1"
+_AUTH_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+# Federation's access directives, as @apollo/composition links and defines them.
+_AUTH_SPECS = {
+    "authenticated": ("https://specs.apollo.dev/authenticated/v0.1", f"directive @authenticated on {_AUTH_LOCATIONS}",
+                      None),
+    "requiresScopes": ("https://specs.apollo.dev/requiresScopes/v0.1",
+                       f"directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on {_AUTH_LOCATIONS}",
+                       "scalar requiresScopes__Scope"),
+    "policy": ("https://specs.apollo.dev/policy/v0.1",
+               f"directive @policy(policies: [[policy__Policy!]!]!) on {_AUTH_LOCATIONS}", "scalar policy__Policy"),
+}
 
 _JOIN_DEFS = '''directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
 
@@ -57,6 +68,8 @@ def print_supergraph(sg: Supergraph) -> str:
     uses_tag = _uses(sg, lambda x: any(a.name == "tag" for a in getattr(x, "applied", ())))
     uses_lookup = any(t.lookups for t in sg.types.values())
     join_version = "v0.4" if sg.uses_override_label else "v0.3"
+    auth = [name for name in _AUTH_SPECS
+            if _uses(sg, lambda x, n=name: any(a.name == n for a in getattr(x, "applied", ())))]
     links = ['@link(url: "https://specs.apollo.dev/link/v1.0")',
              f'@link(url: "https://specs.apollo.dev/join/{join_version}", for: EXECUTION)']
     if uses_inaccessible:
@@ -65,6 +78,7 @@ def print_supergraph(sg: Supergraph) -> str:
         links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
     if uses_lookup:
         links.append(f'@link(url: "{LOOKUP_URL}", as: "bff", for: EXECUTION)')
+    links += [f'@link(url: "{_AUTH_SPECS[name][0]}", for: SECURITY)' for name in auth]
     composed_links: list[str] = []
     for name, (_, url) in sorted(sg.composed.items()):
         if url and url not in composed_links:
@@ -86,7 +100,9 @@ def print_supergraph(sg: Supergraph) -> str:
         directives.append(_LOOKUP_DEF)
     for _, (definition, _) in sorted(sg.composed.items()):
         directives.append(definition)
+    directives += [_AUTH_SPECS[name][1] for name in auth]
     out.extend(directives)
+    out += [_AUTH_SPECS[name][2] for name in auth if _AUTH_SPECS[name][2]]
     out.append("scalar join__FieldSet")
     out.append("enum join__Graph {\n" + "".join(
         f"  {graph} @join__graph(name: {s(name)}, url: {s(url)})\n" for graph, name, url in sg.graphs) + "}")

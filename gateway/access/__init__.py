@@ -1,0 +1,12 @@
+"""Field-level access control: @access, @authenticated, @requiresScopes, @policy.
+
+rules.py reads the requirements from the supergraph; evaluate.py decides them for
+a principal; transform.py removes denied fields from an operation before planning;
+errors.py places the FORBIDDEN / UNAUTHENTICATED errors; identity.py signs the
+caller's identity for the subgraphs. See README.md.
+"""
+
+from .evaluate import Evaluator
+from .rules import AccessRules, Requirement, read_rules
+
+__all__ = ["AccessRules", "Evaluator", "Requirement", "read_rules"]

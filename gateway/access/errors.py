@@ -1,0 +1,47 @@
+"""FORBIDDEN / UNAUTHENTICATED errors at every concrete path of a denied field.
+
+They are added to the executor's errors before shaping: the shaper then finds the
+field missing, answers null (propagating for non-null fields) and, since an error
+already covers the path, adds no "Cannot return null" error of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .transform import Denied
+
+MESSAGES = {"FORBIDDEN": "Not authorized to access {}.",
+            "UNAUTHENTICATED": "Authentication is required to access {}."}
+
+
+def denied_errors(data: Any, denied: list[Denied], applies: Callable[[str, Any], bool]) -> list[dict]:
+    """One error per concrete path (list indices included) of each denied field in `data`."""
+    errors: list[dict] = []
+    for d in denied:
+        for parent, path in _objects(data, d.path, []):
+            if applies(d.parent, parent.get("__typename")):
+                errors.append({"message": MESSAGES[d.code].format(d.coordinate), "path": [*path, d.key],
+                               "extensions": {"code": d.code}})
+    return errors
+
+
+def reject_errors(denied: list[Denied]) -> list[dict]:
+    """The request's errors in reject mode: one per denied field coordinate."""
+    seen: dict[tuple[str, str], None] = {}
+    for d in denied:
+        seen[(d.code, d.coordinate)] = None
+    return [{"message": MESSAGES[code].format(coordinate), "extensions": {"code": code}} for code, coordinate in seen]
+
+
+def _objects(value: Any, steps: tuple[str, ...], path: list) -> list[tuple[dict, list]]:
+    if isinstance(value, list):
+        out = []
+        for i, item in enumerate(value):
+            out.extend(_objects(item, steps, [*path, i]))
+        return out
+    if not isinstance(value, dict):
+        return []
+    if not steps:
+        return [(value, path)]
+    return _objects(value.get(steps[0]), steps[1:], [*path, steps[0]])
