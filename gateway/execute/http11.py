@@ -409,8 +409,12 @@ class HttpClient:
         self._pools: dict[tuple[str, str, int], Pool] = {}
         self._targets: dict[str, _Target] = {}
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None) -> Response:
-        """One POST within the client's deadline; raises an HttpError subclass on any failure."""
+    async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None, *,
+                   retry_stale: bool = True) -> Response:
+        """One POST within the client's deadline; raises an HttpError subclass on any failure.
+
+        `retry_stale=False` (mutations) turns off the resend after a kept-alive connection closed
+        without answering: the server may have read the request and crashed while processing it."""
         target = self._targets.get(url)
         if target is None:
             target = _target(url)
@@ -422,7 +426,7 @@ class HttpClient:
         pool = self._pool(target.origin)
         try:
             async with asyncio.timeout(self.timeout):
-                response = await self._exchange(pool, target, data)
+                response = await self._exchange(pool, target, data, retry_stale)
         except TimeoutError:
             raise HttpTimeout() from None
         except PoolClosed:
@@ -450,7 +454,7 @@ class HttpClient:
             pool = self._pools[origin] = Pool(loop, self.max_connections, self.idle_timeout)
         return pool
 
-    async def _exchange(self, pool: Pool, target: _Target, data: bytes) -> Response:
+    async def _exchange(self, pool: Pool, target: _Target, data: bytes, retry_stale: bool = True) -> Response:
         conn: Connection | None = await pool.acquire()  # type: ignore[assignment]
         try:
             response = None
@@ -458,7 +462,7 @@ class HttpClient:
                 try:
                     response = await conn.request(data)
                 except _Lost as lost:
-                    if lost.started:
+                    if lost.started or not retry_stale:
                         raise
                     # A kept-alive connection the server had already closed: it never saw
                     # this request, so try once more on a fresh connection (same slot).

@@ -109,7 +109,8 @@ class HttpTransport:
                 if self.client_name == "httpx":
                     status, answer_headers, payload_bytes = await self._post_httpx(service, url, content, headers)
                 else:
-                    status, answer_headers, payload_bytes = await self._post_native(service, url, content, headers)
+                    status, answer_headers, payload_bytes = await self._post_native(service, url, content, headers,
+                                                                                    not is_mutation(body))
         except TimeoutError:
             raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True) from None
         try:
@@ -138,14 +139,14 @@ class HttpTransport:
             await self._lambda.aclose()
             self._lambda = None
 
-    async def _post_native(self, service: str, url: str, content: bytes,
-                           headers: dict[str, str] | None) -> tuple[int, dict[str, str], bytes]:
+    async def _post_native(self, service: str, url: str, content: bytes, headers: dict[str, str] | None,
+                           retry_stale: bool = True) -> tuple[int, dict[str, str], bytes]:
         client = self._client
         if client is None:
             deadline = max([self.timeout, *self.timeouts.values()])  # per-subgraph deadlines are applied in send
             client = self._client = http11.HttpClient(deadline, self.max_connections)
         try:
-            response = await client.post(url, content, headers)
+            response = await client.post(url, content, headers, retry_stale=retry_stale)
         except http11.HttpTimeout:
             raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True) from None
         except http11.ResponseTooLarge:
