@@ -7,6 +7,8 @@ Production defaults (GatewayConfig.production()); each variable opts in to somet
     BFF_SUBGRAPH_API_KEYS=a=ssm:/...,..  X-API-Key per subgraph, as secret references
     BFF_SUBGRAPH_URLS=a=https://...,...  override subgraph URLs from the supergraph
     BFF_SUBGRAPH_TIMEOUT=10              seconds per subgraph request
+    BFF_ACCESS_MODE=filter | reject      denied fields: null + error, or refuse the request
+    BFF_IDENTITY_SECRET=ssm:/...         signs the caller's identity headers sent to subgraphs
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ def config_from_env(environ: dict[str, str] | None = None) -> GatewayConfig:
         "subgraph_api_keys": parse_mapping(env.get("BFF_SUBGRAPH_API_KEYS", "")),
         "subgraph_urls": _urls(env.get("BFF_SUBGRAPH_URLS", "")),
     }
+    mode = env.get("BFF_ACCESS_MODE", "").strip().lower()
+    if mode:
+        if mode not in ("filter", "reject"):
+            raise ValueError(f"BFF_ACCESS_MODE={mode!r}: expected filter or reject")
+        settings["access_mode"] = mode
+    secret = env.get("BFF_IDENTITY_SECRET", "").strip()
+    if secret:
+        from .secrets import SecretError, is_reference
+
+        if not is_reference(secret):
+            raise SecretError("BFF_IDENTITY_SECRET must be a secret reference (env:, ssm: or secretsmanager:)")
+        settings["identity_secret"] = secret
     timeout = env.get("BFF_SUBGRAPH_TIMEOUT", "").strip()
     if timeout:
         settings["subgraph_timeout"] = float(timeout)

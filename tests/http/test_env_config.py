@@ -33,3 +33,12 @@ def test_each_variable_opts_in():
 def test_a_raw_key_instead_of_a_reference_is_refused():
     with pytest.raises(SecretError):
         config_from_env({"BFF_SUBGRAPH_API_KEYS": "accounts=hunter2"})
+
+
+def test_access_settings():
+    config = config_from_env({"BFF_ACCESS_MODE": "reject", "BFF_IDENTITY_SECRET": "ssm:/bff/prod/identity"})
+    assert (config.access_mode, config.identity_secret) == ("reject", "ssm:/bff/prod/identity")
+    with pytest.raises(ValueError):
+        config_from_env({"BFF_ACCESS_MODE": "allow-all"})
+    with pytest.raises(SecretError):
+        config_from_env({"BFF_IDENTITY_SECRET": "a-raw-secret"})
