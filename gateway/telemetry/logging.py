@@ -17,12 +17,16 @@ class _MessageOnly(logging.Formatter):
         return record.getMessage()
 
 
+class _DirectHandler(logging.StreamHandler):
+    """Our default handler; RequestLog writes to its stream directly (no LogRecord per request)."""
+
+
 def request_logger(level: int) -> logging.Logger:
     """The "bff.request" logger at `level`; given a stderr handler printing bare JSON unless one is configured."""
     logger = logging.getLogger(LOGGER)
     logger.setLevel(level)
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _DirectHandler(sys.stderr)
         handler.setFormatter(_MessageOnly())
         logger.addHandler(handler)
         logger.propagate = False
@@ -37,9 +41,15 @@ class RequestLog:
 
     def write(self, obs: Any) -> None:
         level = logging.WARNING if obs.error_codes else logging.INFO
-        if not self.logger.isEnabledFor(level):
+        logger = self.logger
+        if not logger.isEnabledFor(level):
             return
-        self.logger.log(level, orjson.dumps(line(obs)).decode())
+        text = orjson.dumps(line(obs)).decode()
+        handlers = logger.handlers
+        if len(handlers) == 1 and type(handlers[0]) is _DirectHandler:  # the default: skip LogRecord machinery
+            handlers[0].stream.write(text + "\n")
+        else:
+            logger.log(level, text)
 
 
 def line(obs: Any) -> dict[str, Any]:

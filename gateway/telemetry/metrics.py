@@ -28,6 +28,7 @@ class EmfMetrics:
     def __init__(self, stream: IO[str] | None = None, namespace: str = NAMESPACE) -> None:
         self.stream = stream
         self.namespace = namespace
+        self._directives: dict[str, list] = {}
 
     def observe(self, obs: Any) -> None:
         now = int(time.time() * 1000)
@@ -45,10 +46,14 @@ class EmfMetrics:
         (self.stream or sys.stdout).write("".join(lines))
 
     def _line(self, now: int, dimension: str, value: str, metrics: dict[str, tuple[Any, str]]) -> str:
-        doc: dict[str, Any] = {"_aws": {"Timestamp": now, "CloudWatchMetrics": [{
-            "Namespace": self.namespace, "Dimensions": [[dimension]],
-            "Metrics": [{"Name": n, "Unit": unit} for n, (_, unit) in metrics.items()]}]}, dimension: value}
-        doc.update({n: v for n, (v, _) in metrics.items()})
+        directive = self._directives.get(dimension)
+        if directive is None:  # the same for every line of a dimension: built once
+            directive = self._directives[dimension] = [{
+                "Namespace": self.namespace, "Dimensions": [[dimension]],
+                "Metrics": [{"Name": n, "Unit": unit} for n, (_, unit) in metrics.items()]}]
+        doc: dict[str, Any] = {"_aws": {"Timestamp": now, "CloudWatchMetrics": directive}, dimension: value}
+        for n, (v, _) in metrics.items():
+            doc[n] = v
         return orjson.dumps(doc).decode() + "\n"
 
 
