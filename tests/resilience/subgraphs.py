@@ -11,12 +11,14 @@ Each `FaultServer` is a real HTTP/1.1 server (asyncio, TCP on 127.0.0.1). Its
     cut       200 whose body stops halfway, then the connection closes
     refuse    closes the connection as soon as the request arrived
 
-`requests` lists what it received: (operation kind, lower-cased headers).
+`requests` lists what it received: (operation kind, lower-cased headers); `count(kind)`
+counts them.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +50,8 @@ class FaultServer:
     mode: str = "ok"
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    record: bool = True  # False (soak): count requests without keeping them
+    counts: Counter = field(default_factory=Counter)
     port: int = 0
     _server: asyncio.Server | None = None
     _writers: set = field(default_factory=set)
@@ -57,7 +61,7 @@ class FaultServer:
         return f"http://127.0.0.1:{self.port}/graphql"
 
     def count(self, kind: str) -> int:
-        return sum(1 for k, _ in self.requests if k == kind)
+        return self.counts[kind]
 
     async def __aenter__(self) -> "FaultServer":
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -87,7 +91,9 @@ class FaultServer:
                 body = orjson.loads(await reader.readexactly(int(headers.get("content-length", 0))))
                 query = body["query"].lstrip()
                 kind = "mutation" if query.startswith("mutation") else "query"
-                self.requests.append((kind, headers))
+                self.counts[kind] += 1
+                if self.record:
+                    self.requests.append((kind, headers))
                 if not await self._answer(kind, query, writer):
                     return
         except (ConnectionError, asyncio.CancelledError):
