@@ -55,6 +55,8 @@ class GatewayConfig:
     subgraph_retries: int = 2
     retry_base_delay: float = 0.05
     retry_max_delay: float = 1.0
+    # Retry queries that timed out too (off: a hanging subgraph would cost retries x timeout).
+    retry_timeouts: bool = False
     # Circuit breaker per subgraph: open after this many consecutive failures (0: never), for
     # `breaker_open_seconds`, then one half-open probe.
     breaker_threshold: int = 5

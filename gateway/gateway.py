@@ -95,7 +95,8 @@ class Gateway:
             raise ValueError(f'Timeouts configured for unknown subgraphs: {", ".join(unknown)}')
         return HttpTransport(timeout=c.subgraph_timeout, api_keys=self._resolve_api_keys(by_name),
                              timeouts=c.subgraph_timeouts,
-                             retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay),
+                             retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
+                                               c.retry_timeouts),
                              breakers=Breakers(c.breaker_threshold, c.breaker_open_seconds),
                              headers=HeaderRules(c.propagate_headers))
 

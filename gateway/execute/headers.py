@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 DEFAULT_PROPAGATION: dict[str, tuple[str, ...]] = {
-    "*": ("x-request-id", "x-correlation-id", "traceparent", "tracestate", "baggage"),
+    "*": ("x-request-id", "x-correlation-id", "traceparent", "tracestate", "baggage", "x-amzn-trace-id"),
 }
 # Never forwarded: they frame or route the gateway's own request to the subgraph.
 _NEVER = frozenset({"host", "content-length", "transfer-encoding", "connection", "content-type", "accept",

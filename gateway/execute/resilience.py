@@ -27,6 +27,9 @@ class RetryPolicy:
     max_retries: int = 2
     base_delay: float = 0.05  # seconds
     max_delay: float = 1.0
+    # A timed-out request is not retried by default: a hanging subgraph would hold the
+    # client for (retries + 1) x its timeout.
+    retry_timeouts: bool = False
 
     def delay(self, retry: int, rand: Callable[[float, float], float] = random.uniform) -> float:
         """Seconds to wait before retry number `retry` (0-based): full jitter."""

@@ -33,9 +33,10 @@ class SubgraphFailure(Exception):
     `retryable`: the failure is one a query may be retried after (connection failure, timeout,
     HTTP 502/503/504 without a GraphQL body)."""
 
-    def __init__(self, message: str, retryable: bool = False) -> None:
+    def __init__(self, message: str, retryable: bool = False, timeout: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.timeout = timeout
 
 
 def is_mutation(body: dict[str, Any]) -> bool:
@@ -82,7 +83,8 @@ class HttpTransport:
                 try:
                     result = await self._send_once(service, url, body, headers)
                 except SubgraphFailure as failure:
-                    if failure.retryable and attempt < retries:
+                    if failure.retryable and attempt < retries and (
+                            not failure.timeout or self.retry.retry_timeouts):  # type: ignore[union-attr]
                         await asyncio.sleep(self.retry.delay(attempt))  # type: ignore[union-attr]
                         attempt += 1
                         continue
@@ -112,7 +114,7 @@ class HttpTransport:
                     status, answer_headers, payload_bytes = await self._post_native(service, url, content, headers,
                                                                                     not is_mutation(body))
         except TimeoutError:
-            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True) from None
+            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True, timeout=True) from None
         try:
             payload = orjson.loads(payload_bytes)
         except orjson.JSONDecodeError:
@@ -148,7 +150,7 @@ class HttpTransport:
         try:
             response = await client.post(url, content, headers, retry_stale=retry_stale)
         except http11.HttpTimeout:
-            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True) from None
+            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True, timeout=True) from None
         except http11.ResponseTooLarge:
             raise SubgraphFailure(f'Subgraph "{service}" answered more than the gateway accepts') from None
         except http11.MalformedResponse:
@@ -174,7 +176,7 @@ class HttpTransport:
         try:
             response = await self._client.post(url, content=content, headers=headers)
         except httpx.TimeoutException:
-            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True) from None
+            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True, timeout=True) from None
         except httpx.HTTPError:
             raise SubgraphFailure(f'Subgraph "{service}" could not be reached', retryable=True) from None
         answer = {k.lower(): v for k, v in response.headers.items() if k.lower() != "set-cookie"}

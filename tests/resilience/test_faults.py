@@ -77,10 +77,20 @@ async def test_a_hanging_subgraph_times_out_per_subgraph(servers):
     await gateway.aclose()
 
 
-async def test_timeouts_are_retried_for_queries(servers):
+async def test_timeouts_are_not_retried_by_default(servers):
     alpha, beta = servers
     beta.mode = "hang"
     gateway = gateway_for(alpha, beta, subgraph_timeouts={"beta": 0.1}, subgraph_retries=2)
+    body = await run(gateway)
+    assert messages(body) == ['Subgraph "beta" did not answer in time']
+    assert beta.count("query") == 1
+    await gateway.aclose()
+
+
+async def test_timeouts_are_retried_for_queries_when_asked(servers):
+    alpha, beta = servers
+    beta.mode = "hang"
+    gateway = gateway_for(alpha, beta, subgraph_timeouts={"beta": 0.1}, subgraph_retries=2, retry_timeouts=True)
     body = await run(gateway)
     assert messages(body) == ['Subgraph "beta" did not answer in time']
     assert beta.count("query") == 3
