@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The subcommand's options, for gateway/cli.py to attach to its `compose` subparser."""
     parser.add_argument("--subgraph", action="append", default=[], metavar="NAME=URL=FILE",
                         help="a subgraph: its name, URL and SDL file (repeatable)")
+    parser.add_argument("subgraphs_json", nargs="?", metavar="SUBGRAPHS.json",
+                        help='JSON list of {"name", "url", "sdl"} (same as --config)')
     parser.add_argument("--service", action="append", default=[], metavar="NAME=URL",
                         help="a running subgraph: its SDL is asked from URL with { _service { sdl } } (repeatable)")
     parser.add_argument("--config", metavar="FILE",
@@ -31,6 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `bff compose` with parsed arguments; returns the exit code."""
+    if getattr(args, "subgraphs_json", None):
+        if args.config:
+            print("bff compose: error: give SUBGRAPHS.json or --config, not both", file=sys.stderr)
+            return 2
+        args.config = args.subgraphs_json
     try:
         inputs = _inputs(args)
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -26,3 +26,16 @@ def test_an_unreachable_service_is_one_line_and_exit_2(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("bff compose: error:") and err.count("\n") == 1
+
+
+def test_composes_from_a_json_file(tmp_path, capsys):
+    import json
+
+    from services.compose_examples import subgraph_inputs
+
+    manifest = tmp_path / "subgraphs.json"
+    manifest.write_text(json.dumps(subgraph_inputs()))
+    out = tmp_path / "supergraph.graphql"
+    assert main(["compose", str(manifest), "-o", str(out)]) == 0, capsys.readouterr().err
+    assert sorted(s.name for s in read_supergraph(out.read_text()).subgraphs.values()) == \
+        ["accounts", "courses", "enrollments", "reviews"]
