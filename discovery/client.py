@@ -12,7 +12,7 @@ from typing import Any
 
 from .model import HistoryEvent, Outcome, Problem, Service, StoredSupergraph
 from .registry import PublishRequest, Registry
-from .store.base import StoreError, StoreUnavailable
+from .store.base import DocumentEntry, StoreError, StoreUnavailable
 
 TOKEN_ENV = "BFF_REGISTRY_TOKEN"
 
@@ -80,8 +80,36 @@ class HttpRegistry:
     def version(self) -> int:
         return int(self._call("GET", "/version")[1]["version"])
 
+    def publish_documents(self, client_name: str, client_version: str, documents: Any, published_by: str) -> Outcome:
+        body = {"documents": documents, "published_by": published_by}
+        return _outcome(self._call("PUT", f"/documents/{_seg(client_name)}/{_seg(client_version)}", json=body)[1])
+
+    def documents(self, client: str | None = None) -> list[DocumentEntry]:
+        params = {"client": client} if client else {}
+        return [DocumentEntry(**e) for e in self._call("GET", "/documents", params=params)[1]]
+
+    def document(self, sha256: str) -> str | None:
+        return self._document(f"/documents/{_seg(sha256)}")
+
+    def client_document(self, client: str, version: str, sha256: str) -> str | None:
+        return self._document(f"/documents/{_seg(client)}/{_seg(version)}/{_seg(sha256)}")
+
+    def _document(self, path: str) -> str | None:
+        try:
+            return self._call("GET", path)[1]["document"]
+        except StoreError as exc:
+            if "HTTP 404" in str(exc):
+                return None
+            raise
+
     def close(self) -> None:
         self._client.close()
+
+
+def _seg(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
 
 
 def _outcome(body: dict[str, Any]) -> Outcome:

@@ -7,6 +7,10 @@
     PUT    /v1/services/NAME         publish {endpoint, sdl, lookups?, api_key_ref?, allow_breaking?, published_by?}
     DELETE /v1/services/NAME         remove
     GET    /v1/history[?service=N]   every version: who, when, what changed
+    GET    /v1/documents[?client=N]  trusted-document registrations (no text)
+    PUT    /v1/documents/CLIENT/VER  register {documents: {sha256: text} | [text], published_by?}
+    GET    /v1/documents/CLIENT/VER/SHA256   {sha256, document} when registered for that client/version
+    GET    /v1/documents/SHA256      {sha256, document} whatever client registered it
 
 Writes need `Authorization: Bearer <deploy token>` (compared in constant time);
 with no deploy token configured, writes are refused. Reads are open unless a
@@ -109,6 +113,8 @@ async def _route(registry: Registry, config: ApiConfig, scope: Scope, receive: R
         return 200, [s.to_json(with_sdl=False) for s in await run(registry.services)]
     if route == "/history" and method == "GET":
         return 200, [e.to_json() for e in await run(registry.history, query.get("service"))]
+    if route == "/documents" or route.startswith("/documents/"):
+        return await _documents(registry, method, route, query, receive, headers)
     if route.startswith("/services/") and route.count("/") == 2:
         name = unquote(route[len("/services/"):])
         if method == "GET":
@@ -127,6 +133,29 @@ async def _route(registry: Registry, config: ApiConfig, scope: Scope, receive: R
             return _outcome(await run(registry.remove, name, actor))
         raise _error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}", {"allow": "GET, PUT, DELETE"})
     raise _error(404, "NOT_FOUND", f"not found: {method} {path}")
+
+
+async def _documents(registry: Registry, method: str, route: str, query: dict[str, str], receive: Receive,
+                     headers: dict[str, str]) -> tuple[int, Any]:
+    """The trusted-documents routes (client names and versions cannot contain '/')."""
+    parts = [unquote(p) for p in route.split("/")[2:]]
+    run = asyncio.to_thread
+    if method == "GET" and not parts:
+        return 200, [e.to_json() for e in await run(registry.documents, query.get("client"))]
+    if method == "PUT" and len(parts) == 2:
+        body = await _json_body(receive, headers)
+        documents = body.get("documents")
+        if not isinstance(documents, (dict, list)):
+            raise _error(400, "BAD_REQUEST", "documents must be an object {sha256: document} or a list of documents")
+        return _outcome(await run(registry.publish_documents, parts[0], parts[1], documents,
+                                  str(body.get("published_by") or "api")))
+    if method == "GET" and len(parts) in (1, 3):
+        sha = parts[-1].lower()
+        text = await (run(registry.document, sha) if len(parts) == 1 else run(registry.client_document, *parts[:2], sha))
+        if text is None:
+            raise _error(404, "UNKNOWN_DOCUMENT", f"document {sha} is not registered")
+        return 200, {"sha256": sha, "document": text}
+    raise _error(404, "NOT_FOUND", f"not found: {method} {PREFIX}{route}")
 
 
 def _outcome(outcome: Outcome) -> tuple[int, Any]:

@@ -13,12 +13,12 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from .breaking import breaking_changes
 from .diff import summarize
 from .model import Commit, HistoryEvent, Outcome, Problem, Service, Snapshot, StoredSupergraph
-from .store.base import Store, StoreError, StoreUnavailable, VersionConflict
+from .store.base import DocumentEntry, Store, StoreError, StoreUnavailable, VersionConflict
 from .usage import filter_breaking
 from .validate import check_api_key_ref, check_endpoint, check_lookups, check_name, check_sdl
 
@@ -116,6 +116,34 @@ class Registry:
 
         return self._apply(change)
 
+    def publish_documents(self, client_name: str, client_version: str,
+                          documents: "Mapping[str, str] | Sequence[str]", published_by: str) -> Outcome:
+        """Register trusted documents for one client name and version (discovery/documents.py).
+
+        Every document must match its sha256 and validate against the current API schema;
+        otherwise the batch is refused with a problem per document and nothing is written.
+        """
+        from .documents import check_client, normalize, validate_documents
+
+        problems = check_client(client_name, client_version)
+        docs, mismatches = normalize(documents)
+        problems += mismatches
+        if not docs and not problems:
+            problems.append(Problem("NO_DOCUMENTS", "the batch holds no documents"))
+        try:
+            stored = self.store.supergraph()
+            if not problems:
+                problems += validate_documents(stored.sdl, docs)
+            if problems:
+                return Outcome(False, stored.version, tuple(problems), summary="nothing was registered")
+            at = self._clock().isoformat(timespec="milliseconds")
+            added = self.store.put_documents(client_name, client_version, docs, published_by, at)
+        except StoreError as exc:
+            return Outcome(False, 0, (Problem("REGISTRY_UNAVAILABLE" if isinstance(exc, StoreUnavailable)
+                                              else "REGISTRY_ERROR", str(exc)),))
+        return Outcome(True, stored.version, summary=f"{added} new of {len(docs)} document(s) for "
+                       f"{client_name}/{client_version}", changed=added > 0)
+
     def _apply(self, change: Callable[[Snapshot, str], "Commit | Outcome"]) -> Outcome:
         """Read, decide, commit; on a lost race re-read and decide again (bounded, with jitter)."""
         for attempt in range(self.max_attempts):
@@ -150,3 +178,12 @@ class Registry:
 
     def version(self) -> int:
         return self.store.current_version()
+
+    def document(self, sha256: str) -> str | None:
+        return self.store.document(sha256)
+
+    def client_document(self, client: str, version: str, sha256: str) -> str | None:
+        return self.store.client_document(client, version, sha256)
+
+    def documents(self, client: str | None = None) -> list[DocumentEntry]:
+        return self.store.documents(client)

@@ -34,6 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from discovery.cli import main as registry_main
 
         return registry_main(args_list)
+    if args_list and args_list[0] == "documents":
+        # Trusted documents in the registry (discovery/documents_cli.py).
+        from discovery.documents_cli import main as documents_main
+
+        return documents_main(args_list[1:])
     if args_list and args_list[0] == "usage":
         # Field usage by client, from the registry store (discovery/usage_cli.py).
         from discovery.usage_cli import main as usage_main
@@ -65,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --registry: check for a new version at most every S seconds (default: 10)")
     serve.add_argument("--fallback-supergraph", metavar="FILE",
                        help="with --registry: serve this file when the registry is unreachable at start")
+    serve.add_argument("--trusted-documents", action="store_true",
+                       help="with --registry: run only the documents registered there for the request's client "
+                            "name and version (`bff documents publish`)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=4000, help="port to bind; 0 picks a free one (default: 4000)")
     serve.add_argument("--introspection", action="store_true", help="answer __schema / __type queries")
@@ -94,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     from discovery.usage_cli import add_parser as add_usage_parser
 
     add_usage_parser(commands)
+    commands.add_parser("documents", help="trusted documents per client in the registry (see `bff documents --help`)")
     return parser
 
 
@@ -187,6 +196,13 @@ def _serve(args: argparse.Namespace) -> int:
         from .telemetry import settings_from_env
 
         config.telemetry = replace(settings_from_env(), metrics="prometheus")
+    if args.trusted_documents:
+        if not args.registry:
+            return _fail("serve", "--trusted-documents needs --registry (the documents are stored there)")
+        from .registry_documents import RegistryDocumentStore
+
+        config.trusted_documents_only = True
+        config.document_store = RegistryDocumentStore(args.registry)
     try:
         if args.registry:
             from .supergraph_source import open_switch

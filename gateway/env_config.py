@@ -9,6 +9,7 @@ Production defaults (GatewayConfig.production()); each variable opts in to somet
     BFF_SUBGRAPH_TIMEOUT=10              seconds per subgraph request
     BFF_ACCESS_MODE=filter | reject      denied fields: null + error, or refuse the request
     BFF_IDENTITY_SECRET=ssm:/...         signs the caller's identity headers sent to subgraphs
+    BFF_TRUSTED_DOCUMENTS=registry       run only documents registered in BFF_REGISTRY for the client
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def config_from_env(environ: dict[str, str] | None = None) -> GatewayConfig:
     timeout = env.get("BFF_SUBGRAPH_TIMEOUT", "").strip()
     if timeout:
         settings["subgraph_timeout"] = float(timeout)
+    trusted = env.get("BFF_TRUSTED_DOCUMENTS", "").strip().lower()
+    if trusted:
+        if trusted != "registry" or not env.get("BFF_REGISTRY"):
+            raise ValueError("BFF_TRUSTED_DOCUMENTS=registry (the only value) needs BFF_REGISTRY, the registry URL")
+        from .registry_documents import RegistryDocumentStore
+
+        settings["trusted_documents_only"] = True
+        settings["document_store"] = RegistryDocumentStore(env["BFF_REGISTRY"])  # opened on first lookup
     return GatewayConfig.production(**settings)
 
 

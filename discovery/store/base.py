@@ -8,6 +8,7 @@ A store knows nothing about composition: it reads snapshots and applies one
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,21 @@ from ..model import Commit, HistoryEvent, Snapshot, StoredSupergraph
 
 if TYPE_CHECKING:
     from ..usage import UsageRow
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentEntry:
+    """One trusted document registered for a client name and version."""
+
+    client: str
+    version: str
+    sha256: str
+    published_by: str
+    published_at: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"client": self.client, "version": self.version, "sha256": self.sha256,
+                "published_by": self.published_by, "published_at": self.published_at}
 
 
 class StoreError(Exception):
@@ -68,3 +84,22 @@ class Store(ABC):
     def usage(self, since_day: str, coordinate: str | None = None) -> "list[UsageRow]":
         """Usage rows from `since_day` on (inclusive); only `coordinate` and what it covers when given."""
         raise NotImplementedError(f"{type(self).__name__} keeps no field usage")
+
+    # -- trusted documents (discovery/documents.py); optional for a store -------------------
+
+    def put_documents(self, client: str, version: str, documents: "dict[str, str]", published_by: str, at: str) -> int:
+        """Register `documents` ({sha256: text}, hashes already verified) for client/version; put-if-absent
+        per item, so a re-publish is a no-op. Returns how many were new for that client/version."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no trusted documents")
+
+    def document(self, sha256: str) -> str | None:
+        """A registered document by hash, whatever client registered it."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no trusted documents")
+
+    def client_document(self, client: str, version: str, sha256: str) -> str | None:
+        """The document `sha256` if it is registered for exactly this client name and version."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no trusted documents")
+
+    def documents(self, client: str | None = None) -> "list[DocumentEntry]":
+        """Registrations (client, version, sha256, by, at), sorted; only `client`'s when given."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no trusted documents")

@@ -15,13 +15,15 @@ from typing import Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from ..model import Commit, HistoryEvent, Service, Snapshot, StoredSupergraph
-from .base import Store, StoreError, StoreUnavailable, VersionConflict
+from .base import DocumentEntry, Store, StoreError, StoreUnavailable, VersionConflict
 
 GRAPH_PK = "GRAPH"
 HEAD_SK = "HEAD"
 SUPERGRAPH_PK = "SUPERGRAPH"
 HISTORY_PK = "HISTORY"
 USAGE_PK = "USAGE#"
+DOC_PK = "DOC#"  # DOC#<sha256> / DOC: the document, for hash-only lookups
+DOCS_PK = "DOCS#"  # DOCS#<client> / <version>#<sha256>: a registration, with the document
 # Items are limited to 400 KB: blobs are zlib-compressed and split into parts this big.
 PART_BYTES = 350_000
 # Composed supergraphs kept besides the current one (readers that saw the head just before a commit).
@@ -338,6 +340,60 @@ class DynamoDBStore(Store):
                     rows.append(row)
             day += timedelta(days=1)
         return rows
+
+    # -- trusted documents (discovery/dynamodb.md) -------------------------------------
+
+    def put_documents(self, client: str, version: str, documents: dict[str, str], published_by: str, at: str) -> int:
+        added = 0
+        for sha, text in documents.items():
+            # The DOC# item first: a registration never points at a missing document.
+            self._put_if_absent({**_key(f"{DOC_PK}{sha}", "DOC"), "document": {"S": text}, "published_at": {"S": at}})
+            added += self._put_if_absent({**_key(f"{DOCS_PK}{client}", f"{version}#{sha}"), "client": {"S": client},
+                                          "version": {"S": version}, "sha256": {"S": sha}, "document": {"S": text},
+                                          "published_by": {"S": published_by}, "published_at": {"S": at}})
+        return added
+
+    def _put_if_absent(self, item: dict[str, Any]) -> bool:
+        """Put `item` unless its key exists; False when it did (same key, same content: hashes are ids)."""
+        try:
+            self._call("put_item", TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+            return True
+        except StoreError as exc:
+            if "ConditionalCheckFailed" in str(exc):
+                return False
+            raise
+
+    def document(self, sha256: str) -> str | None:
+        item = self._call("get_item", TableName=self.table, Key=_key(f"{DOC_PK}{sha256}", "DOC")).get("Item")
+        return item["document"]["S"] if item else None
+
+    def client_document(self, client: str, version: str, sha256: str) -> str | None:
+        item = self._call("get_item", TableName=self.table,
+                          Key=_key(f"{DOCS_PK}{client}", f"{version}#{sha256}")).get("Item")
+        return item["document"]["S"] if item else None
+
+    def documents(self, client: str | None = None) -> list[DocumentEntry]:
+        names = "client, version, sha256, published_by, published_at"
+        if client is not None:
+            items = self._query({"TableName": self.table, "KeyConditionExpression": "pk = :pk",
+                                 "ProjectionExpression": names,
+                                 "ExpressionAttributeValues": {":pk": {"S": f"{DOCS_PK}{client}"}}})
+        else:
+            items = self._scan({"TableName": self.table, "FilterExpression": "begins_with(pk, :p)",
+                                "ProjectionExpression": names,
+                                "ExpressionAttributeValues": {":p": {"S": DOCS_PK}}})
+        entries = [DocumentEntry(i["client"]["S"], i["version"]["S"], i["sha256"]["S"], i["published_by"]["S"],
+                                 i["published_at"]["S"]) for i in items]
+        return sorted(entries, key=lambda e: (e.client, e.version, e.sha256))
+
+    def _scan(self, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        args = dict(args)
+        while True:
+            page = self._call("scan", **args)
+            yield from page.get("Items", ())
+            if not page.get("LastEvaluatedKey"):
+                return
+            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def close(self) -> None:
         for client in {id(c): c for c in (self._reader, self._writer) if c is not None}.values():

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..model import Commit, HistoryEvent, Service, Snapshot, StoredSupergraph
 from ..usage import UsageRow
-from .base import Store, StoreUnavailable, VersionConflict
+from .base import DocumentEntry, Store, StoreUnavailable, VersionConflict
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS graph (
@@ -51,6 +51,18 @@ CREATE TABLE IF NOT EXISTS field_usage (
     client_version TEXT NOT NULL,
     count INTEGER NOT NULL,
     PRIMARY KEY (day, coordinate, client, client_version)
+);
+CREATE TABLE IF NOT EXISTS documents (
+    sha256 TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS client_documents (
+    client TEXT NOT NULL,
+    client_version TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES documents (sha256),
+    published_by TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    PRIMARY KEY (client, client_version, sha256)
 );
 """
 
@@ -170,6 +182,42 @@ class SqliteStore(Store):
             args += (coordinate, len(coordinate) + 1, coordinate + ".", coordinate + "(")
         rows = self._read(lambda db: db.execute(sql + " ORDER BY day, coordinate, client", args).fetchall())
         return [UsageRow(*row) for row in rows]
+
+    # -- trusted documents --------------------------------------------------------------
+
+    def put_documents(self, client: str, version: str, documents: dict[str, str], published_by: str, at: str) -> int:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR IGNORE INTO documents VALUES (?, ?)", list(documents.items()))
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO client_documents VALUES (?, ?, ?, ?, ?)",
+                           [(client, version, sha, published_by, at) for sha in documents])
+            added = db.total_changes - before
+            db.execute("COMMIT")
+            return added
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise StoreUnavailable(f"SQLite documents write failed: {exc}") from None
+
+    def document(self, sha256: str) -> str | None:
+        row = self._read(lambda db: db.execute("SELECT document FROM documents WHERE sha256 = ?", (sha256,)).fetchone())
+        return row[0] if row else None
+
+    def client_document(self, client: str, version: str, sha256: str) -> str | None:
+        row = self._read(lambda db: db.execute(
+            "SELECT d.document FROM client_documents c JOIN documents d USING (sha256) "
+            "WHERE c.client = ? AND c.client_version = ? AND c.sha256 = ?", (client, version, sha256)).fetchone())
+        return row[0] if row else None
+
+    def documents(self, client: str | None = None) -> list[DocumentEntry]:
+        sql = "SELECT client, client_version, sha256, published_by, published_at FROM client_documents"
+        args: tuple = () if client is None else (client,)
+        if client is not None:
+            sql += " WHERE client = ?"
+        rows = self._read(lambda db: db.execute(sql + " ORDER BY client, client_version, sha256", args).fetchall())
+        return [DocumentEntry(*row) for row in rows]
 
     def _read(self, fn):
         try:

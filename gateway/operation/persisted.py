@@ -137,7 +137,7 @@ def resolve_query(request: Any, apq: MemoryDocumentStore | None, trusted: Any, t
 def _trusted(trusted: Any, sha256: str, request: Any) -> str | None:
     if trusted is None:
         return None
-    if isinstance(trusted, TrustedDocuments):
+    if hasattr(trusted, "for_client"):  # TrustedDocuments, gateway.registry_documents.RegistryDocumentStore
         return trusted.for_client(sha256, request.headers)
     return trusted.get(sha256)
 
