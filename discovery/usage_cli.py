@@ -27,7 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="bff usage", description="field usage by client")
+    parser = argparse.ArgumentParser(prog="bff", description="field usage by client")
     add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["usage", *argv])
     from .store import DEFAULT_URL, StoreError, open_store

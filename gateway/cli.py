@@ -99,9 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     from discovery.cli import add_parsers
 
     add_parsers(commands)
-    from discovery.usage_cli import add_parser as add_usage_parser
-
-    add_usage_parser(commands)
+    # Listed for --help only: `bff usage` is dispatched above, so `bff serve` never imports it.
+    commands.add_parser("usage", help="field usage by client, as recorded by gateways (see `bff usage --help`)")
     commands.add_parser("documents", help="trusted documents per client in the registry (see `bff documents --help`)")
     return parser
 
