@@ -8,7 +8,7 @@ from .merge_args import _union_applied
 from .merge_enums import merge_enum_values
 from .merge_fields import merge_fields
 from .merge_inputs import merge_input_fields
-from .model import ENUM, INPUT, INTERFACE, OBJECT, SCALAR, UNION, Subgraph, Type
+from .model import ENUM, INPUT, INTERFACE, OBJECT, UNION, Subgraph, Type
 from .supermodel import JoinField, JoinType, SField, Supergraph, SType
 
 BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Applied
+from .model import Applied, Argument
+
+# A supergraph argument carries exactly what a subgraph argument does.
+SArgument = Argument
 
 
 @dataclass
@@ -26,16 +29,6 @@ class JoinField:
     override: str | None = None
     override_label: str | None = None
     used_overridden: bool = False
-
-
-@dataclass
-class SArgument:
-    name: str
-    type: str
-    default: str | None = None
-    description: str | None = None
-    inaccessible: bool = False
-    applied: list[Applied] = field(default_factory=list)
 
 
 @dataclass

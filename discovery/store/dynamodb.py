@@ -11,11 +11,14 @@ import json
 import os
 import uuid
 import zlib
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from ..model import Commit, HistoryEvent, Service, Snapshot, StoredSupergraph
 from .base import DocumentEntry, Store, StoreError, StoreUnavailable, VersionConflict
+
+if TYPE_CHECKING:
+    from ..usage import UsageRow
 
 GRAPH_PK = "GRAPH"
 HEAD_SK = "HEAD"

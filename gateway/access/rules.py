@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql.language import (DocumentNode, InterfaceTypeDefinitionNode, ObjectTypeDefinitionNode,
-                              ObjectTypeExtensionNode, SchemaDefinitionNode, SchemaExtensionNode)
+                              ObjectTypeExtensionNode)
 
 SPECS = {"authenticated": "https://specs.apollo.dev/authenticated/",
          "requiresScopes": "https://specs.apollo.dev/requiresScopes/",
@@ -91,28 +91,15 @@ def read_rules(document: DocumentNode) -> AccessRules:
 
 
 def _directive_names(document: DocumentNode) -> dict[str, str]:
-    """Local directive name -> spec key, from the schema's @link applications."""
+    """Local directive name -> spec key, from the schema's @link applications (as:, import renames)."""
+    from ..supergraph.link import read_links
+
+    links = read_links(document)
     names: dict[str, str] = {}
-    for node in document.definitions:
-        if not isinstance(node, (SchemaDefinitionNode, SchemaExtensionNode)):
-            continue
-        for d in node.directives or ():
-            if d.name.value != "link":
-                continue
-            args = {a.name.value: a.value for a in d.arguments or ()}
-            url = getattr(args.get("url"), "value", "")
-            for key, prefix in SPECS.items():
-                if not url.startswith(prefix):
-                    continue
-                alias = getattr(args.get("as"), "value", None) or key
-                names[alias] = key
-                for item in getattr(args.get("import"), "values", ()) or ():
-                    if hasattr(item, "value") and item.value == "@" + key:
-                        names[key] = key
-                    elif hasattr(item, "fields"):
-                        parts = {f.name.value: f.value.value for f in item.fields}
-                        if parts.get("name") == "@" + key:
-                            names[parts.get("as", "@" + key).lstrip("@")] = key
+    for key, url in SPECS.items():
+        feature = links.get(url.rstrip("/"))
+        if feature is not None:
+            names[feature.directive_name(key)] = key
     return names
 
 

@@ -6,7 +6,7 @@ entry in the answer array, the others still run.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import orjson
 

@@ -8,7 +8,6 @@ it depends on); the tree is the human-readable view of the same plan.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..operation.selection import Selection
 
@@ -60,10 +59,6 @@ class FetchNode:
     # Set when the objects are fetched through a lookup field instead of `_entities`.
     lookup: LookupSpec | None = None
 
-    @property
-    def is_entity_fetch(self) -> bool:
-        return self.inputs is not None
-
 
 @dataclass(slots=True)
 class QueryPlan:
@@ -86,7 +81,3 @@ class QueryPlan:
         for f in self.fetches:
             steps.setdefault(level(f), []).append(f)
         return [steps[k] for k in sorted(steps)]
-
-
-def describe(value: Any) -> str:
-    return repr(value)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from ..operation.normalize import Normalizer
 from ..operation.selection import NField, Selection, args_text, merge_into
-from ..supergraph.model import OBJECT, FieldDef, Supergraph
+from ..supergraph.model import FieldDef, Supergraph
 from .cost import INF, CostModel
 from .fetch_builder import TYPENAME, FetchBuilder, add_field
 from .nodes import EntityInput, Path
@@ -172,7 +172,7 @@ class PlanningRun:
         fdef = self.field_def(graph, type_name, field.name)
         child_path = path + (field.response_key,) + ("@",) * fdef.type.list_depth
         child_provided = self.child_provided(graph, fdef, provided, field)
-        child_type_here = self.type_in_graph(graph, fdef)
+        child_type_here = fdef.type_name_in(graph)
         if self.is_interface_object(graph, child_type_here):
             return self._resolve_interface_object(fetch, node, child_type_here, field, child_path, child_provided)
         possible = self.possible_at(graph, fdef)
@@ -303,9 +303,6 @@ class PlanningRun:
                 return graph
         return None
 
-    def type_in_graph(self, graph: str, fdef: FieldDef) -> str:
-        return fdef.type_name_in(graph)
-
     def _requires_compatible(self, type_name: str, graph: str, group: list[NField]) -> list[list[NField]]:
         """Split a jump's fields so that no two need the same field with different arguments
         in their representation (one representation holds one value per field name)."""
@@ -409,9 +406,6 @@ class PlanningRun:
         t = self.sg.types.get(type_name)
         entry = t.graphs.get(graph) if t else None
         return bool(entry and entry.is_interface_object)
-
-    def via_interface_object(self, graph: str, type_name: str, field_name: str) -> bool:
-        return False
 
     def entity_name(self, graph: str, type_name: str, field_name: str) -> str:
         """The type an entity fetch to `graph` asks for: the type itself, or the

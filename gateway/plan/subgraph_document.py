@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..operation.selection import NField, Selection, args_text, variables_in
 from ..supergraph.model import OBJECT, Supergraph
 from .fetch_builder import FetchBuilder
+from .nodes import LookupSpec
 
 
 class DocumentPrinter:
@@ -49,11 +50,9 @@ class DocumentPrinter:
             head += "(" + ", ".join(definitions) + ")"
         return head + " " + body, tuple(sorted(v for v in used if v in self.variable_definitions))
 
-    def lookup_spec(self, fetch: FetchBuilder, index: int) -> "LookupSpec":
+    def lookup_spec(self, fetch: FetchBuilder, index: int) -> LookupSpec:
         """The parts of a lookup fetch's document; the executor adds one aliased field per object.
         Renames from the selection are relative to each lookup result, like `_entities` items."""
-        from .nodes import LookupSpec
-
         used: set[str] = set()
         self.renames = []
         [(type_name, fields)] = [(t, f) for t, f in fetch.selection.items() if f]

@@ -46,6 +46,8 @@ CORE_IDENTITY = "https://specs.apollo.dev/core"
 JOIN_IDENTITY = "https://specs.apollo.dev/join"
 INACCESSIBLE_IDENTITY = "https://specs.apollo.dev/inaccessible"
 TAG_IDENTITY = "https://specs.apollo.dev/tag"
+# bff's own spec for plain services' lookup fields (discovery/compose/README.md).
+LOOKUP_IDENTITY = "https://specs.bff.dev/lookup"
 
 _VERSION = re.compile(r"^v\d+\.\d+$")
 

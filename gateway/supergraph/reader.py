@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .features import feature_prefixes
 from .join_field import read_join_fields
 from .join_graph import read_graphs
 from .join_implements import read_implements
@@ -40,8 +39,15 @@ def read_supergraph(source: str | Any) -> Supergraph:
             raise SupergraphError(f"supergraph SDL does not parse: {error.message}") from None
     else:
         document = source
-    prefixes = feature_prefixes(document)
-    join = prefixes["join"]
+    from .link import JOIN_IDENTITY, LOOKUP_IDENTITY, LinkError, read_links
+
+    try:
+        links = read_links(document)
+    except LinkError as error:
+        raise SupergraphError(f"supergraph @link applications are invalid: {error}") from None
+    join_feature, lookup_feature = links.get(JOIN_IDENTITY), links.get(LOOKUP_IDENTITY)
+    join = join_feature.name_in_schema if join_feature else "join"
+    lookup_prefix = lookup_feature.name_in_schema if lookup_feature else "bff"
 
     kinds = {
         ObjectTypeDefinitionNode: OBJECT, ObjectTypeExtensionNode: OBJECT,
@@ -75,7 +81,7 @@ def read_supergraph(source: str | Any) -> Supergraph:
                 t.graphs[graph] = entry
             else:
                 existing.keys.extend(entry.keys)
-        t.lookups.update(read_lookups(node, prefixes.get("lookup", "bff")))
+        t.lookups.update(read_lookups(node, lookup_prefix))
         if kind in (OBJECT, INTERFACE):
             t.interfaces.extend(i.name.value for i in node.interfaces or ())
             for graph, interfaces in read_implements(node, join).items():
