@@ -91,11 +91,19 @@ bff_ensure_deploy_tools() {
   fi
 }
 
+# Everything the test suite needs (scripts/test, .ci/run).
 bff_bootstrap() {
   bff_ensure_python_env
   bff_ensure_node_modules
   bff_ensure_deploy_tools
   bff_ensure_java
   bff_ensure_dynamodb_local
+  export PATH="$BFF_VENV/bin:$PATH"
+}
+
+# What `bff dev` needs: the Python environment only (the example supergraph is committed;
+# Node, Java, DynamoDB Local and the deploy tools are for the tests).
+bff_bootstrap_dev() {
+  bff_ensure_python_env
   export PATH="$BFF_VENV/bin:$PATH"
 }
