@@ -72,7 +72,7 @@ def sample_queries(supergraph: str, depth: int = 3) -> list[str]:
     """One query per root field selecting every field down to `depth` (abstract types
     through inline fragments), so plans cover each type and field the subgraphs share."""
     from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLNonNull, get_named_type, is_abstract_type
-    from graphql import is_leaf_type, is_object_type
+    from graphql import is_leaf_type
 
     schema = build_api_schema(supergraph)
 

@@ -52,7 +52,9 @@ def sizes(packaged: Path) -> dict[str, int]:
 def test_template_passes_cfn_lint(packaged: Path) -> None:
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which("cfn-lint")
     if cfn_lint is None:
-        pytest.skip("cfn-lint is not installed (pip install -e '.[deploy]')")
+        from tests.support.requires import missing
+
+        missing("cfn-lint is not installed (pip install -e '.[deploy]')")
     for path in (packaged / "cloudformation-template-update-stack.json", ROOT / "deploy" / "data.yml"):
         result = subprocess.run([cfn_lint, "--format", "parseable", str(path)], capture_output=True, text=True)
         findings = [line for line in result.stdout.splitlines() if line.strip()]

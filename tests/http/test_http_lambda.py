@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import subprocess
 import sys
-import threading
-from urllib.parse import urlencode
 
 import pytest
 
 from gateway.http import lambda_handler
 from http_doubles import FakeGateway
-from tests.support.lambda_events import LambdaContext, http_api_v2_event, invoke, rest_v1_event  # noqa: F401
+from tests.support.lambda_events import http_api_v2_event, invoke, rest_v1_event
 
 GRJ = "application/graphql-response+json"
 

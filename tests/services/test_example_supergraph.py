@@ -9,10 +9,14 @@ import pytest
 from services import compose_examples
 from services.catalog import SERVICES, subgraph_urls
 
-pytestmark = pytest.mark.skipif(
-    not compose_examples.NODE_MODULES.is_dir(),
-    reason="tests/node/node_modules is absent (run `npm install` in tests/node): cannot compose",
-)
+
+
+@pytest.fixture(autouse=True)
+def node_peers():
+    if not compose_examples.NODE_MODULES.is_dir():
+        from tests.support.requires import missing
+
+        missing("tests/node/node_modules is absent (run `npm install` in tests/node): cannot compose")
 
 
 def test_committed_supergraph_is_up_to_date(service_sdl):

@@ -77,7 +77,9 @@ def dynamodb_local() -> Iterator[str]:
     try:
         proc, endpoint = start()
     except FileNotFoundError as exc:
-        pytest.skip(str(exc))
+        from tests.support.requires import missing
+
+        missing(str(exc))
     try:
         yield endpoint
     finally:

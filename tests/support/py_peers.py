@@ -17,7 +17,7 @@ import json
 import socket
 import threading
 import time
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any, Callable, Iterator
 
 
 class RecordingApp:
