@@ -555,46 +555,68 @@ def warm_overhead(supergraph: Path, iterations: int, profile_dir: Path | None) -
     out: dict[str, Any] = {}
 
     async def measure() -> None:
-        for name, workload in WORKLOADS.items():
-            transport = CannedTransport(answers)
-            gateway = Gateway(sdl, transport=transport)
-            request = GraphQLRequest(query=workload["query"])
-            for _ in range(max(50, iterations // 10)):  # fills the parse and plan caches, warms everything
-                await gateway.execute(request)
-            batches = []
-            prepare = []
-            batch = max(1, iterations // 5)
-            for _ in range(5):
-                t0 = time.perf_counter()
-                for _ in range(batch):
-                    await gateway.execute(request)
-                batches.append((time.perf_counter() - t0) / batch * 1e6)
-                t0 = time.perf_counter()
-                for _ in range(batch):
-                    gateway._prepare(request)
-                prepare.append((time.perf_counter() - t0) / batch * 1e6)
-            calls_per_request = transport.calls / (max(50, iterations // 10) + 5 * batch)
-            out[name] = {
-                "execute_us": round(statistics.median(batches), 1),
-                "execute_us_batches": [round(b, 1) for b in batches],
-                "prepare_cached_us": round(statistics.median(prepare), 1),
-                "subgraph_calls_per_request": round(calls_per_request, 2),
-            }
-            if profile_dir is not None:
-                import cProfile
-                import pstats
+        import contextlib
+        import logging
+        import os
 
-                profiler = cProfile.Profile()
-                profiler.enable()
-                for _ in range(batch):
+        from gateway.config import GatewayConfig
+        from gateway.telemetry.settings import TelemetrySettings
+
+        # Telemetry on: a request log line and EMF metrics per request, written to /dev/null
+        # (the default log handler is created inside this redirect), interleaved with the
+        # telemetry-off gateway batch by batch so the ratio comes from one run.
+        devnull = open(os.devnull, "w")
+        with contextlib.redirect_stdout(devnull), contextlib.redirect_stderr(devnull):
+            for name, workload in WORKLOADS.items():
+                transport = CannedTransport(answers)
+                gateway = Gateway(sdl, transport=transport)
+                observed = Gateway(sdl, GatewayConfig(telemetry=TelemetrySettings(log_level=logging.INFO, metrics="emf")),
+                                   transport=CannedTransport(answers))
+                request = GraphQLRequest(query=workload["query"])
+                for _ in range(max(50, iterations // 10)):  # fills the parse and plan caches, warms everything
                     await gateway.execute(request)
-                profiler.disable()
-                path = profile_dir / f"cprofile-{name}.txt"
-                with open(path, "w") as f:
-                    stats = pstats.Stats(profiler, stream=f)
-                    stats.sort_stats("tottime").print_stats(25)
-                    stats.sort_stats("cumulative").print_stats(25)
-                out[name]["cprofile"] = str(path.relative_to(ROOT))
+                    await observed.execute(request)
+                batches, observed_batches, prepare = [], [], []
+                batch = max(1, iterations // 5)
+                for _ in range(5):
+                    t0 = time.perf_counter()
+                    for _ in range(batch):
+                        await gateway.execute(request)
+                    batches.append((time.perf_counter() - t0) / batch * 1e6)
+                    t0 = time.perf_counter()
+                    for _ in range(batch):
+                        await observed.execute(request)
+                    observed_batches.append((time.perf_counter() - t0) / batch * 1e6)
+                    t0 = time.perf_counter()
+                    for _ in range(batch):
+                        gateway._prepare(request)
+                    prepare.append((time.perf_counter() - t0) / batch * 1e6)
+                calls_per_request = transport.calls / (max(50, iterations // 10) + 5 * batch)
+                off, on = statistics.median(batches), statistics.median(observed_batches)
+                out[name] = {
+                    "execute_us": round(off, 1),
+                    "execute_us_batches": [round(b, 1) for b in batches],
+                    "telemetry_on_us": round(on, 1),
+                    "telemetry_ratio": round(on / off, 2),
+                    "prepare_cached_us": round(statistics.median(prepare), 1),
+                    "subgraph_calls_per_request": round(calls_per_request, 2),
+                }
+                if profile_dir is not None:
+                    import cProfile
+                    import pstats
+
+                    profiler = cProfile.Profile()
+                    profiler.enable()
+                    for _ in range(batch):
+                        await gateway.execute(request)
+                    profiler.disable()
+                    path = profile_dir / f"cprofile-{name}.txt"
+                    with open(path, "w") as f:
+                        stats = pstats.Stats(profiler, stream=f)
+                        stats.sort_stats("tottime").print_stats(25)
+                        stats.sort_stats("cumulative").print_stats(25)
+                    out[name]["cprofile"] = str(path.relative_to(ROOT))
+        devnull.close()
 
     asyncio.run(measure())
     return out
@@ -728,9 +750,11 @@ def report(results: dict[str, Any]) -> str:
         out.append(table(rows))
     if "warm_overhead" in results:
         out.append("\nWarm overhead in-process (Gateway.execute over a transport that answers instantly, cached plan)")
-        rows = [["workload", "execute µs/req", "of which prepare (cache hit) µs", "subgraph calls"]]
+        rows = [["workload", "execute µs/req", "of which prepare (cache hit) µs", "subgraph calls",
+                 "with logs+EMF µs", "telemetry on/off"]]
         for name, r in results["warm_overhead"].items():
-            rows.append([name, f"{r['execute_us']:.1f}", f"{r['prepare_cached_us']:.1f}", f"{r['subgraph_calls_per_request']:g}"])
+            rows.append([name, f"{r['execute_us']:.1f}", f"{r['prepare_cached_us']:.1f}", f"{r['subgraph_calls_per_request']:g}",
+                         f"{r['telemetry_on_us']:.1f}", f"{r['telemetry_ratio']:.2f}x"])
         out.append(table(rows))
     if "cold_start" in results:
         c = results["cold_start"]
