@@ -115,12 +115,27 @@ def test_busy_port_is_a_clear_message_not_a_traceback():
     assert "Traceback" not in err.decode()
 
 
-def test_busy_service_port_names_the_service_and_starts_nothing():
-    with socket.socket() as busy:
+def _busy_port_after_a_free_one() -> socket.socket:
+    """A listening socket on port P where P - 1 is free (a random P - 1 is sometimes taken)."""
+    for _ in range(50):
+        busy = socket.socket()
         busy.bind(("127.0.0.1", 0))
-        busy.listen()
         port = busy.getsockname()[1]
-        # The second service (courses) would get the busy port.
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port - 1))
+            except OSError:
+                busy.close()
+                continue
+        busy.listen()
+        return busy
+    raise RuntimeError("no port P with P - 1 free found")
+
+
+def test_busy_service_port_names_the_service_and_starts_nothing():
+    with _busy_port_after_a_free_one() as busy:
+        port = busy.getsockname()[1]
+        # The second service (courses) would get the busy port; the first (accounts) gets port - 1, free.
         dev = DevProcess("--port", "0", "--services-port-base", str(port - 1))
         try:
             out, err = dev.proc.communicate(timeout=30)
