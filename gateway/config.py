@@ -78,8 +78,12 @@ class GatewayConfig:
     cors_max_age: int = 600
     # Batching: a JSON array of operations, answered as an array. 0 keeps batches refused.
     max_batch_size: int = 0
-    # A GraphiQL page at GET /graphql (Accept: text/html); `bff dev` turns it on.
+    # GraphiQL at GET /graphql (Accept: text/html), files under /ide/ (http/ide.py); `bff dev` turns it on.
     ide: bool = False
+    # GraphiQL reads the schema by introspection; with introspection off it is served only when this is set.
+    ide_without_introspection: bool = False
+    # The query GraphiQL opens with; None: one built from the graph's first root field.
+    ide_default_query: str | None = None
     # Field access control (gateway/access/README.md): "filter" answers denied fields with null and a
     # FORBIDDEN / UNAUTHENTICATED error, "reject" refuses the whole request.
     access_mode: str = "filter"

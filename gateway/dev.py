@@ -38,6 +38,20 @@ READY_TIMEOUT = 20.0
 # (enrollmentCount) and reviews (averageRating, and ratingSummary, which
 # @requires the title from courses).
 SAMPLE_QUERY = "{ courses { title instructor { name } enrollmentCount averageRating ratingSummary } }"
+# The same query, as GraphiQL opens with it.
+IDE_QUERY = """# Courses with data from all four services: courses, accounts, enrollments, reviews.
+{
+  courses {
+    title
+    instructor {
+      name
+    }
+    enrollmentCount
+    averageRating
+    ratingSummary
+  }
+}
+"""
 
 
 class DevError(Exception):
@@ -118,7 +132,8 @@ async def _run(args: argparse.Namespace) -> int:
 
 def _gateway_app(args: argparse.Namespace, subgraph_urls: dict[str, str]) -> ASGIApp:
     """The gateway over services/supergraph.graphql, its subgraph URLs pointed at the ports we bound."""
-    config = GatewayConfig(introspection=True, field_suggestions=True, subgraph_urls=subgraph_urls, ide=True)
+    config = GatewayConfig(introspection=True, field_suggestions=True, subgraph_urls=subgraph_urls, ide=True,
+                           ide_default_query=IDE_QUERY)
     try:
         supergraph = SUPERGRAPH_PATH.read_text()
     except OSError as exc:
@@ -267,6 +282,7 @@ def _print_banner(services: list[_Listener], gateway: _Listener) -> None:
     lines += [
         "",
         f"bff dev: gateway ready at {url} (introspection on)",
+        f"bff dev: GraphiQL at {url} (open it in a browser)",
         "",
         "Try a query that crosses all four services:",
         "",

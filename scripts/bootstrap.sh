@@ -91,6 +91,31 @@ bff_ensure_deploy_tools() {
   fi
 }
 
+# ide/node_modules: GraphiQL's build (esbuild) and playwright-core, which drives Chromium in tests/ide.
+bff_ensure_ide_tools() {
+  local dir="$BFF_ROOT/ide"
+  local stamp="$dir/node_modules/.bff-installed-package.json"
+  if [ ! -d "$dir/node_modules" ] || ! cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null | cmp -s - "$stamp"; then
+    bff_log "installing the IDE build tools and playwright-core into ide/node_modules"
+    (cd "$dir" && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; })
+    cat "$dir/package.json" "$dir/package-lock.json" 2>/dev/null > "$stamp"
+  fi
+}
+
+# Debian's Chromium for the browser tests (tests/ide); apt-get only when it is missing.
+bff_ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    bff_log "Chromium is required for the browser tests (install Debian's chromium)."
+    return 0
+  fi
+  bff_log "installing chromium (browser tests)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } ||
+    bff_log "installing chromium failed; the browser tests will fail in CI."
+}
+
 # Everything the test suite needs (scripts/test, .ci/run).
 bff_bootstrap() {
   bff_ensure_python_env
@@ -98,6 +123,8 @@ bff_bootstrap() {
   bff_ensure_deploy_tools
   bff_ensure_java
   bff_ensure_dynamodb_local
+  bff_ensure_ide_tools
+  bff_ensure_chromium
   export PATH="$BFF_VENV/bin:$PATH"
 }
 

@@ -5,8 +5,8 @@ Raw ASGI on purpose: no framework to import on a Lambda cold start. Routes:
     POST /graphql   JSON body {query, operationName, variables, extensions}
     GET  /graphql   the same as URL parameters (variables/extensions JSON-encoded)
     GET  /health    200 when the gateway is ready, 503 otherwise
-    OPTIONS /graphql  CORS preflight (cors.py); GET /graphql with Accept text/html: the IDE page
-                    when `config.ide` is on (ide.py)
+    OPTIONS /graphql  CORS preflight (cors.py)
+    GET  /graphql with Accept text/html, and GET /ide/*: GraphiQL, when `config.ide` is on (ide.py)
 
 CSRF: GETs that carry cookies or a foreign Origin need a preflight-forcing header (cors.py).
 Batching: a JSON array body when `config.max_batch_size` > 0, answered as an array.
@@ -46,6 +46,7 @@ logger = logging.getLogger("bff.http")
 GRAPHQL_PATH = "/graphql"
 HEALTH_PATH = "/health"
 METRICS_PATH = "/metrics"
+IDE_ASSETS = "/ide/"
 
 
 def create_app(gateway: "Gateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> ASGIApp:
@@ -76,6 +77,12 @@ class _App:
             self._factory = gateway  # type: ignore[assignment]
         self._lock: asyncio.Lock | None = None
         self._closed = False
+        # GraphiQL needs introspection: without it the page is served only when explicitly told.
+        self._ide_on = config.ide and (config.introspection or config.ide_without_introspection)
+        if config.ide and not self._ide_on:
+            logger.warning("The IDE is on but introspection is off: the IDE is not served "
+                           "(set ide_without_introspection to serve it anyway).")
+        self._ide_html: bytes | None = None
         self._cors = CorsPolicy(tuple(config.cors_origins), config.cors_allow_credentials,
                                 tuple(config.cors_allow_headers), config.cors_max_age)
 
@@ -153,6 +160,10 @@ class _App:
                     raise HttpError(405, f"Method {method} is not allowed on {HEALTH_PATH}; use GET.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET"})
                 await self._health(send)
+            elif path == "/favicon.ico" and self._ide_on:
+                await _send_raw(send, 204, b"", {})  # browsers ask for it on every page
+            elif path.startswith(IDE_ASSETS) and self._ide_on and method == "GET":
+                await self._ide_asset(path[len(IDE_ASSETS):], _request_headers(scope), send)
             elif path == METRICS_PATH and (metrics := _prometheus_text(self.config)) is not None:
                 await _send_text(send, metrics)  # only with BFF_METRICS=prometheus / `bff serve --metrics`
             else:
@@ -165,6 +176,25 @@ class _App:
             logger.exception("Unhandled error in the HTTP layer")
             with contextlib.suppress(Exception):  # fails only if the response had started
                 await _send_json(send, 500, error_body("Internal server error.", "INTERNAL_SERVER_ERROR"), JSON)
+
+    async def _ide_page(self, send: Send) -> None:
+        """GraphiQL (ide.py), opening with a query over this graph's first root field."""
+        if self._ide_html is None:
+            from .ide import default_query, page
+
+            gateway = await self._ready_gateway()
+            query = default_query(gateway.api_schema) if gateway is not None else "{\n  __typename\n}\n"
+            self._ide_html = page(self.config.ide_default_query or query)
+        await _send_raw(send, 200, self._ide_html, {"content-type": "text/html; charset=utf-8",
+                                                     "cache-control": "no-cache"})
+
+    async def _ide_asset(self, name: str, headers: dict[str, str], send: Send) -> None:
+        from .ide import asset
+
+        found = asset(name, headers.get("accept-encoding"))
+        if found is None:
+            raise HttpError(404, f"Not found: {IDE_ASSETS}{name}.", code="NOT_FOUND")
+        await _send_raw(send, 200, *found)
 
     async def _health(self, send: Send) -> None:
         if await self._ready_gateway() is None:
@@ -182,12 +212,8 @@ class _App:
     async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _request_headers(scope)
         cors = self._cors.response_headers(headers.get("origin"))
-        if scope["method"] == "GET" and self.config.ide and _wants_html(headers.get("accept")):
-            from .ide import IDE_PAGE
-
-            await send({"type": "http.response.start", "status": 200, "headers": [
-                (b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(IDE_PAGE)).encode())]})
-            await send({"type": "http.response.body", "body": IDE_PAGE})
+        if scope["method"] == "GET" and self._ide_on and _wants_html(headers.get("accept")):
+            await self._ide_page(send)
             return
         if scope["method"] == "GET" and self.config.csrf_prevention and csrf_refused(
                 headers, scope.get("scheme", "http"), self._cors, tuple(self.config.csrf_preflight_headers)):
@@ -308,6 +334,13 @@ def _prometheus_text(config: GatewayConfig) -> str | None:
 
     settings = config.telemetry if config.telemetry is not None else settings_from_env()
     return prometheus().text() if settings.metrics == "prometheus" else None
+
+
+async def _send_raw(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send_text(send: Send, text: str) -> None:

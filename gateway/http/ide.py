@@ -1,45 +1,99 @@
-"""The development IDE page served at GET /graphql (Accept: text/html) when `config.ide` is on.
+"""GraphiQL, served offline: the page at GET /graphql (Accept: text/html) and its files under /ide/.
 
-GraphiQL itself is not vendored: its npm bundle needs React and weighs megabytes,
-and no CDN is reachable from here. This is a small self-contained page instead
-(no external assets): a query editor, variables, headers, and the JSON answer.
+The files in `ide_assets/` are GraphiQL 5 with the explorer plugin, built from
+pinned npm packages by `ide/build.mjs` (their licences in `ide_assets/LICENSES.txt`);
+nothing is fetched from a CDN. The page refers to its files relatively
+(`ide/graphiql.js` from `/graphql`), so it works under a path prefix too.
+
+GraphiQL reads the schema by introspection: with introspection off the page is
+not served unless `ide_without_introspection` says so (the docs and autocomplete
+would then be empty, and a production gateway should not advertise its schema).
 """
 
-IDE_PAGE = b"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>bff GraphQL IDE</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:0;display:grid;grid-template-columns:1fr 1fr;height:100vh}
-section{display:flex;flex-direction:column;padding:8px;gap:6px;min-height:0}
-textarea,pre{font-family:ui-monospace,monospace;font-size:13px;border:1px solid #ccc;padding:6px;margin:0}
-#query{flex:3}#variables,#headers{flex:1}pre{flex:1;overflow:auto;background:#f7f7f7}
-button{padding:6px 14px;font-size:14px}
-</style></head><body>
-<section>
-<label for="query">Query</label>
-<textarea id="query" spellcheck="false">{ __typename }</textarea>
-<label for="variables">Variables (JSON)</label>
-<textarea id="variables" spellcheck="false">{}</textarea>
-<label for="headers">Headers (JSON)</label>
-<textarea id="headers" spellcheck="false">{}</textarea>
-<button id="run" title="Ctrl+Enter">Run</button>
-</section>
-<section><label>Response</label><pre id="out"></pre></section>
-<script>
-const $ = (id) => document.getElementById(id);
-async function run() {
-  const out = $("out");
-  let variables, extra;
-  try { variables = JSON.parse($("variables").value || "{}"); extra = JSON.parse($("headers").value || "{}"); }
-  catch (e) { out.textContent = "Variables/headers are not JSON: " + e.message; return; }
-  out.textContent = "...";
-  try {
-    const res = await fetch(location.pathname, {method: "POST", headers: Object.assign(
-      {"content-type": "application/json", "accept": "application/graphql-response+json"}, extra),
-      body: JSON.stringify({query: $("query").value, variables})});
-    out.textContent = res.status + "\\n" + JSON.stringify(await res.json(), null, 2);
-  } catch (e) { out.textContent = String(e); }
-}
-$("run").onclick = run;
-document.addEventListener("keydown", (e) => { if (e.ctrlKey && e.key === "Enter") run(); });
-</script></body></html>
-"""
+from __future__ import annotations
+
+import gzip
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+ASSETS_PATH = "/ide/"
+_ASSETS_DIR = Path(__file__).with_name("ide_assets")
+_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".ttf": "font/ttf",
+          ".txt": "text/plain; charset=utf-8"}
+# name -> (raw, gzipped); filled on first use (the files are never read on a Lambda cold start).
+_cache: dict[str, tuple[bytes, bytes]] = {}
+
+
+def page(default_query: str, headers: dict[str, str] | None = None, endpoint: str = "graphql") -> bytes:
+    """The GraphiQL page; `endpoint` is relative to the page's URL (the page is served at the endpoint)."""
+    settings = {"endpoint": endpoint, "defaultQuery": default_query,
+                "defaultHeaders": json.dumps(headers, indent=2) if headers else ""}
+    # Inside <script type="application/json">, only "</" could end the element early.
+    data = json.dumps(settings).replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bff · GraphiQL</title>
+<link rel="stylesheet" href="ide/graphiql.css">
+<style>html,body,#graphiql{{height:100%;margin:0}}</style>
+</head><body>
+<div id="graphiql">{html.escape("Loading GraphiQL…")}</div>
+<script id="bff-ide-settings" type="application/json">{data}</script>
+<script type="module" src="ide/graphiql.js"></script>
+</body></html>
+""".encode()
+
+
+def asset(name: str, accept_encoding: str | None) -> tuple[bytes, dict[str, str]] | None:
+    """One of the IDE's files (body, headers), gzipped when the client accepts it; None if unknown."""
+    suffix = Path(name).suffix
+    if "/" in name or name.startswith(".") or suffix not in _TYPES:
+        return None
+    cached = _cache.get(name)
+    if cached is None:
+        path = _ASSETS_DIR / name
+        if not path.is_file():
+            return None
+        raw = path.read_bytes()
+        cached = _cache[name] = (raw, gzip.compress(raw, 6, mtime=0))
+    headers = {"content-type": _TYPES[suffix], "cache-control": "public, max-age=3600", "vary": "accept-encoding"}
+    if accept_encoding and "gzip" in accept_encoding.lower():
+        headers["content-encoding"] = "gzip"
+        return cached[1], headers
+    return cached[0], headers
+
+
+def default_query(api_schema: Any) -> str:
+    """A small, prettified query over the graph's first root field, so the page opens with something to run."""
+    query_type = api_schema.query_type
+    if query_type is None:
+        return "{\n  __typename\n}\n"
+    for name, field in query_type.fields.items():
+        if any(_required(arg) for arg in field.args.values()):
+            continue
+        inner = _named(field.type)
+        fields = getattr(inner, "fields", None)
+        if fields is None:
+            return f"{{\n  {name}\n}}\n"
+        leaves = [n for n, f in fields.items() if _is_leaf(f.type) and not any(_required(a) for a in f.args.values())]
+        if leaves:
+            body = "\n".join(f"    {leaf}" for leaf in leaves[:4])
+            return f"{{\n  {name} {{\n{body}\n  }}\n}}\n"
+    return "{\n  __typename\n}\n"
+
+
+def _named(type_: Any) -> Any:
+    while hasattr(type_, "of_type"):
+        type_ = type_.of_type
+    return type_
+
+
+def _is_leaf(type_: Any) -> bool:
+    return not hasattr(_named(type_), "fields")
+
+
+def _required(arg: Any) -> bool:
+    from graphql import Undefined, is_non_null_type
+
+    return is_non_null_type(arg.type) and arg.default_value is Undefined

@@ -145,16 +145,3 @@ async def test_batching_off_by_default_then_independent_entries(servers):
     await gateway.aclose()
     await gateway2.aclose()
 
-
-async def test_the_ide_page_only_when_enabled(servers):
-    alpha, beta = servers
-    html = {"accept": "text/html,application/xhtml+xml"}
-    client, gateway = client_for(alpha, beta)
-    assert (await client.get("/graphql", headers=html)).status_code == 406
-    client, gateway2 = client_for(alpha, beta, ide=True)
-    page = await client.get("/graphql", headers=html)
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "<textarea" in page.text
-    assert "src=" not in page.text and "<link" not in page.text  # no external assets: nothing to fetch from a CDN
-    await gateway.aclose()
-    await gateway2.aclose()
