@@ -20,9 +20,11 @@ bff_find_python() {
   return 1
 }
 
-# .venv with the package installed editable; reinstalled when pyproject.toml changes.
+# .venv with the package installed editable, with the extras named in $1 (default: what running needs);
+# reinstalled when pyproject.toml changes or more extras are asked for than were installed.
 bff_ensure_python_env() {
-  local stamp="$BFF_VENV/.bff-installed-pyproject.toml"
+  local extras="${1:-local,services}"
+  local stamp="$BFF_VENV/.bff-installed-$extras"
   if [ ! -x "$BFF_VENV/bin/python" ]; then
     local python
     python="$(bff_find_python)"
@@ -30,8 +32,8 @@ bff_ensure_python_env() {
     "$python" -m venv "$BFF_VENV"
   fi
   if ! cmp -s "$BFF_ROOT/pyproject.toml" "$stamp"; then
-    bff_log "installing Python dependencies into .venv"
-    "$BFF_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$BFF_ROOT[local,services,test]"
+    bff_log "installing Python dependencies ($extras) into .venv"
+    "$BFF_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$BFF_ROOT[$extras]"
     cp "$BFF_ROOT/pyproject.toml" "$stamp"
   fi
 }
@@ -118,7 +120,7 @@ bff_ensure_chromium() {
 
 # Everything the test suite needs (scripts/test, .ci/run).
 bff_bootstrap() {
-  bff_ensure_python_env
+  bff_ensure_python_env local,services,test
   bff_ensure_node_modules
   bff_ensure_deploy_tools
   bff_ensure_java
