@@ -5,7 +5,7 @@ their objects from the data (every representation of the step in ONE request,
 duplicates removed), then merge each result back into every object it came
 from. Subgraph errors are re-rooted to the client's paths; a failed fetch
 leaves its fields missing (the shaper turns them into nulls) and the rest of
-the response still arrives.
+the response still arrives; its errors point at what is missing (`fetch_errors.py`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import Any
 import orjson
 
 from ..plan.nodes import FetchNode, QueryPlan
+from .fetch_errors import (FAILED, INVALID, at_paths, entities_of, entity_index, gateway_errors, invalid,
+                           root_data, subgraph_errors)
+from .lookups import lookup_document, lookup_response
 from .masking import PASS_THROUGH, ErrorMasking
 from .paths import deep_merge, objects_at
-from .lookups import lookup_document, lookup_response
 from .representations import representation
 from .transport import SubgraphFailure
 
@@ -65,18 +67,29 @@ class Executor:
 
     async def _root_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any,
                           request_id: str | None) -> None:
+        service = node.service
         try:
-            response = await self.transport.send(node.service, self.urls[node.graph], body, headers)
+            response = await self.transport.send(service, self.urls[node.graph], body, headers)
         except SubgraphFailure as failure:
-            errors.append(_gateway_error(str(failure), node.service))
+            errors.extend(gateway_errors(str(failure), FAILED, service, [[key] for key in node.fills]))
             return
-        result = response.get("data")
-        if isinstance(result, dict):
+        result, problem = root_data(response)
+        if problem is not None:
+            errors.extend(gateway_errors(invalid(service, problem), INVALID, service, [[key] for key in node.fills]))
+        if result is not None:
             if node.renames:
                 _undo_aliases(result, node.renames)
             deep_merge(data, result)
-        for error in _errors_of(response):
-            errors.append(self.masking.subgraph_error(error, node.service, error.get("path"), request_id))
+        reported = subgraph_errors(response)
+        if not reported:
+            return
+        missing = [[key] for key in node.fills if result is None or result.get(key) is None]
+        for error in reported:
+            path = error.get("path")
+            if isinstance(path, list) and path:
+                errors.append(self.masking.subgraph_error(error, service, path, request_id))
+            else:
+                errors.extend(at_paths(self.masking.subgraph_error(error, service, None, request_id), missing))
 
     async def _entity_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any,
                             request_id: str | None) -> None:
@@ -104,33 +117,43 @@ class Executor:
             body["query"] = lookup_document(node.lookup, representations)
         else:
             body.setdefault("variables", {})["representations"] = representations
+        service = node.service
         try:
-            response = await self.transport.send(node.service, self.urls[node.graph], body, headers)
+            response = await self.transport.send(service, self.urls[node.graph], body, headers)
         except SubgraphFailure as failure:
-            paths = [where for group in targets for _, where in group]
-            errors.append(_gateway_error(str(failure), node.service, paths[0] if len(paths) == 1 else None))
+            errors.extend(gateway_errors(str(failure), FAILED, service, _paths(targets)))
             return
-        result = response.get("data")
         if node.lookup is not None:
             response = lookup_response(response, len(representations))
-            result = response.get("data")
-        if isinstance(result, dict) and node.renames:
-            _undo_aliases(result, node.renames)
-        entities = result.get("_entities") if isinstance(result, dict) else None
-        if isinstance(entities, list):
-            for i, entity in enumerate(entities[: len(targets)]):
+        entities, problem = entities_of(response, len(targets))
+        if problem is not None:
+            errors.extend(gateway_errors(invalid(service, problem), INVALID, service, _paths(targets)))
+        missing = targets if entities is None else []
+        if entities is not None:
+            if node.renames:
+                _undo_aliases(response["data"], node.renames)
+            for i, entity in enumerate(entities):
                 if isinstance(entity, dict):
                     for obj, _ in targets[i]:
                         deep_merge(obj, entity, node.keep_typename)
-        for error in _errors_of(response):
+                    continue
+                missing.append(targets[i])
+                if entity is not None:
+                    errors.extend(gateway_errors(invalid(service, "an entity that is not an object"), INVALID,
+                                                 service, _paths([targets[i]])))
+        for error in subgraph_errors(response):
             path = error.get("path")
-            if isinstance(path, list) and len(path) >= 2 and path[0] == "_entities" and isinstance(path[1], int) \
-                    and path[1] < len(targets):
-                for _, where in targets[path[1]]:
-                    errors.append(self.masking.subgraph_error(error, node.service, where + list(path[2:]),
-                                                              request_id))
+            i = entity_index(path, len(targets))
+            client = self.masking.subgraph_error(error, service, None, request_id)
+            if i is not None:
+                errors.extend(at_paths(client, [where + path[2:] for _, where in targets[i]]))
             else:
-                errors.append(self.masking.subgraph_error(error, node.service, None, request_id))
+                errors.extend(at_paths(client, _paths(missing)))
+
+
+def _paths(targets: list[list[tuple[dict, list]]]) -> list[list]:
+    """The response paths of the objects behind these representations."""
+    return [where for group in targets for _, where in group]
 
 
 def _undo_aliases(result: dict, renames: tuple) -> None:
@@ -138,18 +161,3 @@ def _undo_aliases(result: dict, renames: tuple) -> None:
         for obj, _ in objects_at(result, path):
             if alias in obj and obj.get("__typename") == typename:
                 obj[key] = obj.pop(alias)
-
-
-def _errors_of(response: dict) -> list[dict]:
-    errors = response.get("errors")
-    if not isinstance(errors, list):
-        return []
-    return [e for e in errors if isinstance(e, dict)]
-
-
-def _gateway_error(message: str, service: str, path: Any = None) -> dict:
-    out: dict[str, Any] = {"message": message}
-    if path:
-        out["path"] = path
-    out["extensions"] = {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": service}
-    return out

@@ -29,10 +29,15 @@ def build_plan(supergraph: Supergraph, field_sets: FieldSetCache, operation_kind
             operation_kind=b.operation_kind, variable_names=variables, depends_on=frozenset(b.deps),
             inputs=tuple(b.inputs) if b.kind in ("entity", "lookup") else None, keep_typename=b.keep_typename,
             renames=tuple(sorted(printer.renames, key=lambda r: -len(r[0]))), lookup=lookup,
+            fills=_root_keys(b) if b.kind == "root" else (),
         ))
     root = supergraph.root_type(operation_kind)
     local = tuple(k for k, f in selection.get(root, {}).items() if f.name in ("__schema", "__type"))
     return QueryPlan(operation_kind=operation_kind, fetches=fetches, local_fields=local)
+
+
+def _root_keys(fetch) -> tuple[str, ...]:
+    return tuple(k for fields in fetch.selection.values() for k, f in fields.items() if not f.name.startswith("__"))
 
 
 def _has_content(fetch) -> bool:

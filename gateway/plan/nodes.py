@@ -58,6 +58,8 @@ class FetchNode:
     renames: tuple[tuple[tuple[str, ...], str, str, str], ...] = ()
     # Set when the objects are fetched through a lookup field instead of `_entities`.
     lookup: LookupSpec | None = None
+    # Root fetches: the client's root response keys this fetch fills (where its errors point when it fails).
+    fills: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -55,12 +55,13 @@ def path_list(parent: Path, key: str | int) -> list[str | int]:
 class RunState:
     """Per-run error bookkeeping: the shaper's own errors and the incoming errors' coverage."""
 
-    __slots__ = ("incoming", "errors", "_covered")
+    __slots__ = ("incoming", "errors", "_covered", "_at")
 
     def __init__(self, incoming: list[dict]) -> None:
         self.incoming = incoming
         self.errors: list[dict] = []
         self._covered: set[tuple] | None = None
+        self._at: set[tuple] = set()
 
     def error(self, site: FieldSite, parent: Path, key: str | int, message: str) -> None:
         """Record an error at `parent` + `key`."""
@@ -71,9 +72,14 @@ class RunState:
         self.errors.append(error)
 
     def null_error(self, site: FieldSite, parent: Path, key: str | int) -> None:
-        """A null at a non-null position: explain it, unless an incoming error at or below already does."""
+        """A null at a non-null position: explain it, unless an incoming error already does.
+
+        An incoming error explains it when it is at or below the position, or at the object
+        holding the field: a failed entity fetch reports each object it could not complete,
+        and the fields missing from that object are its consequence, not new errors."""
         path = path_list(parent, key)
-        if tuple(path) in self._coverage():
+        covered = self._coverage()
+        if tuple(path) in covered or tuple(path[:-1]) in self._at:
             return
         error: dict[str, Any] = {"message": f"Cannot return null for non-nullable field {site.coordinate}."}
         if site.locations is not None:
@@ -91,6 +97,7 @@ class RunState:
                 if path:
                     for end in range(1, len(path) + 1):
                         covered.add(tuple(path[:end]))
+                    self._at.add(tuple(path))
             self._covered = covered
         return covered
 

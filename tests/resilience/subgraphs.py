@@ -10,9 +10,11 @@ Each `FaultServer` is a real HTTP/1.1 server (asyncio, TCP on 127.0.0.1). Its
     garbage   200 with a body that is not JSON
     cut       200 whose body stops halfway, then the connection closes
     refuse    closes the connection as soon as the request arrived
+    json      200 with `payload` as the JSON body, whatever it is (malformed GraphQL answers)
 
-`requests` lists what it received: (operation kind, lower-cased headers); `count(kind)`
-counts them.
+In `ok` mode the body is `answer(kind, request body)` when an `answer` is set (e.g. real
+`_entities` results), else `{"data": {"a" or "b": name}}`. `requests` lists what it
+received: (operation kind, lower-cased headers); `count(kind)` counts them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import orjson
 
@@ -49,6 +52,8 @@ class FaultServer:
     name: str
     mode: str = "ok"
     response_headers: list[tuple[str, str]] = field(default_factory=list)
+    answer: Callable[[str, dict], Any] | None = None  # ok mode: the response body for (kind, request body)
+    payload: Any = None  # json mode: the body sent as it is
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     record: bool = True  # False (soak): count requests without keeping them
     counts: Counter = field(default_factory=Counter)
@@ -94,7 +99,7 @@ class FaultServer:
                 self.counts[kind] += 1
                 if self.record:
                     self.requests.append((kind, headers))
-                if not await self._answer(kind, query, writer):
+                if not await self._answer(kind, body, writer):
                     return
         except (ConnectionError, asyncio.CancelledError):
             return
@@ -102,7 +107,7 @@ class FaultServer:
             self._writers.discard((writer, asyncio.current_task()))
             writer.close()
 
-    async def _answer(self, kind: str, query: str, writer: asyncio.StreamWriter) -> bool:
+    async def _answer(self, kind: str, body: dict, writer: asyncio.StreamWriter) -> bool:
         mode = self.mode
         if mode == "hang":
             await asyncio.sleep(3600)
@@ -117,8 +122,15 @@ class FaultServer:
             writer.write(_http("200 OK", b"this is not json", "application/json"))
             await writer.drain()
             return True
-        data = {"touch": True} if kind == "mutation" else {("a" if self.name == "alpha" else "b"): self.name}
-        payload = orjson.dumps({"data": data})
+        if mode == "json":
+            writer.write(_http("200 OK", orjson.dumps(self.payload), "application/json"))
+            await writer.drain()
+            return True
+        if self.answer is not None:
+            payload = orjson.dumps(self.answer(kind, body))
+        else:
+            data = {"touch": True} if kind == "mutation" else {("a" if self.name == "alpha" else "b"): self.name}
+            payload = orjson.dumps({"data": data})
         if mode == "cut":
             whole = _http("200 OK", payload, "application/json")
             writer.write(whole[: len(whole) - len(payload) // 2])
