@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import strawberry
 
-from .harness import Case, DownSubgraph, NodeSubgraph, PySubgraph, Scenario, strawberry_app
+from .harness import Case, DownSubgraph, NodeSubgraph, PySubgraph, Scenario, assert_no_leaks, strawberry_app
 
 NAMES = {"p1": ("Table", 10), "p2": ("Chair", None), "p3": ("Lamp", 5)}
 
@@ -264,3 +265,25 @@ async def test_gateway_survives_a_burst_of_bad_input(env):
         assert "data" not in body or body["data"] is None, (q, body)
     body = (await env.run_ours("{ products { id } }")).body
     assert body == PRODUCT_IDS, body
+
+
+# ---- errors that say where: each failed fetch's errors point at the data it leaves missing
+# (@apollo/gateway reports these failures once, without a path, so these check ours only).
+FAILED_FETCHES = [
+    ("entity_fetch_to_a_down_subgraph", "{ products { id name stock } }",
+     [["products", 0], ["products", 1], ["products", 2]]),
+    ("root_fetch_to_a_down_subgraph", "{ products { name } inventoryStatus }", [["inventoryStatus"]]),
+    ("root_fetch_answering_500", "{ products { id } status500 }", [["status500"]]),
+    ("root_fetch_answering_html", "{ products { id } notJson }", [["notJson"]]),
+    ("entity_fetch_answering_500", "{ products { id flakyStock } }",
+     [["products", 0], ["products", 1], ["products", 2]]),
+    ("entity_fetch_under_an_alias", '{ one: product(id: "p3") { name stock } }', [["one"]]),
+]
+
+
+@pytest.mark.parametrize("query, paths", [c[1:] for c in FAILED_FETCHES], ids=[c[0] for c in FAILED_FETCHES])
+async def test_failed_fetch_errors_point_at_the_missing_data(env, query, paths):
+    body = (await env.run_ours(query)).body
+    assert_no_leaks(body, list(env.urls.values()))
+    assert [e.get("path") for e in body["errors"]] == paths, body
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"SUBGRAPH_REQUEST_FAILED"}
