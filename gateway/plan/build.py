@@ -6,6 +6,7 @@ from ..operation.selection import Selection
 from ..supergraph.model import Supergraph
 from .nodes import FetchNode, QueryPlan
 from .optimize.merge_sibling_fetches import merge_sibling_fetches
+from .partial_unions import narrow_partial_unions
 from .planner import FieldSetCache, PlanningRun
 from .subgraph_document import DocumentPrinter
 
@@ -13,6 +14,7 @@ from .subgraph_document import DocumentPrinter
 def build_plan(supergraph: Supergraph, field_sets: FieldSetCache, operation_kind: str, selection: Selection,
                variable_definitions: dict[str, str], operation_name: str | None) -> QueryPlan:
     run = PlanningRun(supergraph, field_sets)
+    selection = narrow_partial_unions(supergraph, operation_kind, selection)
     builders = run.plan_root(operation_kind, selection)
     builders = [b for b in builders if _has_content(b)]
     kept = {b.id for b in builders}

@@ -121,6 +121,16 @@ def test_error_at_an_ancestor_or_sibling_does_not_cover_the_path(shape):
     ]
 
 
+def test_error_at_the_object_covers_its_missing_non_null_fields(shape):
+    # A failed entity fetch reports each object it could not complete: the fields it
+    # leaves missing in that object are its consequence, not new errors.
+    incoming = [{"message": "reviews subgraph down", "path": ["product", "reviews", 0]}]
+    data = {"product": {"reviews": [{"id": "1"}, {"id": "2", "body": "ok"}]}}
+    shaped, errors = shape("{ product { reviews { id body } } }", data, incoming)
+    assert shaped == {"product": {"reviews": None}}
+    assert errors == incoming
+
+
 def test_incoming_errors_come_first_in_order_then_the_shapers(shape):
     incoming = [{"message": "b", "path": ["x"]}, {"message": "a", "path": ["y"]}]
     # Like graphql-js's serial completion: fields after the one that nulls data are not visited.
