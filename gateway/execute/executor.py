@@ -152,8 +152,10 @@ class Executor:
 
 
 def _paths(targets: list[list[tuple[dict, list]]]) -> list[list]:
-    """The response paths of the objects behind these representations."""
-    return [where for group in targets for _, where in group]
+    """The response paths of the objects behind these representations, list items in order
+    (targets are grouped by representation; only an error needs them in the response's order)."""
+    return sorted((where for group in targets for _, where in group),
+                  key=lambda where: [(isinstance(k, str), k) for k in where])
 
 
 def _undo_aliases(result: dict, renames: tuple) -> None:
