@@ -60,6 +60,9 @@ class Gateway:
                 raise ValueError(f'--subgraph-url names "{name}", which is not a subgraph of this supergraph '
                                  f'(known: {", ".join(sorted(by_name))})')
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
+        from .access.gate import AccessControl
+
+        self.access = AccessControl(document, self.api_schema, self.config)
         self.transport = transport or self._http_transport(by_name)
         from .execute.masking import ErrorMasking
         from .operation.cost import CostModel
@@ -67,9 +70,6 @@ class Gateway:
 
         self.masking = ErrorMasking(self.config.expose_subgraph_errors, self.config.exposed_error_codes)
         self.executor = Executor(self.transport, self.urls, self.masking)
-        from .access.gate import AccessControl
-
-        self.access = AccessControl(document, self.api_schema, self.config)
         self.cost_model = CostModel.from_supergraph(document, self.api_schema, self.config.limits.default_list_size)
         self._measures: LRU[Any] = LRU(self.config.plan_cache_size)  # (query, operation name) -> figures
         self.apq = MemoryDocumentStore(self.config.apq_cache_size) if self.config.apq else None
@@ -98,7 +98,7 @@ class Gateway:
                              retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
                                                c.retry_timeouts),
                              breakers=Breakers(c.breaker_threshold, c.breaker_open_seconds),
-                             headers=HeaderRules(c.propagate_headers))
+                             headers=HeaderRules(c.propagate_headers), identity=self.access.signer)
 
     def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
         """Subgraph name -> X-API-Key value, resolved once from secret references."""
@@ -257,7 +257,8 @@ class Gateway:
 
     def _outgoing_headers(self, request: GraphQLRequest) -> dict[str, str]:
         """The client's headers for the subgraph rules, without client-sent identity headers,
-        plus the gateway's signed identity headers when an identity secret is configured."""
+        plus the gateway's principal payload when an identity secret is configured (the transport
+        signs it with the bytes it sends, gateway/access/identity.py)."""
         headers = {k: v for k, v in request.headers.items() if not k.lower().startswith("x-bff-")}
         headers.update(self.access.identity_headers(request.principal) or {})
         return headers

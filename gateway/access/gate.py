@@ -27,14 +27,22 @@ class AccessControl:
         self.mode = mode
         self.rules = read_rules(document)
         self.walker = AccessWalker(api_schema, self.rules)
-        self.evaluator = Evaluator(getattr(config, "access_policies", None))
+        from .policies import compile_policies
+
+        self.evaluator = Evaluator(compile_policies(getattr(config, "access_policies", None)))
+        # The @policy names the supergraph uses: their verdicts travel in the signed identity.
+        self._policy_names = sorted({name for req in (*self.rules.types.values(), *self.rules.fields.values())
+                                     for groups in req.policies for group in groups for name in group})
         self._requirements: LRU[tuple] = LRU(config.plan_cache_size)
         self.secret: str | None = None
+        self.signer: Any = None  # IdentitySigner for the transport, when an identity secret is configured
         reference = getattr(config, "identity_secret", None)
         if reference:
             from ..secrets import SecretResolver, is_reference
+            from .identity import IdentitySigner
 
             self.secret = SecretResolver().resolve(reference) if is_reference(reference) else reference
+            self.signer = IdentitySigner(self.secret)
 
     def signature(self, key: tuple, operation: Any, fragments: dict[str, Any], principal: Any) -> tuple:
         """The decisions (None or a code) for each distinct requirement in the operation; () when it has none."""
@@ -74,8 +82,13 @@ class AccessControl:
         return denied_errors(data, denied, self.walker.applies)
 
     def identity_headers(self, principal: Any) -> dict[str, str] | None:
+        """The principal payload (x-bff-principal) for the subgraph requests; the transport signs
+        each request with it (identity.IdentitySigner). None without an identity secret."""
         if self.secret is None:
             return None
-        from .identity import sign_identity
+        from .identity import PRINCIPAL, principal_payload
+        from .policies import outcome
 
-        return sign_identity(principal, self.secret)
+        policies = self.evaluator.policies
+        verdicts = {n: outcome(policies[n], principal) for n in self._policy_names if n in policies}
+        return {PRINCIPAL: principal_payload(principal, verdicts)}

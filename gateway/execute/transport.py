@@ -49,13 +49,15 @@ class HttpTransport:
     def __init__(self, timeout: float = 30.0, max_connections: int = 100,
                  api_keys: dict[str, str] | None = None, *, timeouts: dict[str, float] | None = None,
                  retry: RetryPolicy | None = None, breakers: Breakers | None = None,
-                 headers: header_rules.HeaderRules | None = None) -> None:
+                 headers: header_rules.HeaderRules | None = None, identity: Any = None) -> None:
         self.timeout = timeout
         # Per-subgraph deadlines (service name -> seconds); others get `timeout`.
         self.timeouts = dict(timeouts or {})
         self.retry = retry  # None: no retries
         self.breakers = breakers  # None: no circuit breaking
         self.header_rules = headers  # None: the caller's headers are sent as given
+        # gateway/access/identity.IdentitySigner: signs x-bff-principal for the service, method and body bytes.
+        self.identity = identity
         # service name -> resolved key, sent as X-API-Key (never logged, never in errors)
         self._api_keys = dict(api_keys or {})
         self.max_connections = max_connections
@@ -101,6 +103,8 @@ class HttpTransport:
 
     async def _send_once(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None) -> dict[str, Any]:
         content = orjson.dumps(body)
+        if self.identity is not None:  # signed over the exact bytes sent (each attempt: a fresh timestamp)
+            headers = self.identity.sign(service, "POST", content, headers)
         key = self._api_keys.get(service)
         if key is not None:
             headers = {**headers, "x-api-key": key} if headers else {"x-api-key": key}

@@ -5,6 +5,12 @@
 `AccessExtension` checks it and Federation's @authenticated / @requiresScopes /
 @policy on every field a query resolves (the field's, its parent type's and its
 return type's), against the principal `identity.IdentityMiddleware` verified.
+
+@policy at a service: the gateway's verdicts travel in the signed identity ("bff:policies":
+allowed; "bff:owner": allowed when the viewer owns the object). The service says what owning
+means with `owners`: {"User": "id"} (the parent object's attribute naming its owner's user id)
+or {"Mutation.enroll": "user_id"} (the field's argument). A policy neither forwarded nor given
+as a local callable denies, as does an ownership the service cannot establish.
 """
 
 from __future__ import annotations
@@ -66,23 +72,47 @@ class AccessExtension(SchemaExtension):
     """Refuses fields the caller may not resolve: FORBIDDEN (or UNAUTHENTICATED for anonymous)."""
 
     policies: Mapping[str, Callable[[Any], bool]] = {}
+    owners: Mapping[str, str] = {}
 
     def __init__(self, *, execution_context: Any = None) -> None:
         super().__init__(execution_context=execution_context)
         self._evaluator = Evaluator(self.policies)
 
     @classmethod
-    def with_policies(cls, policies: Mapping[str, Callable[[Any], bool]]) -> type["AccessExtension"]:
-        return type("AccessExtension", (cls,), {"policies": dict(policies)})
+    def with_policies(cls, policies: Mapping[str, Callable[[Any], bool]] | None = None, *,
+                      owners: Mapping[str, str] | None = None) -> type["AccessExtension"]:
+        """A subclass with local policy callables and the service's ownership declarations."""
+        return type("AccessExtension", (cls,), {"policies": dict(policies or {}), "owners": dict(owners or {})})
 
     def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
         req = _field_requirement(info.parent_type, info.field_name)
         if req:
-            code = self._evaluator.decide(req, principal_of(info))
+            principal = principal_of(info)
+            cache: dict[str, bool] = {}
+            if req.policies:
+                claims = getattr(principal, "claims", None) or {}
+                owner = claims.get("bff:owner") or ()
+                owned = bool(owner) and self._owns(principal, info, root, kwargs)
+                cache.update({name: owned for name in owner})
+                cache.update({name: True for name in claims.get("bff:policies") or ()})
+            code = self._evaluator.decide(req, principal, cache)
             if code is not None:
                 raise GraphQLError(MESSAGES[code].format(f"{info.parent_type.name}.{info.field_name}"),
                                    extensions={"code": code})
         return _next(root, info, *args, **kwargs)
+
+    def _owns(self, principal: Any, info: Any, root: Any, kwargs: dict[str, Any]) -> bool:
+        """Whether the viewer owns what this field is about, as the service declared it."""
+        subject = getattr(principal, "subject", None)
+        if getattr(principal, "kind", None) != "viewer" or not subject:
+            return False
+        argument = self.owners.get(f"{info.parent_type.name}.{info.field_name}")
+        if argument is not None:
+            value = kwargs.get(argument)
+        else:
+            attribute = self.owners.get(info.parent_type.name)
+            value = getattr(root, attribute, None) if attribute is not None else None
+        return value is not None and str(value) == subject
 
 
 _CACHE: dict[tuple[int, str], Requirement] = {}

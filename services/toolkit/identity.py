@@ -1,6 +1,7 @@
 """The caller's identity as the gateway signed it (gateway/access/identity.py), checked in
-front of a service: `IdentityMiddleware` verifies the x-bff-* headers (constant-time HMAC,
-maximum age) and puts the principal in the ASGI scope, where `principal_of(info)` finds it.
+front of a service: `IdentityMiddleware` verifies the x-bff-* headers (constant-time HMAC with
+this service's key over its name, the method and the body; 30 s window) and puts the principal
+in the ASGI scope, where `principal_of(info)` finds it.
 
 Secrets come from `BFF_IDENTITY_SECRET` / `BFF_IDENTITY_SECRET_PREVIOUS` (values or
 secret references). A request without valid headers gets 401 (`required=True`, the
@@ -15,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from gateway.access.identity import DEFAULT_MAX_AGE, IdentityError, verify_identity
+from gateway.access.identity import DEFAULT_MAX_AGE, IdentityError, service_key, verify_identity
 from gateway.auth.principal import ANONYMOUS
 
 SCOPE_KEY = "bff.principal"
@@ -38,12 +39,18 @@ def identity_secrets_from_env(resolver: Any = None) -> list[str]:
 class IdentityMiddleware:
     """Pure ASGI middleware: verifies the signed identity and stores it under scope["bff.principal"]."""
 
-    def __init__(self, app: Any, secrets: Sequence[str], *, max_age: float = DEFAULT_MAX_AGE,
-                 required: bool = True, open_paths: Sequence[str] = ("/health",)) -> None:
+    def __init__(self, app: Any, secrets: Sequence[str], *, service: str, max_age: float = DEFAULT_MAX_AGE,
+                 required: bool = True, open_paths: Sequence[str] = ("/health",),
+                 max_body: int = 4_000_000) -> None:
         if not secrets or any(not s for s in secrets):
             raise ValueError("IdentityMiddleware needs at least one non-empty secret")
+        if not service:
+            raise ValueError("IdentityMiddleware needs the service's name (its subgraph name)")
         self.app = app
-        self.secrets = list(secrets)
+        # Derived once: the keys for this service only (gateway/access/identity.service_key).
+        self.keys = [service_key(s, service) for s in secrets]
+        self.service = service
+        self.max_body = max_body
         self.max_age = max_age
         self.required = required
         self.open_paths = frozenset(open_paths)
@@ -54,13 +61,22 @@ class IdentityMiddleware:
             return
         headers = {name.decode(): value.decode("latin-1") for name, value in scope.get("headers", ())
                    if name in _HEADERS}
+        method = scope.get("method", "GET")
+        body = scope.get("query_string", b"") if method in ("GET", "HEAD") else await _read_body(receive,
+                                                                                                self.max_body)
+        if body is None:
+            await _refuse(send, 413, "Request body too large.", "BAD_REQUEST")
+            return
         try:
-            principal = verify_identity(headers, self.secrets, self.max_age)
+            principal = verify_identity(headers, (), keys=self.keys, service=self.service, method=method,
+                                        body=body, max_age=self.max_age)
         except IdentityError as error:
             if self.required:
-                await _unauthorized(send, str(error))
+                await _refuse(send, 401, f"Missing or invalid caller identity ({error}).", "UNAUTHENTICATED")
                 return
             principal = ANONYMOUS
+        if method not in ("GET", "HEAD"):
+            receive = _replay(body, receive)
         await self.app({**scope, SCOPE_KEY: principal}, receive, send)
 
 
@@ -72,9 +88,38 @@ def principal_of(info: Any) -> Any:
     return scope.get(SCOPE_KEY, ANONYMOUS)
 
 
-async def _unauthorized(send: Any, reason: str) -> None:
-    body = orjson.dumps({"errors": [{"message": f"Missing or invalid caller identity ({reason}).",
-                                     "extensions": {"code": "UNAUTHENTICATED"}}]})
-    await send({"type": "http.response.start", "status": 401,
+async def _read_body(receive: Any, limit: int) -> bytes | None:
+    """The whole request body (None past `limit` bytes): the signature covers its digest."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, original: Any) -> Any:
+    """A `receive` that hands the app the body already read, then defers to the server's."""
+    sent = False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if sent:
+            return await original()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return receive
+
+
+async def _refuse(send: Any, status: int, message: str, code: str) -> None:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": body})

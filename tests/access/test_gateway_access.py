@@ -90,3 +90,31 @@ async def test_fragments_and_aliases(make_gateway):
     body = await ask(gw, "{ users { ...F } } fragment F on User { n: name pay: salary }", VIEWER)
     assert body["data"]["users"][0] == {"n": "Ada", "pay": None}
     assert codes(body) == {("users", 0, "pay"): "FORBIDDEN", ("users", 1, "pay"): "FORBIDDEN"}
+
+
+async def test_declarative_policy_allows_a_role_and_denies_another(make_gateway):
+    from gateway.auth.principal import Principal
+
+    gw = make_gateway(access_policies={"staff": {"any_of": [{"roles": ["staff"]}, {"roles": ["hr"]}]},
+                                       "self_or_admin": {"roles": ["admin"]}})
+    hr = Principal("viewer", subject="u3", roles=frozenset({"hr"}))
+    student = Principal("viewer", subject="u4", roles=frozenset({"student"}))
+    assert await ask(gw, "{ users { note } }", hr) == {"data": {"users": [{"note": "n1"}, {"note": "n2"}]}}
+    denied = await ask(gw, "{ users { note } }", student)
+    assert denied["data"] == {"users": [{"note": None}, {"note": None}]}
+    assert set(codes(denied).values()) == {"FORBIDDEN"}
+
+
+async def test_owner_policy_is_decided_by_the_service_per_object(make_gateway):
+    from gateway.auth.principal import Principal
+
+    gw = make_gateway()
+    ada = Principal("viewer", subject="1")
+    body = await ask(gw, "{ users { name phone } }", ada)
+    assert body["data"] == {"users": [{"name": "Ada", "phone": "111"}, {"name": "Bob", "phone": None}]}
+    assert codes(body) == {("users", 1, "phone"): "FORBIDDEN"}
+    admin = Principal("viewer", subject="9", roles=frozenset({"admin"}))
+    assert (await ask(gw, "{ users { phone } }", admin)) == {"data": {"users": [{"phone": "111"},
+                                                                                 {"phone": "222"}]}}
+    anonymous = await ask(gw, "{ users { phone } }", ANON)
+    assert set(codes(anonymous).values()) == {"UNAUTHENTICATED"}
