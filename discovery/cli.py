@@ -38,6 +38,11 @@ def add_parsers(commands: Any) -> None:
     p.add_argument("--url", required=True, help="where the gateway reaches it: https://..., http://... or lambda:FUNCTION[:ALIAS]")
     p.add_argument("--schema", metavar="FILE", help="its SDL file (- for stdin); omitted: asked from --url with { _service { sdl } }")
     p.add_argument("--allow-breaking", action="store_true", help="accept changes that break existing client operations")
+    p.add_argument("--allow-security-change", action="store_true",
+                   help="accept removing or changing access directives (@authenticated, @requiresScopes, @policy, "
+                        "@access); logged with --by")
+    p.add_argument("--allow-override", action="store_true",
+                   help="accept @override(from:) taking fields another service owns; logged with --by")
     p.add_argument("--api-key-ref", metavar="REF", help="where its API key lives: env:NAME, ssm:/path or secretsmanager:NAME")
     p.add_argument("--lookups", metavar="JSON", help='for plain GraphQL services: [{"type": T, "field": F, "arguments": {ARG: KEY}}]')
     p.add_argument("--by", metavar="WHO", help="who publishes (default: $BFF_PUBLISHER or user@host)")
@@ -132,7 +137,7 @@ def _publish(registry: Any, args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise _Usage(f"--lookups is not valid JSON: {exc}") from None
     outcome = registry.publish(PublishRequest(args.name, args.url, sdl, _actor(args), lookups, args.api_key_ref,
-                                              args.allow_breaking))
+                                              args.allow_breaking, args.allow_security_change, args.allow_override))
     return _report(outcome, f"published {args.name}")
 
 

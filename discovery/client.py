@@ -52,6 +52,7 @@ class HttpRegistry:
     def publish(self, request: PublishRequest) -> Outcome:
         body = {"endpoint": request.endpoint, "sdl": request.sdl, "lookups": request.lookups,
                 "api_key_ref": request.api_key_ref, "allow_breaking": request.allow_breaking,
+                "allow_security_change": request.allow_security_change, "allow_override": request.allow_override,
                 "published_by": request.published_by}
         return _outcome(self._call("PUT", f"/services/{request.name}", json=body)[1])
 

@@ -4,7 +4,8 @@
     GET    /v1/supergraph            {"version": N, "supergraph": SDL}
     GET    /v1/services              [{name, endpoint, ...}]             (no SDL)
     GET    /v1/services/NAME         one service with its SDL
-    PUT    /v1/services/NAME         publish {endpoint, sdl, lookups?, api_key_ref?, allow_breaking?, published_by?}
+    PUT    /v1/services/NAME         publish {endpoint, sdl, lookups?, api_key_ref?, allow_breaking?,
+                                     allow_security_change?, allow_override?, published_by?}
     DELETE /v1/services/NAME         remove
     GET    /v1/history[?service=N]   every version: who, when, what changed
     GET    /v1/documents[?client=N]  trusted-document registrations (no text)
@@ -13,11 +14,13 @@
     GET    /v1/documents/SHA256      {sha256, document} whatever client registered it
 
 Writes need `Authorization: Bearer <deploy token>` (compared in constant time);
-with no deploy token configured, writes are refused. Reads are open unless a
-read token is configured (the deploy token is accepted for reads too).
+with no deploy token configured, writes are refused. Reads need the read token
+or the deploy token; with neither configured they are refused, unless the
+registry is local (BFF_REGISTRY_OPEN_READS=1: reads open).
 Environment for `handler`: BFF_REGISTRY_URL (a store URL), BFF_REGISTRY_DEPLOY_TOKEN
 or BFF_REGISTRY_DEPLOY_TOKEN_REF (a secret reference, e.g. ssm:/bff/deploy-token),
-BFF_REGISTRY_READ_TOKEN / BFF_REGISTRY_READ_TOKEN_REF.
+BFF_REGISTRY_READ_TOKEN / BFF_REGISTRY_READ_TOKEN_REF, BFF_REGISTRY_OPEN_READS; the publish
+guards' settings (discovery/guards.py).
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ PREFIX = "/v1"
 @dataclass(frozen=True, slots=True)
 class ApiConfig:
     deploy_token: str | None = None  # None: publishing disabled
-    read_token: str | None = None  # None: reads open
+    read_token: str | None = None  # None: reads need the deploy token (or `open_reads`)
+    # Reads without any token: only for a local registry (BFF_REGISTRY_OPEN_READS=1).
+    open_reads: bool = False
 
 
 class _Reply(Exception):
@@ -126,7 +131,9 @@ async def _route(registry: Registry, config: ApiConfig, scope: Scope, receive: R
             body = await _json_body(receive, headers)
             request = PublishRequest(name=name, endpoint=body.get("endpoint", body.get("url")), sdl=body.get("sdl"),
                                      published_by=str(body.get("published_by") or "api"), lookups=body.get("lookups"),
-                                     api_key_ref=body.get("api_key_ref"), allow_breaking=bool(body.get("allow_breaking")))
+                                     api_key_ref=body.get("api_key_ref"), allow_breaking=bool(body.get("allow_breaking")),
+                                     allow_security_change=body.get("allow_security_change") is True,
+                                     allow_override=body.get("allow_override") is True)
             return _outcome(await run(registry.publish, request))
         if method == "DELETE":
             actor = query.get("by") or "api"
@@ -185,9 +192,12 @@ def _authorize(config: ApiConfig, authorization: str | None, write: bool) -> Non
         if not hmac.compare_digest(given.encode(), config.deploy_token.encode()):
             raise _error(401, "UNAUTHORIZED", "a valid deploy token is required (Authorization: Bearer ...)", challenge)
         return
-    if config.read_token is None:
+    if config.open_reads:
         return
-    ok_read = hmac.compare_digest(given.encode(), config.read_token.encode())
+    if config.read_token is None and config.deploy_token is None:
+        raise _error(403, "READS_DISABLED", "reads need a token: configure a read token "
+                     "(BFF_REGISTRY_READ_TOKEN[_REF]), or BFF_REGISTRY_OPEN_READS=1 for a local registry")
+    ok_read = config.read_token is not None and hmac.compare_digest(given.encode(), config.read_token.encode())
     ok_deploy = config.deploy_token is not None and hmac.compare_digest(given.encode(), config.deploy_token.encode())
     if not (ok_read or ok_deploy):
         raise _error(401, "UNAUTHORIZED", "a valid read token is required (Authorization: Bearer ...)", challenge)
@@ -242,7 +252,8 @@ def config_from_env(env: MutableMapping[str, str] | None = None) -> ApiConfig:
             return SecretResolver().resolve(ref)
         return None
 
-    return ApiConfig(deploy_token=token("BFF_REGISTRY_DEPLOY_TOKEN"), read_token=token("BFF_REGISTRY_READ_TOKEN"))
+    return ApiConfig(deploy_token=token("BFF_REGISTRY_DEPLOY_TOKEN"), read_token=token("BFF_REGISTRY_READ_TOKEN"),
+                     open_reads=env.get("BFF_REGISTRY_OPEN_READS", "").strip().lower() in ("1", "true", "yes"))
 
 
 _handler: Any = None

@@ -9,6 +9,7 @@ concurrent publishes never lose an update and a failed one writes nothing.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -17,10 +18,14 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .breaking import breaking_changes
 from .diff import summarize
+from .guards import (RegistryGuards, check_endpoint_target, check_secret_prefix, foreign_overrides,
+                     security_changes)
 from .model import Commit, HistoryEvent, Outcome, Problem, Service, Snapshot, StoredSupergraph
 from .store.base import DocumentEntry, Store, StoreError, StoreUnavailable, VersionConflict
 from .usage import filter_breaking
 from .validate import check_api_key_ref, check_endpoint, check_lookups, check_name, check_sdl
+
+_log = logging.getLogger("bff.registry")
 
 # compose(list of (name, url, sdl)) -> (supergraph or None, problems)
 Composer = Callable[[list[Service]], "tuple[str | None, list[Problem]]"]
@@ -35,6 +40,10 @@ class PublishRequest:
     lookups: list[dict[str, Any]] | None = None
     api_key_ref: str | None = None
     allow_breaking: bool = False
+    # Removing or changing an access directive (discovery/guards.py); logged with `published_by`.
+    allow_security_change: bool = False
+    # Taking fields from another published service with @override(from:); logged likewise.
+    allow_override: bool = False
 
 
 def compose_services(services: list[Service]) -> tuple[str | None, list[Problem]]:
@@ -53,8 +62,12 @@ class Registry:
     """Registry operations over a Store; safe to share between threads and processes."""
 
     def __init__(self, store: Store, composer: Composer | None = None, *, max_attempts: int = 8,
-                 clock: Callable[[], datetime] | None = None, usage_days: int | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, usage_days: int | None = None,
+                 guards: RegistryGuards | None = None) -> None:
         self.store = store
+        # Endpoint, secret-reference, access-directive and @override guards (guards.py).
+        self.guards = guards or RegistryGuards.from_env()
+        self._local = type(store).__module__.endswith(".sqlite")
         self.usage_days = usage_days  # window of the usage-aware breaking check (None: $BFF_USAGE_DAYS or 30)
         self._compose = composer or compose_services
         self.max_attempts = max_attempts
@@ -66,6 +79,9 @@ class Registry:
         """Add or replace one service; returns the new version, or the problems (nothing written)."""
         problems = (check_name(request.name) + check_endpoint(request.endpoint) + check_api_key_ref(request.api_key_ref)
                     + check_lookups(request.lookups) + check_sdl(request.sdl))
+        if not problems:
+            problems = (check_endpoint_target(request.endpoint, self.guards, self._local)
+                        + check_secret_prefix(request.api_key_ref, self.guards))
         if problems:
             return Outcome(False, 0, tuple(problems))
 
@@ -75,6 +91,15 @@ class Registry:
                               request.published_by, now)
             if old is not None and old.same_content(service):
                 return Outcome(True, snapshot.version, summary="unchanged", changed=False)
+            allowed: list[str] = []
+            taken = foreign_overrides(request.name, request.sdl, snapshot.services)
+            if taken and not request.allow_override:
+                return Outcome(False, snapshot.version, tuple(
+                    Problem("OVERRIDE_NOT_ALLOWED", f"{coordinate}: @override(from: \"{owner}\") takes a field another "
+                            "service owns; publish again with allow_override (--allow-override) to accept it",
+                            (owner,), coordinate) for owner, coordinate in taken))
+            if taken:
+                allowed.append(f"override of {', '.join(c for _, c in taken)} allowed by {request.published_by}")
             candidate = dict(snapshot.services)
             candidate[request.name] = service
             supergraph, errors = self._compose([candidate[n] for n in sorted(candidate)])
@@ -86,8 +111,18 @@ class Registry:
                 if broken:
                     return Outcome(False, snapshot.version, tuple(broken),
                                    summary="breaking changes; publish again with allow_breaking to accept them")
+            weakened = security_changes(snapshot.supergraph, supergraph)
+            if weakened and not request.allow_security_change:
+                return Outcome(False, snapshot.version, tuple(weakened),
+                               summary="security change: publish again with allow_security_change "
+                                       "(--allow-security-change) to accept it")
+            if weakened:
+                allowed.append(f"security change ({', '.join(p.coordinate or '' for p in weakened)}) "
+                               f"allowed by {request.published_by}")
+            for note in allowed:
+                _log.warning("registry: %s: %s", request.name, note)
             event = HistoryEvent(snapshot.version + 1, request.name, "publish", request.published_by, now,
-                                 summarize(old, service), request.endpoint)
+                                 "; ".join([summarize(old, service), *allowed]), request.endpoint)
             return Commit(snapshot.version, event, supergraph, upsert=service)
 
         return self._apply(change)

@@ -34,7 +34,8 @@ def test_publishing_needs_the_deploy_token(api):
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Bearer")
     ok = httpx.put(f"{api}/v1/services/accounts", json=body, headers={"authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and ok.json()["version"] == 1
-    assert httpx.get(f"{api}/v1/version").json() == {"version": 1}  # reads are open by default
+    assert httpx.get(f"{api}/v1/version").status_code == 401  # reads need a token unless the registry is local
+    assert httpx.get(f"{api}/v1/version", headers={"authorization": f"Bearer {TOKEN}"}).json() == {"version": 1}
     assert httpx.delete(f"{api}/v1/services/accounts").status_code == 401
 
 
