@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import errno
 import json
+import os
+import secrets
 import signal
 import socket
 import sys
@@ -99,8 +101,13 @@ def _parser() -> argparse.ArgumentParser:
 async def _run(args: argparse.Namespace) -> int:
     with _bound_sockets(args) as listeners:
         *service_listeners, gateway_listener = listeners
-        apps = {s.name: s.load_app() for s in SERVICES}
-        apps[gateway_listener.name] = _gateway_app(args, {l.name: f"http://127.0.0.1:{l.port}/graphql" for l in service_listeners})
+        # Development services: introspection and suggestions on, unsigned requests run as anonymous.
+        os.environ.setdefault("BFF_SERVICE_DEV", "1")
+        # The gateway signs each caller's identity for the services with a secret of this run only.
+        secret = secrets.token_urlsafe(32)
+        apps = {s.name: s.create_app(identity_secret=secret) for s in SERVICES}
+        apps[gateway_listener.name] = _gateway_app(args, {l.name: f"http://127.0.0.1:{l.port}/graphql" for l in service_listeners},
+                                                   secret)
         for listener in listeners:
             is_gateway = listener is gateway_listener
             listener.server = _Server(
@@ -130,10 +137,14 @@ async def _run(args: argparse.Namespace) -> int:
         return 1 if failed else 0
 
 
-def _gateway_app(args: argparse.Namespace, subgraph_urls: dict[str, str]) -> ASGIApp:
-    """The gateway over services/supergraph.graphql, its subgraph URLs pointed at the ports we bound."""
+def _gateway_app(args: argparse.Namespace, subgraph_urls: dict[str, str], identity_secret: str) -> ASGIApp:
+    """The gateway over services/supergraph.graphql, its subgraph URLs pointed at the ports we bound,
+    with the example graph's @policy rules (services/policies.py)."""
+    from services.policies import EXAMPLE_POLICIES
+
     config = GatewayConfig(introspection=True, field_suggestions=True, subgraph_urls=subgraph_urls, ide=True,
-                           ide_default_query=IDE_QUERY)
+                           ide_default_query=IDE_QUERY, access_policies=EXAMPLE_POLICIES,
+                           identity_secret=identity_secret)
     try:
         supergraph = SUPERGRAPH_PATH.read_text()
     except OSError as exc:

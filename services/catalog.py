@@ -31,6 +31,12 @@ class ExampleService:
     def load_app(self) -> Any:
         return _load(self.app)
 
+    def create_app(self, identity_secret: str | None = None) -> Any:
+        """A new app of this service, verifying identities signed with `identity_secret`
+        (None: as its environment says, like `load_app`)."""
+        factory = _load(self.app.rsplit(":", 1)[0] + ":create_app")
+        return factory(None if identity_secret is None else [identity_secret])
+
     def load_schema(self) -> Any:
         return _load(self.schema)
 

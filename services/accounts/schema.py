@@ -3,14 +3,21 @@
 `User.name` is @shareable because reviews keeps a copy of author names and
 @provides it; Federation v2 requires every subgraph that resolves a field to
 agree it may be shared.
+
+Access (docs/access.md): names and roles are public; `email` only for its owner
+(or an admin: @policy self_or_admin); `me` is the signed caller (@authenticated);
+`userByEmail` is for servers only (a backend looking a user up, never a browser).
 """
 
 from __future__ import annotations
 
 import strawberry
+from strawberry.federation.schema_directives import Authenticated, Policy
 from strawberry.types import Info
 
 from services.toolkit import Schema
+from services.toolkit.access import Access, AccessExtension, PrincipalKind
+from services.toolkit.identity import principal_of
 
 from . import data
 
@@ -19,7 +26,8 @@ from . import data
 class User:
     id: strawberry.ID
     name: str = strawberry.federation.field(shareable=True)
-    email: str
+    # Nullable: decided per object (owner), a denial must not null the whole user.
+    email: str | None = strawberry.federation.field(directives=[Policy(policies=[["self_or_admin"]])])
     roles: list[str]
 
     @classmethod
@@ -36,10 +44,11 @@ def _user(user_id: str) -> User | None:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The caller: the user named by the x-user-id header, else the demo user.")
+    @strawberry.field(description="The caller, from the verified token (the gateway's signed identity).",
+                      directives=[Authenticated()])
     def me(self, info: Info) -> User | None:
-        request = info.context["request"]
-        return _user(request.headers.get("x-user-id", data.DEMO_USER_ID))
+        principal = principal_of(info)
+        return _user(principal.subject) if principal.kind == "viewer" and principal.subject else None
 
     @strawberry.field
     def user(self, id: strawberry.ID) -> User | None:
@@ -49,5 +58,11 @@ class Query:
     def users(self) -> list[User]:
         return [user for user_id in data.USERS if (user := _user(user_id)) is not None]
 
+    @strawberry.field(description="Server-to-server lookup (e.g. a mailing job); not for viewers.",
+                      directives=[Access(principals=[PrincipalKind.SERVER])])
+    def user_by_email(self, email: str) -> User | None:
+        return next((u for r in data.USERS.values() if r.email == email and (u := _user(r.id)) is not None), None)
 
-schema = Schema(query=Query)
+
+# A User is owned by the viewer whose subject is its id.
+schema = Schema(query=Query, extensions=[AccessExtension.with_policies(owners={"User": "id"})])

@@ -2,6 +2,8 @@
 
 `Course.instructor` returns a `User` reference (just the id): the gateway asks
 accounts for the rest.
+
+Access: the catalog is public (no access directives).
 """
 
 from __future__ import annotations

@@ -1,9 +1,20 @@
-"""ASGI entry point: `uvicorn services.enrollments.app:app --port 4103`."""
+"""ASGI entry point: `uvicorn services.enrollments.app:app --port 4103`.
 
-from services.toolkit import asgi_app
-from services.toolkit.api_key import api_keys_from_env
+X-API-Key is checked when BFF_API_KEY_ENROLLMENTS is set (services/toolkit/api_key.py); the
+gateway-signed identity when BFF_IDENTITY_SECRET is (services/toolkit/identity.py).
+"""
+
+from collections.abc import Sequence
+
+from services.toolkit import service_app
+from services.toolkit.app import ASGIApp
 
 from .schema import schema
 
-# X-API-Key is checked when BFF_API_KEY_ENROLLMENTS is set (see services/toolkit/api_key.py).
-app = asgi_app(schema, api_keys=api_keys_from_env("enrollments"))
+
+def create_app(identity_secrets: Sequence[str] | None = None) -> ASGIApp:
+    """The app; `identity_secrets` given: used instead of BFF_IDENTITY_SECRET (tests, `bff dev`)."""
+    return service_app("enrollments", schema, identity_secrets=identity_secrets)
+
+
+app = create_app()

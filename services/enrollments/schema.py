@@ -3,14 +3,21 @@
 
 Mutation `enroll` is order-sensitive (see data.py): two `enroll` fields in one
 operation must run one after the other, as GraphQL requires.
+
+Access (docs/access.md): `User.enrollments` only for that user (or an admin);
+`enroll` only as oneself (@policy self on its `userId`); `Course.students` for
+instructors and admins; the full `enrollments` list for admins;
+`enrollmentCount` is public.
 """
 
 from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.federation.schema_directives import Policy
 
 from services.toolkit import Schema
+from services.toolkit.access import Access, AccessExtension
 
 from . import data
 
@@ -19,8 +26,8 @@ from . import data
 class User:
     id: strawberry.ID
 
-    @strawberry.field
-    def enrollments(self) -> list["Enrollment"]:
+    @strawberry.field(directives=[Policy(policies=[["self_or_admin"]])])  # nullable: decided per user
+    def enrollments(self) -> list["Enrollment"] | None:
         return [Enrollment.from_record(e) for e in data.ENROLLMENTS if e.user_id == self.id]
 
     @classmethod
@@ -36,7 +43,7 @@ class Course:
     def enrollment_count(self) -> int:
         return sum(1 for e in data.ENROLLMENTS if e.course_id == self.id)
 
-    @strawberry.field
+    @strawberry.field(directives=[Access(roles=["instructor", "admin"])])
     def students(self) -> list[User]:
         return [User(id=strawberry.ID(e.user_id)) for e in data.ENROLLMENTS if e.course_id == self.id]
 
@@ -64,14 +71,15 @@ class Enrollment:
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(directives=[Access(roles=["admin"])])
     def enrollments(self) -> list[Enrollment]:
         return [Enrollment.from_record(e) for e in data.ENROLLMENTS]
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Enroll a user in a course; null with an error if already enrolled or unknown.")
+    @strawberry.mutation(description="Enroll yourself in a course; null with an error if already enrolled or unknown.",
+                         directives=[Policy(policies=[["self"]])])
     def enroll(self, user_id: strawberry.ID, course_id: strawberry.ID) -> Enrollment | None:
         try:
             return Enrollment.from_record(data.enroll(user_id, course_id))
@@ -81,4 +89,6 @@ class Mutation:
             raise GraphQLError(str(exc), extensions={"code": "NOT_FOUND"}) from exc
 
 
-schema = Schema(query=Query, mutation=Mutation)
+# Owned by the viewer: a User whose id is theirs; an `enroll` whose userId is theirs.
+schema = Schema(query=Query, mutation=Mutation,
+                extensions=[AccessExtension.with_policies(owners={"User": "id", "Mutation.enroll": "userId"})])

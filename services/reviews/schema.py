@@ -10,6 +10,8 @@ Federation features on show:
   `_entities` representation.
 - `Review.rating` is @shareable: declared shareable so another service may
   serve a copy of ratings later without a schema change here.
+
+Access: reviews are public (no access directives).
 """
 
 from __future__ import annotations

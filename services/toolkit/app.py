@@ -7,6 +7,7 @@ place clients explore the graph.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -45,3 +46,26 @@ def asgi_app(schema: Schema, *, middleware: Sequence[Middleware] = (),
 
         return ApiKeyMiddleware(app, api_keys)
     return app
+
+
+def service_app(name: str, schema: Schema, *, identity_secrets: Sequence[str] | None = None,
+                api_keys: Sequence[str] | None = None) -> ASGIApp:
+    """An example service's app: X-API-Key when keys are configured (BFF_API_KEY_<NAME>), and the
+    gateway-signed identity when a secret is (BFF_IDENTITY_SECRET, or `identity_secrets`).
+
+    Without a secret every caller is anonymous, so the service's own directive checks
+    (toolkit/access.py) leave only public fields. With one, unsigned requests are refused (401)
+    in production and run as anonymous in development (BFF_SERVICE_DEV=1, `bff dev`)."""
+    from .api_key import api_keys_from_env
+    from .identity import identity_secrets_from_env
+    from .schema import dev_mode
+
+    secrets = identity_secrets_from_env() if identity_secrets is None else list(identity_secrets)
+    middleware: list[Any] = []
+    if secrets:
+        from .identity import IdentityMiddleware
+
+        middleware.append(Middleware(IdentityMiddleware, secrets=secrets, service=name, required=not dev_mode(),
+                                     paths=("/graphql",)))
+    return asgi_app(schema, middleware=middleware,
+                    api_keys=api_keys_from_env(name) if api_keys is None else api_keys)

@@ -41,7 +41,7 @@ class IdentityMiddleware:
 
     def __init__(self, app: Any, secrets: Sequence[str], *, service: str, max_age: float = DEFAULT_MAX_AGE,
                  required: bool = True, open_paths: Sequence[str] = ("/health",),
-                 max_body: int = 4_000_000) -> None:
+                 paths: Sequence[str] | None = None, max_body: int = 4_000_000) -> None:
         if not secrets or any(not s for s in secrets):
             raise ValueError("IdentityMiddleware needs at least one non-empty secret")
         if not service:
@@ -54,9 +54,11 @@ class IdentityMiddleware:
         self.max_age = max_age
         self.required = required
         self.open_paths = frozenset(open_paths)
+        self.paths = None if paths is None else frozenset(paths)  # None: every path but `open_paths`
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope.get("path") in self.open_paths:
+        path = scope.get("path")
+        if scope["type"] != "http" or path in self.open_paths or (self.paths is not None and path not in self.paths):
             await self.app(scope, receive, send)
             return
         headers = {name.decode(): value.decode("latin-1") for name, value in scope.get("headers", ())

@@ -39,7 +39,7 @@ class Schema(strawberry.federation.Schema):
         if not self.dev:
             from strawberry.extensions import DisableIntrospection
 
-            kwargs["extensions"] = [*kwargs.get("extensions", ()), DisableIntrospection()]
+            kwargs["extensions"] = [*kwargs.get("extensions", ()), DisableIntrospection]
             config = kwargs.get("config") or StrawberryConfig()
             config.disable_field_suggestions = True
             kwargs["config"] = config

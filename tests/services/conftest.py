@@ -1,8 +1,10 @@
 """The example services, each started once per session on a free loopback port.
 
-`graphql(service, query, variables=None, headers=None)` POSTs to that service
-over HTTP and returns the decoded body, after checking the response is JSON
-with status 200 (GraphQL errors come back in the body, not as HTTP errors).
+`graphql(service, query, variables=None, headers=None, principal=ANONYMOUS, verdicts=None)`
+POSTs to that service over HTTP, with an identity signed for that principal the way the
+gateway signs it (SECRET; `verdicts`: the gateway's @policy verdicts), and returns the
+decoded body, after checking the response is JSON with status 200 (GraphQL errors come
+back in the body, not as HTTP errors).
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import orjson  # noqa: E402
+
+from gateway.auth.principal import ANONYMOUS  # noqa: E402
 from services.catalog import SERVICES  # noqa: E402
 from tests.support.asgi_server import RunningServer, serve_in_thread  # noqa: E402
+
+from service_identity import SECRET, signed  # noqa: E402
 
 GraphQL = Callable[..., dict[str, Any]]
 
@@ -30,15 +37,18 @@ GraphQL = Callable[..., dict[str, Any]]
 @pytest.fixture(scope="session")
 def servers() -> Iterator[dict[str, RunningServer]]:
     with contextlib.ExitStack() as stack:
-        yield {s.name: stack.enter_context(serve_in_thread(s.load_app())) for s in SERVICES}
+        yield {s.name: stack.enter_context(serve_in_thread(s.create_app(identity_secret=SECRET))) for s in SERVICES}
 
 
 @pytest.fixture(scope="session")
 def graphql(servers: dict[str, RunningServer]) -> Iterator[GraphQL]:
     with httpx.Client(timeout=10) as client:
 
-        def post(service: str, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
-            response = client.post(servers[service].graphql_url, json={"query": query, "variables": variables}, headers=headers)
+        def post(service: str, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                 principal: Any = ANONYMOUS, verdicts: dict | None = None) -> dict[str, Any]:
+            body = orjson.dumps({"query": query, "variables": variables})
+            sent = {"content-type": "application/json", **signed(service, body, principal, verdicts), **(headers or {})}
+            response = client.post(servers[service].graphql_url, content=body, headers=sent)
             assert response.status_code == 200, response.text
             assert response.headers["content-type"].startswith("application/json")
             return response.json()
@@ -50,9 +60,9 @@ def graphql(servers: dict[str, RunningServer]) -> Iterator[GraphQL]:
 def entities(graphql: GraphQL) -> GraphQL:
     """`entities(service, representations, selection)`: an `_entities` query sent the way a gateway sends it."""
 
-    def fetch(service: str, representations: list[dict[str, Any]], selection: str) -> dict[str, Any]:
+    def fetch(service: str, representations: list[dict[str, Any]], selection: str, **identity: Any) -> dict[str, Any]:
         query = f"query($r: [_Any!]!) {{ _entities(representations: $r) {{ {selection} }} }}"
-        return graphql(service, query, {"r": representations})
+        return graphql(service, query, {"r": representations}, **identity)
 
     return fetch
 
