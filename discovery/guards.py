@@ -36,7 +36,7 @@ class RegistryGuards:
     # URL schemes a service endpoint may use ("lambda" for lambda:FUNCTION[:ALIAS]).
     schemes: tuple[str, ...] = ("https", "http", "lambda")
     # Loopback endpoints (127.0.0.0/8, ::1, localhost): for local development only. None: allowed
-    # when the store is local (SQLite), refused otherwise (DynamoDB: production).
+    # when the store is local (SQLite, or DynamoDB Local on loopback), refused otherwise.
     allow_loopback: bool | None = None
     # Prefixes an api_key_ref must start with; a reference elsewhere (env:AWS_SECRET_ACCESS_KEY) is refused.
     secret_prefixes: tuple[str, ...] = ("env:BFF_", "ssm:/bff/", "secretsmanager:bff/")
@@ -57,6 +57,21 @@ class RegistryGuards:
             settings["secret_prefixes"] = tuple(p.strip() for p in env["BFF_REGISTRY_SECRET_PREFIXES"].split(",")
                                                 if p.strip())
         return cls(**settings)
+
+
+def is_local_store(store: Any) -> bool:
+    """A development registry: SQLite, or DynamoDB at a loopback endpoint (DynamoDB Local)."""
+    if type(store).__module__.endswith(".sqlite"):
+        return True
+    settings = getattr(store, "_settings", None)  # DynamoDBStore: (region, endpoint, timeout)
+    endpoint = settings[1] if isinstance(settings, tuple) and len(settings) > 1 else None
+    if not endpoint:
+        return False
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(endpoint).hostname or "").lower()
+    address = _address(host)
+    return host in LOOPBACK_HOSTS or (address is not None and address.is_loopback)
 
 
 def check_endpoint_target(endpoint: str, guards: RegistryGuards, local_store: bool) -> list[Problem]:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .breaking import breaking_changes
 from .diff import summarize
 from .guards import (RegistryGuards, check_endpoint_target, check_secret_prefix, foreign_overrides,
-                     security_changes)
+                     is_local_store, security_changes)
 from .model import Commit, HistoryEvent, Outcome, Problem, Service, Snapshot, StoredSupergraph
 from .store.base import DocumentEntry, Store, StoreError, StoreUnavailable, VersionConflict
 from .usage import filter_breaking
@@ -67,7 +67,7 @@ class Registry:
         self.store = store
         # Endpoint, secret-reference, access-directive and @override guards (guards.py).
         self.guards = guards or RegistryGuards.from_env()
-        self._local = type(store).__module__.endswith(".sqlite")
+        self._local = is_local_store(store)
         self.usage_days = usage_days  # window of the usage-aware breaking check (None: $BFF_USAGE_DAYS or 30)
         self._compose = composer or compose_services
         self.max_attempts = max_attempts

@@ -42,9 +42,3 @@ def store(registry_url: str) -> Iterator[Store]:
     finally:
         s.close()
 
-
-@pytest.fixture(autouse=True)
-def development_registry(monkeypatch):
-    """These tests run their subgraphs on loopback, as a development registry does; the guards'
-    own tests (test_registry_guards.py) pass explicit RegistryGuards instead."""
-    monkeypatch.setenv("BFF_REGISTRY_ALLOW_LOOPBACK", "1")

@@ -117,11 +117,16 @@ def test_guard_settings_from_the_environment():
 
 
 def test_loopback_default_follows_the_store(registry_url, monkeypatch):
-    monkeypatch.delenv("BFF_REGISTRY_ALLOW_LOOPBACK")
+    from discovery.guards import is_local_store
+    from discovery.store.dynamodb import DynamoDBStore
+
+    monkeypatch.delenv("BFF_REGISTRY_ALLOW_LOOPBACK", raising=False)
     registry = open_registry(registry_url)
     outcome = registry.publish(PublishRequest("accounts", "http://127.0.0.1:4001/graphql", accounts(), "alice"))
-    assert outcome.ok == registry_url.startswith("sqlite:")  # SQLite: local development; DynamoDB: production
+    assert outcome.ok  # SQLite and DynamoDB Local on loopback: development registries
     registry.store.close()
+    assert not is_local_store(DynamoDBStore("t", region="eu-west-1"))  # AWS: production
+    assert not is_local_store(DynamoDBStore("t", region="eu-west-1", endpoint="https://dynamodb.eu-west-1.amazonaws.com"))
 
 
 def test_http_api_forwards_the_flags_and_reads_need_a_token(tmp_path):
