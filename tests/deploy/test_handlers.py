@@ -131,7 +131,9 @@ def test_registry_handler(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Non
     monkeypatch.setenv("BFF_REGISTRY_URL", f"sqlite:///{tmp_path / 'registry.db'}")
     monkeypatch.setenv("BFF_REGISTRY_DEPLOY_TOKEN", "deploy-token-0123456789")
     monkeypatch.setattr(http_api, "_handler", None)
-    version = http_api.handler(http_v2("GET", "/v1/version"), None)
+    assert http_api.handler(http_v2("GET", "/v1/version"), None)["statusCode"] == 401  # reads need a token
+    version = http_api.handler(http_v2("GET", "/v1/version", headers={"authorization": "Bearer deploy-token-0123456789"}),
+                               None)
     assert version["statusCode"] == 200 and body(version) == {"version": 0}
     refused = http_api.handler(rest_v1("PUT", "/v1/services/accounts", {"endpoint": "lambda:bff-dev-accounts", "sdl": "type Query { a: Int }"}), None)
     assert refused["statusCode"] in (401, 403)
