@@ -87,7 +87,8 @@ class GatewayConfig:
     # Field access control (gateway/access/README.md): "filter" answers denied fields with null and a
     # FORBIDDEN / UNAUTHENTICATED error, "reject" refuses the whole request.
     access_mode: str = "filter"
-    # @policy names -> callable(principal) -> bool; a policy not listed here denies.
+    # @policy names -> a rule as data ({"roles": [...]}, {"any_of": [...]}, {"owner": true}, ...;
+    # gateway/access/policies.py) or a callable(principal) -> bool; a policy not listed here denies.
     access_policies: dict[str, Any] = field(default_factory=dict)
     # Secret (reference, see secrets.py) signing the caller's identity headers sent to subgraphs.
     identity_secret: str | None = None
