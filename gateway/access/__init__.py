@@ -1,7 +1,7 @@
 """Field-level access control: @access, @authenticated, @requiresScopes, @policy.
 
 rules.py reads the requirements from the supergraph; evaluate.py decides them for
-a principal; transform.py removes denied fields from an operation before planning;
+a principal (policies.py compiles the declarative @policy rules); transform.py removes denied fields from an operation before planning;
 errors.py places the FORBIDDEN / UNAUTHENTICATED errors; identity.py signs the
 caller's identity for the subgraphs. See README.md.
 """

@@ -118,3 +118,13 @@ async def test_owner_policy_is_decided_by_the_service_per_object(make_gateway):
                                                                                  {"phone": "222"}]}}
     anonymous = await ask(gw, "{ users { phone } }", ANON)
     assert set(codes(anonymous).values()) == {"UNAUTHENTICATED"}
+
+
+def test_invalid_policies_refuse_to_start(make_gateway):
+    import pytest
+
+    from gateway.access.policies import PolicyError
+
+    with pytest.raises(PolicyError) as refused:
+        make_gateway(access_policies={"staff": {"role": ["staff"]}})
+    assert "security.policies.staff.role: unknown condition; did you mean `roles`?" in str(refused.value)
