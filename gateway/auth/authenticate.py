@@ -85,5 +85,7 @@ def www_authenticate(error: AuthError) -> str:
     """The WWW-Authenticate value for a 401 (RFC 6750 3): no error code when credentials were missing."""
     if error.reason in (e.MISSING_TOKEN, e.UNVERIFIABLE):
         return "Bearer"
-    description = error.message.replace('"', "'").replace("\\", "/")
+    # The messages are fixed texts (nothing from the token); keeping the header to printable ASCII
+    # without quotes holds even if one ever is not: no CR/LF injection, nothing Latin-1 cannot encode.
+    description = "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in error.message)
     return f'Bearer error="invalid_token", error_description="{description}"'

@@ -12,7 +12,8 @@ Policy:
 Two paths, same cache: `get` is synchronous and fetches inline with urllib (the
 authorizer Lambda, one event at a time); `aget` is for the gateway's event loop
 and runs the same urllib fetch in a worker thread, concurrent callers awaiting
-one shared fetch. (The project's asyncio client in execute/http11.py only POSTs
+one shared fetch, and requests whose key is cached never wait for it (a slow
+IdP delays only the tokens that need its answer). (The project's asyncio client in execute/http11.py only POSTs
 JSON; a fetch every few minutes does not need it.)
 """
 
@@ -99,21 +100,30 @@ class JwksCache:
         return key  # type: ignore[return-value]  # _resolve raises rather than return None without may_fetch
 
     async def aget(self, kid: str | None, alg: str) -> PublicJwk:
-        """As `get`, for an event loop: the fetch runs in a worker thread, shared by concurrent callers."""
+        """As `get`, for an event loop: the fetch runs in a worker thread, shared by concurrent callers.
+
+        A request whose key is cached never waits for a fetch: a stale key set is refreshed in the
+        background while it keeps serving, and only a request that needs the fetch (no keys yet, or
+        its kid unknown) awaits it."""
         import asyncio
 
-        if self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
-        key = self._resolve(kid, alg, may_fetch=True)
-        if key is None:
-            loop = asyncio.get_running_loop()
-            if self._task is None or self._task.done() or self._task.get_loop() is not loop:
-                if self._fetch_allowed(self._clock()):
-                    self._task = loop.create_task(self._afetch())
-            if self._task is not None and self._task.get_loop() is loop:
-                await asyncio.shield(self._task)
-            key = self._resolve(kid, alg, may_fetch=False)
-        return key  # type: ignore[return-value]
+        loop = asyncio.get_running_loop()
+        now = self._clock()
+        if self._fetched_at is not None:
+            key = self._lookup(kid, alg)
+            if key is not None:
+                if now - self._fetched_at >= self.ttl and not self._in_flight(loop) and self._fetch_allowed(now):
+                    self._task = loop.create_task(self._afetch())  # refresh; this request goes on meanwhile
+                return key
+        if not self._in_flight(loop) and self._fetch_allowed(now):
+            self._task = loop.create_task(self._afetch())
+        if self._in_flight(loop):
+            await asyncio.shield(self._task)  # type: ignore[arg-type]
+        return self._resolve(kid, alg, may_fetch=False)  # type: ignore[return-value]
+
+    def _in_flight(self, loop: "asyncio.AbstractEventLoop") -> bool:
+        """A fetch started on this event loop is still running."""
+        return self._task is not None and not self._task.done() and self._task.get_loop() is loop
 
     # -- policy ------------------------------------------------------------------------
 

@@ -1,25 +1,26 @@
 """Verify a compact JWS access/ID token: header, signature, then the time and identity claims.
 
-Order matters: nothing in the payload is trusted (or even looked at beyond
-parsing) until the signature has been checked with a key chosen by the
-*configuration*: RS256/ES256 keys only from the JWKS, HS256 only with the
-configured shared secret, `alg: none` never. Each refusal raises AuthError with
-its own reason code (errors.py).
+The JOSE work (splitting and decoding the compact form, header checks, the
+signature, NumericDate claims with leeway) is joserfc's; this module holds the
+policy. Order matters: nothing in the payload is trusted until the signature
+has been checked with a key chosen by the *configuration*: RS256/ES256 keys
+only from the JWKS, HS256 only with the configured shared secret, `alg: none`
+never. Each refusal raises AuthError with its own reason code (errors.py) and
+a fixed message: nothing from the token is echoed (the message ends up in a
+`WWW-Authenticate` header, where a CR/LF or a non-Latin-1 character would
+break the response).
 
+joserfc (and `cryptography`) is imported on the first token, not at start-up.
 `JwtVerifier.verify` is synchronous (the authorizer Lambda); `averify` is the
 same for an event loop, differing only in how a missing JWKS is fetched.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import json
-import re
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Callable
 
 from . import errors as e
@@ -29,29 +30,60 @@ from .jwk import PublicJwk
 from .jwks import JwksCache
 
 MAX_TOKEN_BYTES = 16 * 1024
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 # Header parameters we understand; a `crit` naming anything must be refused (RFC 7515 4.1.11).
 _CRIT_UNDERSTOOD: frozenset[str] = frozenset()
+_VERIFIABLE = ("RS256", "ES256", "HS256")
+_CLAIM_REASONS = {"exp": e.EXPIRED, "nbf": e.NOT_YET_VALID, "iat": e.ISSUED_IN_FUTURE, "iss": e.WRONG_ISSUER}
+_CLAIM_MESSAGES = {
+    e.EXPIRED: "The token has expired.",
+    e.NOT_YET_VALID: "The token is not valid yet.",
+    e.ISSUED_IN_FUTURE: "The token claims to be issued in the future.",
+    e.WRONG_ISSUER: "The token was issued by another issuer.",
+}
+_KNOWN_CLAIMS = ("exp", "nbf", "iat", "iss", "sub", "jti", "aud")
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedJwt:
     header: dict[str, Any]
     claims: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
+    compact: Any  # joserfc CompactSignature: what the signature is checked against
+
+
+@cache
+def _registry() -> Any:
+    """joserfc's JWS registry for the algorithms this module can verify (which ones a token may use
+    is decided per configuration, before any key is chosen)."""
+    from joserfc.jws import JWSRegistry
+
+    registry = JWSRegistry(algorithms=list(_VERIFIABLE))
+    registry.max_header_length = 2048
+    registry.max_payload_length = MAX_TOKEN_BYTES
+    return registry
 
 
 def parse(token: str) -> ParsedJwt:
     """Split and decode a compact JWS, without trusting any of it yet."""
     if len(token) > MAX_TOKEN_BYTES:
         raise AuthError(e.MALFORMED_TOKEN, "The token is too large.")
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise AuthError(e.MALFORMED_TOKEN, "The token is not a JWT (three base64url parts).")
-    header = _json_object(parts[0], "header")
-    claims = _json_object(parts[1], "payload")
-    return ParsedJwt(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), _b64url(parts[2]))
+    from joserfc.errors import JoseError
+    from joserfc.jws import extract_compact
+
+    try:
+        compact = extract_compact(token.encode("ascii"), registry=_registry())
+        header = compact.headers()
+    except (JoseError, ValueError, TypeError, UnicodeError):
+        raise AuthError(e.MALFORMED_TOKEN, "The token is not a JWT (three base64url-encoded parts, "
+                                           "a JSON header with an alg).") from None
+    if not isinstance(header, dict):
+        raise AuthError(e.MALFORMED_TOKEN, "The token header is not a JSON object.")
+    try:
+        claims = json.loads(compact.payload)
+    except (ValueError, UnicodeDecodeError):
+        raise AuthError(e.MALFORMED_TOKEN, "The token payload is not JSON.") from None
+    if not isinstance(claims, dict):
+        raise AuthError(e.MALFORMED_TOKEN, "The token payload is not a JSON object.")
+    return ParsedJwt(header, claims, compact)
 
 
 def check_header(header: dict[str, Any], allowed: frozenset[str]) -> str:
@@ -62,7 +94,7 @@ def check_header(header: dict[str, Any], allowed: frozenset[str]) -> str:
     if alg.lower() == "none":
         raise AuthError(e.ALG_NONE, "Unsigned tokens (alg none) are refused.")
     if alg not in allowed:
-        raise AuthError(e.ALG_NOT_ALLOWED, f"Tokens signed with {alg} are not accepted.")
+        raise AuthError(e.ALG_NOT_ALLOWED, "The token's signing algorithm is not accepted.")
     crit = header.get("crit")
     if crit is not None and (not isinstance(crit, list) or not set(crit) <= _CRIT_UNDERSTOOD):
         raise AuthError(e.UNSUPPORTED_HEADER, 'The token header has "crit" parameters this gateway does not understand.')
@@ -72,58 +104,68 @@ def check_header(header: dict[str, Any], allowed: frozenset[str]) -> str:
     return alg
 
 
-def check_signature(parsed: ParsedJwt, alg: str, key: PublicJwk | None, secret: bytes | None) -> None:
-    """Raise BAD_SIGNATURE unless the signature verifies under `key` (RS256/ES256) or `secret` (HS256)."""
+def check_signature(parsed: ParsedJwt, alg: str, key: PublicJwk | None, secret: Any) -> None:
+    """Raise unless the signature verifies under `key` (RS256/ES256, from the JWKS) or `secret`
+    (HS256: the configured secret, as bytes or a joserfc OctKey)."""
     if alg == "HS256":
         if secret is None or key is not None:  # by construction HS256 never sees JWKS material
-            raise AuthError(e.ALG_NOT_ALLOWED, "Tokens signed with HS256 are not accepted.")
-        expected = hmac.new(secret, parsed.signing_input, hashlib.sha256).digest()
-        if hmac.compare_digest(expected, parsed.signature):
-            return
-        raise AuthError(e.BAD_SIGNATURE, "The token's signature is invalid.")
-    if key is None or key.alg != alg:
-        raise AuthError(e.ALG_KEY_MISMATCH, f"The token's alg {alg} does not match its key.")
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.hashes import SHA256
+            raise AuthError(e.ALG_NOT_ALLOWED, "The token's signing algorithm is not accepted.")
+        verify_key = hs256_key(secret) if isinstance(secret, bytes) else secret
+    else:
+        if key is None or key.alg != alg:
+            raise AuthError(e.ALG_KEY_MISMATCH, "The token's signing algorithm does not match its key.")
+        verify_key = key.key
+    from joserfc.errors import JoseError
+    from joserfc.jws import validate_compact
 
     try:
-        if alg == "RS256":
-            from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        valid = validate_compact(parsed.compact, verify_key, algorithms=[alg], registry=_registry())
+    except (JoseError, ValueError):
+        valid = False
+    if not valid:
+        raise AuthError(e.BAD_SIGNATURE, "The token's signature is invalid.")
 
-            key.key.verify(parsed.signature, parsed.signing_input, PKCS1v15(), SHA256())
-            return
-        if alg == "ES256" and len(parsed.signature) == 64:
-            from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
-            from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-            r = int.from_bytes(parsed.signature[:32], "big")
-            s = int.from_bytes(parsed.signature[32:], "big")
-            key.key.verify(encode_dss_signature(r, s), parsed.signing_input, ECDSA(SHA256()))
-            return
-    except InvalidSignature:
-        pass
-    raise AuthError(e.BAD_SIGNATURE, "The token's signature is invalid.")
+def hs256_key(secret: bytes) -> Any:
+    """The configured HS256 secret as a joserfc key."""
+    from joserfc.jwk import OctKey
+
+    return OctKey.import_key(secret)
 
 
 def check_claims(claims: dict[str, Any], config: AuthConfig, now: float) -> None:
-    """exp (required), nbf, iat sanity with the configured leeway; then iss and aud when configured."""
-    leeway = config.leeway
-    exp = _time_claim(claims, "exp", required=True)
-    if now >= exp + leeway:  # type: ignore[operator]
-        raise AuthError(e.EXPIRED, "The token has expired.")
-    nbf = _time_claim(claims, "nbf")
-    if nbf is not None and now + leeway < nbf:
-        raise AuthError(e.NOT_YET_VALID, "The token is not valid yet.")
-    iat = _time_claim(claims, "iat")
-    if iat is not None and iat > now + leeway:
-        raise AuthError(e.ISSUED_IN_FUTURE, "The token claims to be issued in the future.")
+    """exp (required), nbf, iat with the configured leeway, iss when configured (joserfc's claims
+    registry); then aud when configured."""
+    from joserfc.errors import ClaimError, ExpiredTokenError, MissingClaimError
+    from joserfc.jwt import JWTClaimsRegistry
+
+    options: dict[str, Any] = {"exp": {"essential": True}}
     if config.issuer is not None:
-        if "iss" not in claims:
-            raise AuthError(e.MISSING_CLAIM, 'The token has no "iss" claim.')
-        if claims["iss"] != config.issuer:
-            raise AuthError(e.WRONG_ISSUER, "The token was issued by another issuer.")
+        options["iss"] = {"essential": True, "value": config.issuer}
+    registry = JWTClaimsRegistry(now=now, leeway=config.leeway, **options)  # type: ignore[arg-type]
+    try:
+        registry.validate(claims)
+    except ExpiredTokenError:
+        raise AuthError(e.EXPIRED, _CLAIM_MESSAGES[e.EXPIRED]) from None
+    except MissingClaimError as exc:
+        missing = next((name for name in ("exp", "iss") if name not in claims), None)
+        raise AuthError(e.MISSING_CLAIM, f'The token has no "{missing}" claim.' if missing
+                        else "The token lacks a required claim.") from exc
+    except ClaimError as exc:
+        raise _claim_refusal(exc.claim, claims.get(exc.claim)) from None
     if config.audiences:
         _check_audience(claims, config.audiences)
+
+
+def _claim_refusal(name: str, value: Any) -> AuthError:
+    """A refused claim's reason: a well-formed value that fails the check, or an ill-formed one."""
+    well_formed = isinstance(value, str) if name == "iss" else (
+        isinstance(value, (int, float)) and not isinstance(value, bool))
+    reason = _CLAIM_REASONS.get(name)
+    if reason is not None and well_formed:
+        return AuthError(reason, _CLAIM_MESSAGES[reason])
+    shown = name if name in _KNOWN_CLAIMS else "a"
+    return AuthError(e.INVALID_CLAIM, f'The token\'s "{shown}" claim is not valid.')
 
 
 def _check_audience(claims: dict[str, Any], accepted: tuple[str, ...]) -> None:
@@ -142,36 +184,6 @@ def _check_audience(claims: dict[str, Any], accepted: tuple[str, ...]) -> None:
         raise AuthError(e.WRONG_AUDIENCE, "The token is meant for another audience.")
 
 
-def _time_claim(claims: dict[str, Any], name: str, *, required: bool = False) -> float | None:
-    value = claims.get(name)
-    if value is None:
-        if required:
-            raise AuthError(e.MISSING_CLAIM, f'The token has no "{name}" claim.')
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise AuthError(e.INVALID_CLAIM, f'The token\'s "{name}" must be a number of seconds.')
-    return float(value)
-
-
-def _b64url(part: str) -> bytes:
-    if not _B64URL.fullmatch(part):
-        raise AuthError(e.MALFORMED_TOKEN, "The token is not base64url-encoded.")
-    try:
-        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-    except (binascii.Error, ValueError):
-        raise AuthError(e.MALFORMED_TOKEN, "The token is not base64url-encoded.") from None
-
-
-def _json_object(part: str, what: str) -> dict[str, Any]:
-    try:
-        value = json.loads(_b64url(part))
-    except (ValueError, UnicodeDecodeError):
-        raise AuthError(e.MALFORMED_TOKEN, f"The token {what} is not JSON.") from None
-    if not isinstance(value, dict):
-        raise AuthError(e.MALFORMED_TOKEN, f"The token {what} is not a JSON object.")
-    return value
-
-
 class JwtVerifier:
     """Verifies tokens under one AuthConfig; holds the JWKS cache, so keep one per process."""
 
@@ -184,6 +196,7 @@ class JwtVerifier:
                              min_refresh_interval=config.jwks_min_refresh_interval)
         self.jwks = jwks
         self._clock = clock
+        self._hs256: Any = None  # the configured secret as a joserfc key, made on first use
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims once everything checks out (may fetch the JWKS inline)."""
@@ -202,6 +215,11 @@ class JwtVerifier:
         return parsed, check_header(parsed.header, self._allowed)
 
     def _finish(self, parsed: ParsedJwt, alg: str, key: PublicJwk | None) -> dict[str, Any]:
-        check_signature(parsed, alg, key, self.config.hs256_secret if alg == "HS256" else None)
+        secret = None
+        if alg == "HS256" and self.config.hs256_secret is not None:
+            if self._hs256 is None:
+                self._hs256 = hs256_key(self.config.hs256_secret)
+            secret = self._hs256
+        check_signature(parsed, alg, key, secret)
         check_claims(parsed.claims, self.config, self._clock())
         return parsed.claims

@@ -1,18 +1,26 @@
 """Micro-benchmark (not a test): what JWT verification costs the gateway per request.
 
-    python tests/auth/bench_verify.py [--n 5000]
+    python tests/auth/bench_verify.py [--n 5000] [--cold 21]
 
 Prints the warm per-request cost of `JwtVerifier.verify` for RS256 (RSA 2048) and
 ES256 (P-256) with the key already cached (parse, header checks, signature,
 claims), the same through `Authenticator.aauthenticate` (what the ASGI app calls),
 and the cost of one JWKS refresh (HTTP GET + JSON + key loading) against a
 local JWKS server on loopback, which is a lower bound for a real IdP.
+
+`--cold N` measures what a Lambda cold start pays instead, in N fresh
+interpreters each: importing the authorizer module, then the first RS256 and
+the first ES256 verification (which import the JOSE library and cryptography;
+the JWKS is handed over in-process, so no network is timed).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import subprocess
 import statistics
 import sys
 import time
@@ -53,10 +61,50 @@ async def async_per_call_us(auth: Authenticator, header: str, n: int) -> float:
     return statistics.median(samples)
 
 
+COLD = """
+import json, os, sys, time
+t0 = time.perf_counter()
+import gateway.auth.authorizer
+from gateway.auth.config import AuthConfig
+from gateway.auth.jwks import JwksCache
+from gateway.auth.jwt import JwtVerifier
+t1 = time.perf_counter()
+data = json.loads(os.environ["BENCH_COLD"])
+config = AuthConfig(jwks_url="https://idp.example.com/jwks.json", issuer=data["iss"], audiences=(data["aud"],))
+verifier = JwtVerifier(config, jwks=JwksCache(config.jwks_url, fetch=lambda url, timeout: data["jwks"]))
+verifier.verify(data["tokens"][0])
+t2 = time.perf_counter()
+verifier.verify(data["tokens"][1])
+t3 = time.perf_counter()
+print(json.dumps([(t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3]))
+"""
+
+
+def cold(runs: int, rsa, ec) -> None:
+    future = claims(exp=int(time.time()) + 3600)
+    data = {"iss": ISSUER, "aud": AUDIENCE, "jwks": {"keys": [rsa.jwk, ec.jwk]},
+            "tokens": [token(rsa, future), token(ec, future)]}
+    env = {**os.environ, "BENCH_COLD": json.dumps(data), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", COLD],
+                             env=env, capture_output=True, text=True, check=True).stdout
+        samples.append(json.loads(out))
+    for i, name in enumerate(("import gateway.auth.authorizer", "first RS256 verify (loads the JOSE stack)",
+                              "first ES256 verify")):
+        values = sorted(s[i] for s in samples)
+        print(f"  {name:42} median {statistics.median(values):6.1f} ms   min {values[0]:6.1f} ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=5000, help="verifications per measurement")
+    parser.add_argument("--cold", type=int, default=0, help="measure N cold starts instead")
     args = parser.parse_args()
+    if args.cold:
+        print(f"cold start, {args.cold} fresh interpreters:")
+        cold(args.cold, rsa_key("rsa-1"), ec_key("ec-1"))
+        return 0
     rsa, ec = rsa_key("rsa-1"), ec_key("ec-1")
     with JwksServer(keys=[rsa, ec]) as idp:
         config = AuthConfig(jwks_url=idp.url, issuer=ISSUER, audiences=(AUDIENCE,))

@@ -102,6 +102,7 @@ class JwksServer:
     extra_jwks: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     status: int = 200
+    delay: float = 0.0  # seconds each answer takes (a slow IdP)
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -115,6 +116,8 @@ class JwksServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 idp.requests += 1
+                if idp.delay:
+                    time.sleep(idp.delay)
                 body = json.dumps({"keys": [k.jwk for k in idp.keys] + idp.extra_jwks}).encode()
                 if idp.status != 200:
                     body = b'{"error":"unavailable"}'

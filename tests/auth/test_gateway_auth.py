@@ -33,7 +33,7 @@ from tests.support.asgi_server import serve_in_thread
 from tests.support.compose import compose
 
 from .events import gateway_http_api_event, gateway_rest_event, http_api_authorizer_event, rest_token_event
-from .idp import AUDIENCE, ISSUER, b64url, claims, compact, hs256_token, token
+from .idp import AUDIENCE, ISSUER, b64url, claims, compact, hs256_token, rsa_key, token
 
 GRJ = "application/graphql-response+json"
 QUERY = "{ course(id: \"c1\") { id title } }"
@@ -157,6 +157,62 @@ def test_invalid_tokens_are_401_invalid_token(serve, idp, rsa1):
     assert recording.principals == []
     assert post(url).status_code == 200
     assert recording.principals == [Principal("anonymous")]
+
+
+# Header algs that broke the response when echoed into WWW-Authenticate: CR/LF (header injection; h11 drops
+# the connection) and characters outside Latin-1 (a 500 with a traceback).
+HOSTILE_ALGS = ["RS256\r\nX-Injected: yes", "RS256\n", "ES256\u2028", "\u00c4LG\u20ac", "none\r\n"]
+
+
+def hostile_tokens(rsa1) -> list[str]:
+    return [token(rsa1, alg=alg) for alg in HOSTILE_ALGS] + [token(rsa1, kid="k\r\nX-Injected: yes\u20ac")]
+
+
+def assert_clean_401(response: httpx.Response) -> None:
+    assert response.status_code == 401
+    assert "x-injected" not in response.headers
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith('Bearer error="invalid_token"') and challenge.isascii() and challenge.isprintable()
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "UNAUTHENTICATED"} and "\u20ac" not in error["message"]
+
+
+def test_nothing_from_a_token_is_reflected_under_uvicorn(serve, idp, rsa1):
+    url, recording = serve(jwks_auth(idp))
+    for jwt in hostile_tokens(rsa1):
+        assert_clean_401(post(url, f"Bearer {jwt}"))
+    assert post(url, f"Bearer {token(rsa1)}").status_code == 200  # and the server still serves everyone else
+
+
+async def test_nothing_from_a_token_is_reflected_by_the_asgi_app(supergraph, idp, rsa1):
+    gateway = Gateway(supergraph)
+    app = create_app(gateway, GatewayConfig(), jwks_auth(idp))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+            for jwt in hostile_tokens(rsa1):
+                assert_clean_401(await client.post("/graphql", json={"query": QUERY},
+                                                   headers={"authorization": f"Bearer {jwt}"}))
+    finally:
+        await gateway.aclose()
+
+
+def test_a_slow_jwks_refresh_does_not_hold_up_known_keys(serve, idp, rsa1):
+    """An unknown kid makes the gateway fetch the JWKS from a slow IdP; a token with a known kid sent
+    meanwhile is answered at once."""
+    url, _ = serve(jwks_auth(idp, jwks_min_refresh_interval=0))
+    assert post(url, f"Bearer {token(rsa1)}").status_code == 200
+    idp.delay = 2.0
+    unknown: list[httpx.Response] = []
+    waiting = threading.Thread(target=lambda: unknown.append(post(url, f"Bearer {token(rsa_key('new-key'))}")))
+    waiting.start()
+    deadline = time.monotonic() + 5
+    while idp.requests < 2 and time.monotonic() < deadline:  # the refresh is in flight
+        time.sleep(0.01)
+    start = time.perf_counter()
+    assert post(url, f"Bearer {token(rsa1)}").status_code == 200
+    assert time.perf_counter() - start < 1.0 and not unknown
+    waiting.join(10)
+    assert unknown[0].status_code == 401 and idp.requests == 2
 
 
 def test_hs256_for_local_development(serve):

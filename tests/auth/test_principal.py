@@ -108,3 +108,11 @@ def test_config_from_env():
 def test_unusable_config_fails_at_startup(env):
     with pytest.raises(AuthConfigError):
         AuthConfig.from_env(env)
+
+
+def test_the_challenge_header_is_printable_ascii_whatever_the_message():
+    from gateway.auth.authenticate import www_authenticate
+    from gateway.auth.errors import AuthError
+
+    challenge = www_authenticate(AuthError("bad_signature", 'a "quoted"\r\nX-Injected: \u20ac\\'))
+    assert challenge == 'Bearer error="invalid_token", error_description="a ?quoted???X-Injected: ??"'

@@ -302,3 +302,34 @@ def test_hmac_compare_uses_the_whole_signature():
     head, body, _ = jwt.split(".")
     truncated = hmac.new(SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest()[:16]
     assert refused(local, f"{head}.{body}.{b64url(truncated)}") == e.BAD_SIGNATURE
+
+
+# -- a slow IdP delays only the tokens that need its answer ------------------------------------------
+
+
+async def test_a_known_kid_is_answered_while_an_unknown_kid_waits_for_a_slow_jwks(config, idp, rsa1, clock):
+    verifier = JwtVerifier(config, jwks=JwksCache(config.jwks_url, clock=clock))
+    assert await verifier.averify(token(rsa1))
+    clock.advance(31)  # a refresh is allowed again
+    idp.delay = 1.5
+    unknown = asyncio.ensure_future(verifier.averify(token(rsa_key("rotated-in"))))
+    while idp.requests < 2:  # the refresh for the unknown kid is now in flight
+        await asyncio.sleep(0.01)
+    start = time.perf_counter()
+    assert (await verifier.averify(token(rsa1, claims(sub="known"))))["sub"] == "known"
+    assert time.perf_counter() - start < 0.5 and not unknown.done()
+    with pytest.raises(AuthError) as info:
+        await unknown
+    assert info.value.reason == e.UNKNOWN_KID and idp.requests == 2
+
+
+async def test_a_stale_key_set_is_refreshed_in_the_background(config, idp, rsa1, rsa2, ec1, clock):
+    verifier = JwtVerifier(config, jwks=JwksCache(config.jwks_url, clock=clock))
+    assert await verifier.averify(token(rsa1))
+    clock.advance(601)  # past the TTL
+    idp.delay, idp.keys = 0.5, [rsa1, rsa2, ec1]
+    start = time.perf_counter()
+    assert await verifier.averify(token(rsa1))  # served from the stale set; the refresh runs meanwhile
+    assert time.perf_counter() - start < 0.3
+    assert (await verifier.averify(token(rsa2)))["sub"]  # a new kid joins the refresh in flight
+    assert idp.requests == 2
