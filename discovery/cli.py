@@ -1,8 +1,10 @@
-"""Registry subcommands of `bff`: publish, remove, services, history, supergraph.
+"""Registry subcommands of `bff`: registry init, publish, remove, services, history, supergraph.
 
 `--registry` takes a store URL (sqlite:///PATH, the default sqlite:///.bff/registry.db;
 dynamodb://TABLE?region=R&endpoint=URL) or the registry HTTP API's http(s) URL
-(token from BFF_REGISTRY_TOKEN). Exit codes: 0 done, 1 the registry refused or
+(token from BFF_REGISTRY_TOKEN). A registry is created on purpose only: `bff registry
+init URL`, or the first `bff publish --create`; every other command fails on a
+registry that does not exist, and a sqlite URL naming a missing directory is an error. Exit codes: 0 done, 1 the registry refused or
 could not answer, 2 bad usage or unreadable input. Errors are one line each.
 """
 
@@ -14,8 +16,9 @@ import os
 import sys
 from typing import Any, Sequence
 
-COMMANDS = ("publish", "remove", "services", "history", "supergraph")
+COMMANDS = ("registry", "publish", "remove", "services", "history", "supergraph")
 REGISTRY_ENV = "BFF_REGISTRY"
+DEFAULT_URL = "sqlite:///.bff/registry.db"
 
 
 class _Usage(Exception):
@@ -46,11 +49,19 @@ def add_parsers(commands: Any) -> None:
     p.add_argument("--api-key-ref", metavar="REF", help="where its API key lives: env:NAME, ssm:/path or secretsmanager:NAME")
     p.add_argument("--lookups", metavar="JSON", help='for plain GraphQL services: [{"type": T, "field": F, "arguments": {ARG: KEY}}]')
     p.add_argument("--by", metavar="WHO", help="who publishes (default: $BFF_PUBLISHER or user@host)")
+    p.add_argument("--create", action="store_true", help="create the registry if it does not exist yet")
     registry_arg(p)
-    p = commands.add_parser("remove", help="remove a service from the registry")
+    p = commands.add_parser("remove", help="remove a service from the registry (same checks as publish)")
     p.add_argument("name", metavar="NAME")
+    p.add_argument("--allow-breaking", action="store_true",
+                   help="accept removing fields that clients still use (they are named otherwise)")
     p.add_argument("--by", metavar="WHO", help="who removes it (default: $BFF_PUBLISHER or user@host)")
     registry_arg(p)
+    p = commands.add_parser("registry", help="create a registry (`bff registry init URL`)")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = actions.add_parser("init", help="create an empty registry at URL (sqlite:///PATH or dynamodb://TABLE)")
+    init.add_argument("url", metavar="URL", nargs="?", default=None,
+                      help="the registry to create (default: $BFF_REGISTRY or sqlite:///.bff/registry.db)")
     p = commands.add_parser("services", help="list the published services")
     p.add_argument("--json", action="store_true", help="print JSON")
     registry_arg(p)
@@ -69,7 +80,10 @@ def main(argv: Sequence[str]) -> int:
     add_parsers(parser.add_subparsers(dest="command", metavar="COMMAND"))
     args = parser.parse_args(list(argv))
     try:
-        registry = _open(args.registry or os.environ.get(REGISTRY_ENV) or "sqlite:///.bff/registry.db")
+        if args.command == "registry":
+            return _init(args.url or os.environ.get(REGISTRY_ENV) or DEFAULT_URL)
+        registry = _open(args.registry or os.environ.get(REGISTRY_ENV) or DEFAULT_URL,
+                         create=getattr(args, "create", False))
         try:
             return _RUN[args.command](registry, args)
         finally:
@@ -90,13 +104,45 @@ def main(argv: Sequence[str]) -> int:
         return 1
 
 
-def _open(url: str) -> Any:
+def _open(url: str, *, create: bool = False) -> Any:
     from .client import open_registry
 
     try:
-        return open_registry(url)
+        return open_registry(url, create=create)
     except ValueError as exc:
         raise _Usage(str(exc)) from None
+
+
+def _init(url: str) -> int:
+    """`bff registry init URL`: create the store (idempotent: an existing registry is left as it is)."""
+    from pathlib import Path
+
+    from .store import open_store
+
+    if url.startswith(("http://", "https://")):
+        print("bff registry: error: a registry API exists once it is deployed; init takes sqlite:///PATH or "
+              "dynamodb://TABLE", file=sys.stderr)
+        return 2
+    existed = None
+    try:
+        if url.startswith("sqlite:"):
+            from .store.sqlite import SqliteStore
+
+            existed = Path(SqliteStore.path_of(url)).exists()
+        store = open_store(url, create=True)
+    except ValueError as exc:
+        print(f"bff registry: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        version = store.current_version()
+    except Exception as exc:  # unreachable DynamoDB, permissions: one line
+        print(f"bff registry: error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    state = "already exists" if existed else "created" if existed is False else "ready"
+    print(f"registry {url} {state} (graph version {version})")
+    return 0
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -142,7 +188,7 @@ def _publish(registry: Any, args: argparse.Namespace) -> int:
 
 
 def _remove(registry: Any, args: argparse.Namespace) -> int:
-    return _report(registry.remove(args.name, _actor(args)), f"removed {args.name}")
+    return _report(registry.remove(args.name, _actor(args), args.allow_breaking), f"removed {args.name}")
 
 
 def _report(outcome: Any, done: str) -> int:

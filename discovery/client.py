@@ -56,8 +56,9 @@ class HttpRegistry:
                 "published_by": request.published_by}
         return _outcome(self._call("PUT", f"/services/{request.name}", json=body)[1])
 
-    def remove(self, name: str, removed_by: str) -> Outcome:
-        return _outcome(self._call("DELETE", f"/services/{name}", params={"by": removed_by})[1])
+    def remove(self, name: str, removed_by: str, allow_breaking: bool = False) -> Outcome:
+        params = {"by": removed_by, **({"allow_breaking": "true"} if allow_breaking else {})}
+        return _outcome(self._call("DELETE", f"/services/{name}", params=params)[1])
 
     def services(self) -> list[Service]:
         return [Service(sdl="", **{k: v for k, v in s.items() if k != "sdl"}) for s in self._call("GET", "/services")[1]]
@@ -120,13 +121,15 @@ def _outcome(body: dict[str, Any]) -> Outcome:
                    bool(body.get("changed", True)))
 
 
-def open_registry(url: str, *, token: str | None = None, timeout: float = 10.0) -> "Registry | HttpRegistry":
-    """A Registry for a store URL, an HttpRegistry for an http(s) URL; ValueError for anything else."""
+def open_registry(url: str, *, token: str | None = None, timeout: float = 10.0,
+                  create: bool = False) -> "Registry | HttpRegistry":
+    """A Registry for a store URL, an HttpRegistry for an http(s) URL; ValueError for anything else.
+    A store that does not exist is made only with `create` (else its reads raise RegistryNotFound)."""
     if url.startswith(("http://", "https://")):
         return HttpRegistry(url, token, timeout)
     from .store import open_store
 
-    return Registry(open_store(url))
+    return Registry(open_store(url, create=create))
 
 
 def fetch_sdl(url: str, timeout: float = 10.0, headers: dict[str, str] | None = None) -> str:

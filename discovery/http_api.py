@@ -6,7 +6,8 @@
     GET    /v1/services/NAME         one service with its SDL
     PUT    /v1/services/NAME         publish {endpoint, sdl, lookups?, api_key_ref?, allow_breaking?,
                                      allow_security_change?, allow_override?, published_by?}
-    DELETE /v1/services/NAME         remove
+    DELETE /v1/services/NAME         remove (?by=WHO; &allow_breaking=true, &allow_security_change=true:
+                                     accept breaking or security changes, as for a publish)
     GET    /v1/history[?service=N]   every version: who, when, what changed
     GET    /v1/documents[?client=N]  trusted-document registrations (no text)
     PUT    /v1/documents/CLIENT/VER  register {documents: {sha256: text} | [text], published_by?}
@@ -137,7 +138,8 @@ async def _route(registry: Registry, config: ApiConfig, scope: Scope, receive: R
             return _outcome(await run(registry.publish, request))
         if method == "DELETE":
             actor = query.get("by") or "api"
-            return _outcome(await run(registry.remove, name, actor))
+            allow_breaking = query.get("allow_breaking", "").lower() in ("1", "true", "yes")
+            return _outcome(await run(registry.remove, name, actor, allow_breaking))
         raise _error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}", {"allow": "GET, PUT, DELETE"})
     raise _error(404, "NOT_FOUND", f"not found: {method} {path}")
 

@@ -105,20 +105,10 @@ class Registry:
             supergraph, errors = self._compose([candidate[n] for n in sorted(candidate)])
             if errors or supergraph is None:
                 return Outcome(False, snapshot.version, tuple(errors) or (Problem("COMPOSITION_FAILED", "composition produced no supergraph"),))
-            if not request.allow_breaking:
-                # Changes to fields no client used in the last N days break nobody (discovery/usage.py).
-                broken = filter_breaking(self.store, breaking_changes(snapshot.supergraph, supergraph), self.usage_days)
-                if broken:
-                    return Outcome(False, snapshot.version, tuple(broken),
-                                   summary="breaking changes; publish again with allow_breaking to accept them")
-            weakened = security_changes(snapshot.supergraph, supergraph)
-            if weakened and not request.allow_security_change:
-                return Outcome(False, snapshot.version, tuple(weakened),
-                               summary="security change: publish again with allow_security_change "
-                                       "(--allow-security-change) to accept it")
-            if weakened:
-                allowed.append(f"security change ({', '.join(p.coordinate or '' for p in weakened)}) "
-                               f"allowed by {request.published_by}")
+            refused = self._guard(snapshot, supergraph, request.allow_breaking, request.allow_security_change,
+                                  request.published_by, "publish", allowed)
+            if refused is not None:
+                return refused
             for note in allowed:
                 _log.warning("registry: %s: %s", request.name, note)
             event = HistoryEvent(snapshot.version + 1, request.name, "publish", request.published_by, now,
@@ -127,9 +117,11 @@ class Registry:
 
         return self._apply(change)
 
-    def remove(self, name: str, removed_by: str) -> Outcome:
-        """Take a service out of the graph (deliberately allowed even though clients lose its fields;
-        the summary says what they lose)."""
+    def remove(self, name: str, removed_by: str, allow_breaking: bool = False,
+               allow_security_change: bool = False) -> Outcome:
+        """Take a service out of the graph, under the same checks as a publish: the rest must compose,
+        fields clients still use may only disappear with `allow_breaking`, and access requirements
+        the service contributed may only go with `allow_security_change`."""
         problems = check_name(name)
         if problems:
             return Outcome(False, 0, tuple(problems))
@@ -144,12 +136,44 @@ class Registry:
                 supergraph, errors = self._compose(rest)
                 if errors or supergraph is None:
                     return Outcome(False, snapshot.version, tuple(errors) or (Problem("COMPOSITION_FAILED", "composition produced no supergraph"),))
+            allowed: list[str] = []
+            refused = self._guard(snapshot, supergraph, allow_breaking, allow_security_change, removed_by, "remove",
+                                  allowed)
+            if refused is not None:
+                return refused
             lost = breaking_changes(snapshot.supergraph, supergraph)
-            summary = summarize(old, None) + (f"; {len(lost)} breaking API change(s)" if lost else "")
-            event = HistoryEvent(snapshot.version + 1, name, "remove", removed_by, now, summary, old.endpoint)
+            if lost and allow_breaking:
+                allowed.insert(0, f"{len(lost)} breaking API change(s) allowed by {removed_by}")
+            elif lost:
+                allowed.insert(0, f"{len(lost)} breaking API change(s) to fields no client used")
+            for note in allowed:
+                _log.warning("registry: %s: %s", name, note)
+            event = HistoryEvent(snapshot.version + 1, name, "remove", removed_by, now,
+                                 "; ".join([summarize(old, None), *allowed]), old.endpoint)
             return Commit(snapshot.version, event, supergraph, remove=name)
 
         return self._apply(change)
+
+    def _guard(self, snapshot: Snapshot, supergraph: str | None, allow_breaking: bool, allow_security_change: bool,
+               actor: str, verb: str, allowed: list[str]) -> Outcome | None:
+        """The refusal of a change from `snapshot.supergraph` to `supergraph`, or None when it may go
+        ahead (what was let through by a flag is appended to `allowed`, to be logged and kept in the
+        history): one check for publish and remove, so neither path can skip it."""
+        if not allow_breaking:
+            # Changes to fields no client used in the last N days break nobody (discovery/usage.py).
+            broken = filter_breaking(self.store, breaking_changes(snapshot.supergraph, supergraph), self.usage_days)
+            if broken:
+                return Outcome(False, snapshot.version, tuple(broken),
+                               summary=f"breaking changes; {verb} again with --allow-breaking "
+                                       "(allow_breaking in the API) to accept them")
+        weakened = security_changes(snapshot.supergraph, supergraph)
+        if weakened and not allow_security_change:
+            return Outcome(False, snapshot.version, tuple(weakened),
+                           summary=f"security change: {verb} again with --allow-security-change "
+                                   "(allow_security_change in the API) to accept it")
+        if weakened:
+            allowed.append(f"security change ({', '.join(p.coordinate or '' for p in weakened)}) allowed by {actor}")
+        return None
 
     def publish_documents(self, client_name: str, client_version: str,
                           documents: "Mapping[str, str] | Sequence[str]", published_by: str) -> Outcome:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any, Sequence
 
-_REGISTRY_COMMANDS = ("publish", "remove", "services", "history", "supergraph")
+_REGISTRY_COMMANDS = ("registry", "publish", "remove", "services", "history", "supergraph")
 _DESCRIPTION = "bff: a GraphQL backend-for-frontend gateway over an Apollo Federation v2 supergraph."
 
 

@@ -41,6 +41,11 @@ class StoreUnavailable(StoreError):
     """The backend did not answer in time or refused the connection."""
 
 
+
+class RegistryNotFound(StoreUnavailable):
+    """No registry at the URL. Registries are created on purpose only (`bff registry init URL`,
+    `bff publish --create`), so a mistyped path fails instead of starting an empty graph."""
+
 class VersionConflict(StoreError):
     """Someone else committed first: the graph is no longer at the expected version."""
 

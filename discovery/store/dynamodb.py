@@ -70,7 +70,7 @@ class DynamoDBStore(Store):
             self.create_table()
 
     @classmethod
-    def from_url(cls, url: str) -> "DynamoDBStore":
+    def from_url(cls, url: str, *, create: bool = False) -> "DynamoDBStore":
         parts = urlsplit(url)
         table = parts.netloc or parts.path.lstrip("/")
         if not table:
@@ -80,7 +80,7 @@ class DynamoDBStore(Store):
         if unknown:
             raise ValueError(f"unknown DynamoDB registry option(s) {', '.join(sorted(unknown))} in {url!r}")
         return cls(table, region=query.get("region"), endpoint=query.get("endpoint"),
-                   timeout=float(query.get("timeout", 5.0)), create=query.get("create") in ("1", "true", "yes"))
+                   timeout=float(query.get("timeout", 5.0)), create=create or query.get("create") in ("1", "true", "yes"))
 
     # -- table ------------------------------------------------------------------
 

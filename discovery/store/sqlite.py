@@ -11,11 +11,14 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..model import Commit, HistoryEvent, Service, Snapshot, StoredSupergraph
 from ..usage import UsageRow
-from .base import DocumentEntry, Store, StoreUnavailable, VersionConflict
+from .base import DocumentEntry, RegistryNotFound, Store, StoreUnavailable, VersionConflict
+
+# The default registry's folder (sqlite:///.bff/registry.db): the one directory made when a registry is created.
+DEFAULT_DIR = ".bff"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS graph (
@@ -70,27 +73,51 @@ CREATE TABLE IF NOT EXISTS client_documents (
 class SqliteStore(Store):
     """One database file; one connection per thread (sqlite3 connections are not shared)."""
 
-    def __init__(self, path: str | Path, timeout: float = 10.0) -> None:
+    def __init__(self, path: str | Path, timeout: float = 10.0, *, create: bool = True) -> None:
+        """Open the registry in `path`; with `create` make it when missing. A missing directory is a
+        ValueError either way (a mistyped path must not become an empty registry), except `.bff`."""
         self.path = str(path)
         self.timeout = timeout
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._create = create
+        if self.path != ":memory:":
+            file = Path(self.path)
+            if not file.parent.is_dir():
+                if file.parent != Path(DEFAULT_DIR):
+                    raise ValueError(f"no directory {str(file.parent)!r} for the SQLite registry {self.path!r}")
+                if create:
+                    file.parent.mkdir()
+            if not create and not file.exists():
+                return  # reads and writes raise RegistryNotFound until someone creates it
         with self._connect() as db:
-            db.executescript(_SCHEMA)
+            db.executescript(_SCHEMA)  # creates the tables, and adds ones a newer version introduced
 
-    @classmethod
-    def from_url(cls, url: str) -> "SqliteStore":
-        """`sqlite:///relative/path.db` or `sqlite:////absolute/path.db`."""
+    @staticmethod
+    def path_of(url: str) -> str:
+        """The file a `sqlite:///relative/path.db` or `sqlite:////absolute/path.db` URL names."""
         parts = urlsplit(url)
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if parts.netloc or not path:
             raise ValueError(f"bad SQLite registry URL {url!r}: use sqlite:///PATH")
-        return cls(path)
+        return path
+
+    @classmethod
+    def from_url(cls, url: str, *, create: bool = False) -> "SqliteStore":
+        """The store at `url` (see path_of); `?create=1` (or `create`) makes it when it does not exist yet."""
+        path = cls.path_of(url)
+        parts = urlsplit(url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        unknown = set(query) - {"create"}
+        if unknown:
+            raise ValueError(f"unknown SQLite registry option(s) {', '.join(sorted(unknown))} in {url!r}")
+        return cls(path, create=create or query.get("create") in ("1", "true", "yes"))
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
+            if not self._create and self.path != ":memory:" and not Path(self.path).exists():
+                raise RegistryNotFound(f"no registry at sqlite:///{self.path}: create one with "
+                                       f"`bff registry init sqlite:///{self.path}` (or `bff publish --create`)")
             try:
                 db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")

@@ -128,7 +128,7 @@ def test_service_handler_module_exposes_handler() -> None:
 
 def test_registry_handler(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     from discovery import http_api
-    monkeypatch.setenv("BFF_REGISTRY_URL", f"sqlite:///{tmp_path / 'registry.db'}")
+    monkeypatch.setenv("BFF_REGISTRY_URL", f"sqlite:///{tmp_path / 'registry.db'}?create=1")
     monkeypatch.setenv("BFF_REGISTRY_DEPLOY_TOKEN", "deploy-token-0123456789")
     monkeypatch.setattr(http_api, "_handler", None)
     assert http_api.handler(http_v2("GET", "/v1/version"), None)["statusCode"] == 401  # reads need a token

@@ -21,7 +21,7 @@ STORE_KINDS = ["sqlite", "dynamodb"]
 
 def store_url(kind: str, tmp_path, endpoint: str | None) -> str:
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path}/registry.db"
+        return f"sqlite:///{tmp_path}/registry.db?create=1"
     return f"dynamodb://t{uuid.uuid4().hex[:12]}?endpoint={endpoint}&region=us-east-1&create=1"
 
 

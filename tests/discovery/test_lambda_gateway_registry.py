@@ -31,7 +31,7 @@ def _introspect_query_fields(monkeypatch) -> list[str]:
 
 def test_lambda_gateway_serves_the_registrys_current_graph(monkeypatch, tmp_path):
     url = f"sqlite:///{tmp_path}/registry.db"
-    outcome = open_registry(url).publish(PublishRequest("hello", "http://127.0.0.1:9/graphql", SDL, "test"))
+    outcome = open_registry(url, create=True).publish(PublishRequest("hello", "http://127.0.0.1:9/graphql", SDL, "test"))
     assert outcome.ok, outcome
     monkeypatch.setenv("BFF_REGISTRY", url)
     monkeypatch.delenv("BFF_SUPERGRAPH", raising=False)
@@ -42,7 +42,7 @@ def test_lambda_gateway_serves_the_registrys_current_graph(monkeypatch, tmp_path
 def test_lambda_gateway_falls_back_to_the_bundled_file(monkeypatch, tmp_path):
     bundled = tmp_path / "supergraph.graphql"
     bundled.write_text(open("services/supergraph.graphql").read())
-    monkeypatch.setenv("BFF_REGISTRY", f"sqlite:///{tmp_path}/missing-dir/none.db")
+    monkeypatch.setenv("BFF_REGISTRY", f"sqlite:///{tmp_path}/none.db")
     monkeypatch.setenv("BFF_SUPERGRAPH", str(bundled))
     _fresh_container(monkeypatch)
     assert "courses" in _introspect_query_fields(monkeypatch)

@@ -45,7 +45,7 @@ class _Down:
 
 
 async def test_switch_swaps_to_new_version_and_keeps_serving_when_registry_goes_down(tmp_path, subgraphs):
-    registry = open_registry(f"sqlite:///{tmp_path}/r.db")
+    registry = open_registry(f"sqlite:///{tmp_path}/r.db", create=True)
     _publish(registry, "a", subgraphs[0], HELLO)
     switch = await GatewaySwitch.start(registry, gateway_builder(GatewayConfig()), poll_interval=0)
     assert switch.version == 1
@@ -68,7 +68,7 @@ async def test_switch_swaps_to_new_version_and_keeps_serving_when_registry_goes_
 async def test_cold_start_uses_the_fallback_when_the_registry_is_down(tmp_path, subgraphs):
     with pytest.raises(SupergraphUnavailable, match="unreachable"):
         await GatewaySwitch.start(_Down(), gateway_builder(GatewayConfig()))
-    registry = open_registry(f"sqlite:///{tmp_path}/r.db")
+    registry = open_registry(f"sqlite:///{tmp_path}/r.db", create=True)
     _publish(registry, "a", subgraphs[0], HELLO)
     fallback = tmp_path / "bundled.graphql"
     fallback.write_text(registry.supergraph().sdl)
@@ -82,7 +82,7 @@ async def test_cold_start_uses_the_fallback_when_the_registry_is_down(tmp_path, 
 
 async def test_empty_registry_without_fallback_is_a_clear_error(tmp_path):
     with pytest.raises(SupergraphUnavailable, match="nothing is published"):
-        await GatewaySwitch.start(open_registry(f"sqlite:///{tmp_path}/r.db"), gateway_builder(GatewayConfig()))
+        await GatewaySwitch.start(open_registry(f"sqlite:///{tmp_path}/r.db", create=True), gateway_builder(GatewayConfig()))
 
 
 def test_gateway_picks_up_a_new_service_under_traffic_without_failing_a_request(tmp_path, subgraphs, dynamodb_local):

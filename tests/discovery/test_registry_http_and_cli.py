@@ -21,7 +21,7 @@ TOKEN = "deploy-token-for-tests"
 
 @pytest.fixture
 def api(tmp_path):
-    registry = open_registry(f"sqlite:///{tmp_path}/api.db")
+    registry = open_registry(f"sqlite:///{tmp_path}/api.db", create=True)
     app = create_registry_app(registry, ApiConfig(deploy_token=TOKEN))
     with serve_in_thread(app, health_path=None) as server:
         yield server.base_url
@@ -40,14 +40,14 @@ def test_publishing_needs_the_deploy_token(api):
 
 
 def test_reads_can_be_protected(tmp_path):
-    app = create_registry_app(open_registry(f"sqlite:///{tmp_path}/r.db"), ApiConfig(deploy_token=TOKEN, read_token="r"))
+    app = create_registry_app(open_registry(f"sqlite:///{tmp_path}/r.db", create=True), ApiConfig(deploy_token=TOKEN, read_token="r"))
     with serve_in_thread(app, health_path=None) as server:
         assert httpx.get(f"{server.base_url}/v1/version").status_code == 401
         assert httpx.get(f"{server.base_url}/v1/version", headers={"authorization": "Bearer r"}).json() == {"version": 0}
 
 
 def test_publishing_disabled_without_a_configured_token(tmp_path):
-    app = create_registry_app(open_registry(f"sqlite:///{tmp_path}/r.db"), ApiConfig())
+    app = create_registry_app(open_registry(f"sqlite:///{tmp_path}/r.db", create=True), ApiConfig())
     with serve_in_thread(app, health_path=None) as server:
         r = httpx.put(f"{server.base_url}/v1/services/a", json={}, headers={"authorization": "Bearer x"})
         assert r.status_code == 403 and r.json()["errors"][0]["code"] == "PUBLISHING_DISABLED"
@@ -69,7 +69,9 @@ def test_http_client_round_trip_and_refusals(api):
     assert [e.service for e in client.history()] == ["accounts", "reviews"]
     stored = client.supergraph()
     assert stored.version == 2 and "join__Graph" in stored.sdl
-    assert client.remove("reviews", "ci").version == 3 and client.version() == 3
+    refused = client.remove("reviews", "ci")  # over HTTP too, remove runs the breaking-change check
+    assert not refused.ok and refused.problems[0].code == "BREAKING_CHANGE" and client.version() == 2
+    assert client.remove("reviews", "ci", allow_breaking=True).version == 3 and client.version() == 3
 
 
 def _bff(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -82,7 +84,8 @@ def test_cli_publish_services_history_supergraph(tmp_path):
     reg = ["--registry", f"sqlite:///{tmp_path}/cli.db"]
     schema = tmp_path / "accounts.graphql"
     schema.write_text(ACCOUNTS)
-    done = _bff("publish", "--name", "accounts", "--url", "http://a.local/graphql", "--schema", str(schema), *reg)
+    done = _bff("publish", "--name", "accounts", "--url", "http://a.local/graphql", "--schema", str(schema), *reg,
+                "--create")
     assert done.returncode == 0 and "graph version 1" in done.stdout, done.stderr
     assert _bff("publish", "--name", "reviews", "--url", "http://r.local/graphql", "--schema", "-", *reg,
                 stdin=REVIEWS).returncode == 0
@@ -92,7 +95,9 @@ def test_cli_publish_services_history_supergraph(tmp_path):
     assert "v2" in history.stdout and "cli-test" in history.stdout
     out = tmp_path / "sg.graphql"
     assert _bff("supergraph", "-o", str(out), *reg).returncode == 0 and "join__Graph" in out.read_text()
-    removed = _bff("remove", "reviews", *reg)
+    refused = _bff("remove", "reviews", *reg)  # its fields leave the API: breaking, like a publish dropping them
+    assert refused.returncode == 1 and "BREAKING_CHANGE" in refused.stderr and "--allow-breaking" in refused.stderr
+    removed = _bff("remove", "reviews", "--allow-breaking", *reg)
     assert removed.returncode == 0 and "graph version 3" in removed.stdout
 
 

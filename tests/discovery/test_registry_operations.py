@@ -105,17 +105,20 @@ def test_remove_and_history(registry):
     _pub(registry, "accounts", ACCOUNTS)
     _pub(registry, "reviews", REVIEWS)
     _pub(registry, "reviews", REVIEWS, url="http://reviews-v2.local/graphql")
-    removed = registry.remove("reviews", "bob")
+    refused = registry.remove("reviews", "bob")  # the same breaking-change check as a publish
+    assert not refused.ok and refused.problems[0].code == "BREAKING_CHANGE" and "--allow-breaking" in refused.summary
+    assert registry.version() == 3
+    removed = registry.remove("reviews", "bob", allow_breaking=True)
     assert removed.ok and removed.version == 4
-    assert "breaking" in removed.summary
-    assert not registry.remove("reviews", "bob").ok
+    assert "breaking" in removed.summary and "allowed by bob" in removed.summary
+    assert not registry.remove("reviews", "bob", allow_breaking=True).ok
     assert [s.name for s in registry.services()] == ["accounts"]
     events = registry.history("reviews")
     assert [(e.version, e.action, e.actor) for e in events] == [(2, "publish", "alice"), (3, "publish", "alice"),
                                                                (4, "remove", "bob")]
     assert "endpoint http://reviews.local/graphql -> http://reviews-v2.local/graphql" in events[1].summary
     assert len(registry.history()) == 4
-    registry.remove("accounts", "bob")
+    assert registry.remove("accounts", "bob", allow_breaking=True).ok
     assert registry.supergraph().sdl is None and registry.version() == 5
 
 

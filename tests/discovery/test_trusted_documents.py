@@ -111,7 +111,7 @@ def test_misses_are_read_once_per_ttl():
 
 
 async def test_http_api_publish_and_gateway_over_http(tmp_path, subgraph):
-    registry = open_registry(f"sqlite:///{tmp_path}/api.db")
+    registry = open_registry(f"sqlite:///{tmp_path}/api.db", create=True)
     registry.publish(PublishRequest("greetings", subgraph, SDL, "test"))
     with serve_in_thread(create_registry_app(registry, ApiConfig(deploy_token=TOKEN)), health_path=None) as server:
         url = f"{server.base_url}/v1/documents/ios/1.0"

@@ -23,7 +23,7 @@ from .conftest import Query
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def registry_url(request, tmp_path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/registry.db"
+        return f"sqlite:///{tmp_path}/registry.db?create=1"
     endpoint = request.getfixturevalue("dynamodb_local")
     return f"dynamodb://t{uuid.uuid4().hex[:12]}?endpoint={endpoint}&region=us-east-1&create=1"
 
@@ -74,14 +74,14 @@ async def test_usage_recorded_reported_and_used_by_the_breaking_check(registry_u
 
 
 def test_no_usage_recorded_keeps_the_check_conservative(tmp_path, subgraph_url):
-    registry = Registry(open_store(f"sqlite:///{tmp_path}/r.db"))
+    registry = Registry(open_store(f"sqlite:///{tmp_path}/r.db", create=True))
     assert _publish(registry, subgraph_url, SDL).ok
     outcome = _publish(registry, subgraph_url, SDL.replace("  boom: String\n", ""))
     assert not outcome.ok and outcome.problems[0].code == "BREAKING_CHANGE"
 
 
 async def test_background_flush_never_holds_a_request(tmp_path, supergraph):
-    url = f"sqlite:///{tmp_path}/usage.db"
+    url = f"sqlite:///{tmp_path}/usage.db?create=1"
     gateway = Gateway(supergraph, GatewayConfig(telemetry=TelemetrySettings(usage_store=url, usage_flush_seconds=0)))
     await gateway.execute(GraphQLRequest("{ me { id } }", headers=_client("web", "1")))
     recorder = gateway.telemetry.usage
@@ -92,5 +92,10 @@ async def test_background_flush_never_holds_a_request(tmp_path, supergraph):
 
 
 def test_usage_command_without_data(tmp_path, capsys):
-    assert bff(["usage", "--registry", f"sqlite:///{tmp_path}/empty.db"]) == 0
+    url = f"sqlite:///{tmp_path}/empty.db"
+    assert bff(["usage", "--registry", url]) == 1  # no registry there: said so, and none is created
+    assert "no registry at" in capsys.readouterr().err and not (tmp_path / "empty.db").exists()
+    assert bff(["registry", "init", url]) == 0
+    capsys.readouterr()
+    assert bff(["usage", "--registry", url]) == 0
     assert "no usage recorded in the last 30 days" in capsys.readouterr().out
