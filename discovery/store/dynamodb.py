@@ -1,7 +1,8 @@
 """DynamoDB registry store: one table, every write conditional (see discovery/dynamodb.md).
 
 `dynamodb://TABLE?region=us-east-1&endpoint=http://127.0.0.1:8000&timeout=5&create=1`:
-region and endpoint fall back to the usual AWS environment variables. botocore is
+region and endpoint fall back to the usual AWS environment variables (the endpoint to
+AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL, on the read path as on the write path). botocore is
 imported when the store is opened, never at module import (botocore, not boto3: fewer imports on a cold start).
 """
 
@@ -55,6 +56,10 @@ class DynamoDBStore(Store):
     def __init__(self, table: str, *, region: str | None = None, endpoint: str | None = None,
                  timeout: float = 5.0, create: bool = False, client: Any = None) -> None:
         self.table = table
+        if endpoint is None:  # as botocore: AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL, for reads and writes alike
+            from .dynamodb_lean import configured_endpoint
+
+            endpoint = configured_endpoint()
         self._settings = (region, endpoint, timeout)
         # Reads (a gateway's cold start: one Query, then version checks) go through the lean
         # signed-HTTP client when credentials are in the environment; botocore is built on

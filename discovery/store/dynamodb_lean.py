@@ -39,9 +39,20 @@ class LeanUnavailable(OSError):
     """DynamoDB could not be reached or did not answer in time."""
 
 
+def configured_endpoint(environ: "dict[str, str] | os._Environ[str] | None" = None) -> str | None:
+    """The endpoint the AWS environment names for DynamoDB, as botocore resolves it:
+    AWS_ENDPOINT_URL_DYNAMODB, else AWS_ENDPOINT_URL, both ignored when
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (DynamoDB Local and LocalStack users set these)."""
+    env = os.environ if environ is None else environ
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return None
+    return env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL") or None
+
+
 def lean_client(region: str | None, endpoint: str | None, timeout: float,
                 environ: dict[str, str] | None = None) -> "LeanDynamoDB | None":
     env = os.environ if environ is None else environ
+    endpoint = endpoint or configured_endpoint(env)
     key, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
     if not key or not secret:
         if not endpoint:

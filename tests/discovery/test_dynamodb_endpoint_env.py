@@ -1,0 +1,50 @@
+"""Issue 13: a `dynamodb://TABLE` registry honours AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL on its
+read path (the lean client a gateway's cold start uses) as on its write path (botocore), against
+DynamoDB Local."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from discovery.registry import PublishRequest, Registry
+from discovery.store import open_store
+from discovery.store.dynamodb_lean import LeanDynamoDB, configured_endpoint
+from registry_support import ACCOUNTS
+
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+
+
+@pytest.fixture
+def aws_env(monkeypatch):
+    for name in ENDPOINT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")  # as Lambda provides them: the lean reader is used
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    return monkeypatch
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"])
+@pytest.mark.parametrize("reader", ["lean", "botocore"])
+def test_the_endpoint_variables_reach_reads_and_writes(dynamodb_local, aws_env, variable, reader):
+    aws_env.setenv(variable, dynamodb_local)
+    aws_env.setenv("BFF_DYNAMODB_CLIENT", reader)
+    url = f"dynamodb://env{uuid.uuid4().hex[:10]}"  # no endpoint in the URL: the environment names it
+    writer = Registry(open_store(url, create=True))
+    assert writer.publish(PublishRequest("accounts", "http://a.local/graphql", ACCOUNTS, "test")).version == 1
+    store = open_store(url)
+    assert isinstance(store._reader, LeanDynamoDB) == (reader == "lean")
+    assert store.current_version() == 1 and "join__Graph" in (store.supergraph().sdl or "")
+    assert [s.name for s in Registry(store).services()] == ["accounts"]
+    store.close()
+    writer.store.close()
+
+
+def test_the_dynamodb_variable_wins_and_the_ignore_switch_is_honoured():
+    both = {"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8001", "AWS_ENDPOINT_URL": "http://127.0.0.1:8002"}
+    assert configured_endpoint(both) == "http://127.0.0.1:8001"
+    assert configured_endpoint({"AWS_ENDPOINT_URL": "http://127.0.0.1:8002"}) == "http://127.0.0.1:8002"
+    assert configured_endpoint({**both, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}) is None
+    assert configured_endpoint({}) is None
