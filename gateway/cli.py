@@ -217,6 +217,13 @@ def _serve(args: argparse.Namespace) -> int:
             raise _InputError("give --supergraph FILE or --registry URL")
     except _InputError as exc:
         return _fail("serve", str(exc))
+    from .auth.authenticate import Authenticator
+    from .auth.errors import AuthConfigError
+
+    try:
+        auth = Authenticator.from_env()  # a JWT misconfiguration is one line and exit 2, before the port opens
+    except AuthConfigError as exc:
+        return _fail("serve", str(exc))
 
     import socket
 
@@ -241,7 +248,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"bff: GraphQL endpoint at http://{shown_host}:{port}/graphql", flush=True)
 
     # loop/http "auto": uvloop and httptools when installed (the `local` extra brings them).
-    app = create_app(gateway, config)
+    app = create_app(gateway, config, auth)
     if args.registry:
         import os
 

@@ -43,12 +43,12 @@ class Gateway:
         from graphql import parse
         from graphql.error import GraphQLSyntaxError
 
-        from .supergraph.reader import SupergraphError
+        from .supergraph.reader import syntax_error
 
         try:
             document = parse(supergraph_sdl, no_location=True)
         except GraphQLSyntaxError as error:
-            raise SupergraphError(f"supergraph SDL does not parse: {error.message}") from None
+            raise syntax_error(error) from None
         self.supergraph = read_supergraph(document)
         self.api_schema = build_api_schema(document)
         self.field_sets = FieldSetCache()
@@ -165,7 +165,9 @@ class Gateway:
         try:
             prepared, _ = self._prepare(request)
         except RequestError as error:
-            raise ValueError("; ".join(e["message"] for e in error.errors)) from None
+            raise ValueError("; ".join(e["message"] + "".join(f" (line {at['line']}, column {at['column']})"
+                                                              for at in e.get("locations") or ())
+                                       for e in error.errors)) from None
         return print_plan(prepared.plan)
 
     def _prepare(self, request: GraphQLRequest) -> tuple[PreparedPlan, dict[str, Any]]:

@@ -45,6 +45,10 @@ class RegistryDocumentStore:
     def get(self, sha256: str) -> str | None:
         return self._lookup(("", "", sha256), lambda: self.source.document(sha256))
 
+    def registered(self, sha256: str) -> bool:
+        """Whether any client registered this document (to explain a miss for another client)."""
+        return self.get(sha256) is not None
+
     def for_client(self, sha256: str, headers: Mapping[str, str]) -> str | None:
         name = headers.get("apollographql-client-name")
         version = headers.get("apollographql-client-version")

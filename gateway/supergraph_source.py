@@ -69,7 +69,10 @@ class GatewaySwitch:
     @classmethod
     async def start(cls, source: SupergraphReader, build: Callable[[str], Any], *, fallback_path: str | None = None,
                     poll_interval: float = 10.0) -> "GatewaySwitch":
-        """Cold start: one read of the stored supergraph; the fallback file when the registry fails or is empty."""
+        """Cold start: one read of the stored supergraph; the fallback file when the registry fails or is empty.
+        A fallback that is not there is an error now, not on the day the registry is down."""
+        if fallback_path is not None and not Path(fallback_path).is_file():
+            raise SupergraphUnavailable(f"the fallback supergraph {fallback_path!r} does not exist")
         try:
             stored = await asyncio.to_thread(source.supergraph)
             if stored.sdl is None:

@@ -62,6 +62,10 @@ class TrustedDocuments:
                 return document
         return None
 
+    def registered(self, sha256: str) -> bool:
+        """Whether any client (or the shared section) registered this document."""
+        return sha256 in self.shared or any(sha256 in docs for docs in self.by_client.values())
+
 
 def load_manifest(path: str | Path) -> TrustedDocuments:
     """Read a trusted-documents manifest.
@@ -102,8 +106,9 @@ def resolve_query(request: Any, apq: MemoryDocumentStore | None, trusted: Any, t
     persisted = extensions.get("persistedQuery") if extensions else None
     if persisted is None:
         if trusted_only and isinstance(query, str):
-            if _trusted(trusted, sha256_hex(query), request) is None:
-                raise _not_in_list("This gateway runs only trusted documents: the document sent is not registered.")
+            sha256 = sha256_hex(query)
+            if _trusted(trusted, sha256, request) is None:
+                raise _not_in_list(_miss(trusted, sha256, request, "the document sent"))
         return query, None
     if not isinstance(persisted, dict) or persisted.get("version") != APQ_VERSION:
         raise RequestError([_error("Unsupported persisted query version: send extensions.persistedQuery "
@@ -116,7 +121,7 @@ def resolve_query(request: Any, apq: MemoryDocumentStore | None, trusted: Any, t
     if trusted_only:
         document = _trusted(trusted, sha256, request)
         if document is None:
-            raise _not_in_list(f"This gateway runs only trusted documents: {sha256} is not registered.")
+            raise _not_in_list(_miss(trusted, sha256, request, sha256))
         if query and query != document:
             raise _mismatch()
         return document, None
@@ -140,6 +145,20 @@ def _trusted(trusted: Any, sha256: str, request: Any) -> str | None:
     if hasattr(trusted, "for_client"):  # TrustedDocuments, gateway.registry_documents.RegistryDocumentStore
         return trusted.for_client(sha256, request.headers)
     return trusted.get(sha256)
+
+
+def _miss(trusted: Any, sha256: str, request: Any, what: str) -> str:
+    """Why a trusted-mode lookup failed: not registered at all, or registered for another client
+    (which one is not said: the registry's contents are not the caller's business)."""
+    registered = getattr(trusted, "registered", None)
+    if registered is None or not registered(sha256):
+        return f"This gateway runs only trusted documents: {what} is not registered."
+    headers = request.headers or {}
+    if not headers.get("apollographql-client-name") or not headers.get("apollographql-client-version"):
+        return (f"This gateway runs only trusted documents: {what} is registered for a client; send the "
+                "apollographql-client-name and apollographql-client-version headers of the build that registered it.")
+    return (f"This gateway runs only trusted documents: {what} is registered for another client name or version "
+            "than this request's apollographql-client-name / apollographql-client-version.")
 
 
 def _not_in_list(message: str) -> RequestError:

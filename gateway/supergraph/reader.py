@@ -36,7 +36,7 @@ def read_supergraph(source: str | Any) -> Supergraph:
         try:
             document = parse(source, no_location=True)
         except GraphQLSyntaxError as error:
-            raise SupergraphError(f"supergraph SDL does not parse: {error.message}") from None
+            raise syntax_error(error) from None
     else:
         document = source
     from .link import JOIN_IDENTITY, LOOKUP_IDENTITY, LinkError, read_links
@@ -176,3 +176,9 @@ def _print_type(node: Any) -> str:
 
 
 __all__ = ["read_supergraph", "SupergraphError", "parse_field_set"]
+
+
+def syntax_error(error: Any) -> SupergraphError:
+    """A supergraph that does not parse, reported with where (a GraphQLSyntaxError's line and column)."""
+    where = f" at line {error.locations[0].line}, column {error.locations[0].column}" if error.locations else ""
+    return SupergraphError(f"supergraph SDL does not parse{where}: {error.message}")
