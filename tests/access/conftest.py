@@ -48,7 +48,9 @@ def supergraph(urls: dict[str, str], composer: str = "python") -> str:
         assert result.ok, result.errors
         return result.supergraph
     if shutil.which("node") is None or not (ROOT / "tests" / "node" / "node_modules").exists():
-        pytest.skip("node and tests/node/node_modules are needed for the reference composer")
+        from tests.support.requires import missing
+
+        missing("node and tests/node/node_modules are needed for the reference composer")
     from tests.support.compose import compose
 
     return compose(subgraphs, composer)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -42,9 +41,9 @@ def assert_usage_error(result: subprocess.CompletedProcess, *fragments: str) -> 
 @pytest.fixture(scope="module")
 def supergraph(tmp_path_factory) -> Path:
     if not (shutil.which("node") and (NODE_DIR / "node_modules").is_dir()):
-        if os.environ.get("CI"):
-            pytest.fail("node and tests/node/node_modules are needed; run scripts/test")
-        pytest.skip("node and tests/node/node_modules are needed; run scripts/test")
+        from tests.support.requires import missing
+
+        missing("node and tests/node/node_modules are needed; run scripts/test")
     subgraphs = [
         {"name": "products", "url": "http://127.0.0.1:4001/graphql", "sdl": PRODUCTS},
         {"name": "reviews", "url": "http://127.0.0.1:4002/graphql", "sdl": REVIEWS},

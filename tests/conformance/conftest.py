@@ -38,7 +38,9 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="module")
 async def env(request):
     if shutil.which("node") is None or not (ROOT / "tests" / "node" / "node_modules").exists():
-        pytest.skip("node and tests/node/node_modules are needed for the conformance suite")
+        from tests.support.requires import missing
+
+        missing("node and tests/node/node_modules are needed for the conformance suite")
     scenario = request.module.SCENARIO
     e = Env(scenario).start()
     try:
