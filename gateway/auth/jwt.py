@@ -133,16 +133,21 @@ def hs256_key(secret: bytes) -> Any:
     return OctKey.import_key(secret)
 
 
-def check_claims(claims: dict[str, Any], config: AuthConfig, now: float) -> None:
-    """exp (required), nbf, iat with the configured leeway, iss when configured (joserfc's claims
-    registry); then aud when configured."""
-    from joserfc.errors import ClaimError, ExpiredTokenError, MissingClaimError
+def claims_registry(config: AuthConfig, clock: Callable[[], float] = time.time) -> Any:
+    """joserfc's claims registry for `config`: exp required, nbf and iat checked when present, all with
+    the configured leeway, iss when configured. Built once per verifier (it reads the clock per token)."""
     from joserfc.jwt import JWTClaimsRegistry
 
     options: dict[str, Any] = {"exp": {"essential": True}}
     if config.issuer is not None:
         options["iss"] = {"essential": True, "value": config.issuer}
-    registry = JWTClaimsRegistry(now=now, leeway=config.leeway, **options)  # type: ignore[arg-type]
+    return JWTClaimsRegistry(now=clock, leeway=config.leeway, **options)  # type: ignore[arg-type]
+
+
+def check_claims(claims: dict[str, Any], config: AuthConfig, registry: Any) -> None:
+    """The time and issuer claims (joserfc's `registry`, from claims_registry), then aud when configured."""
+    from joserfc.errors import ClaimError, ExpiredTokenError, MissingClaimError
+
     try:
         registry.validate(claims)
     except ExpiredTokenError:
@@ -197,6 +202,7 @@ class JwtVerifier:
         self.jwks = jwks
         self._clock = clock
         self._hs256: Any = None  # the configured secret as a joserfc key, made on first use
+        self._claims: Any = None  # joserfc's claims registry, made on first use (joserfc loads lazily)
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims once everything checks out (may fetch the JWKS inline)."""
@@ -221,5 +227,7 @@ class JwtVerifier:
                 self._hs256 = hs256_key(self.config.hs256_secret)
             secret = self._hs256
         check_signature(parsed, alg, key, secret)
-        check_claims(parsed.claims, self.config, self._clock())
+        if self._claims is None:
+            self._claims = claims_registry(self.config, self._clock)
+        check_claims(parsed.claims, self.config, self._claims)
         return parsed.claims
