@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from ..model import Commit, HistoryEvent, Service, Snapshot, StoredSupergraph
-from .base import DocumentEntry, Store, StoreError, StoreUnavailable, VersionConflict
+from .base import DocumentEntry, RegistryNotFound, Store, StoreError, StoreUnavailable, VersionConflict
 
 if TYPE_CHECKING:
     from ..usage import UsageRow
@@ -311,8 +311,9 @@ class DynamoDBStore(Store):
             if code in ("TransactionConflictException", "TransactionInProgressException"):
                 raise VersionConflict(code) from None
             if code == "ResourceNotFoundException":
-                raise StoreError(f"DynamoDB table {self.table!r} does not exist (create it as discovery/dynamodb.md "
-                                 "describes, or add ?create=1 to the registry URL)") from None
+                raise RegistryNotFound(f"no registry at dynamodb://{self.table}: the table does not exist (create it "
+                                       f"with `bff registry init dynamodb://{self.table}`, `bff publish --create`, "
+                                       "or as discovery/dynamodb.md describes)") from None
             if code in ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
                         "InternalServerError", "ServiceUnavailable"):
                 raise StoreUnavailable(f"DynamoDB {operation} failed: {code}") from None

@@ -48,3 +48,25 @@ def test_the_dynamodb_variable_wins_and_the_ignore_switch_is_honoured():
     assert configured_endpoint({"AWS_ENDPOINT_URL": "http://127.0.0.1:8002"}) == "http://127.0.0.1:8002"
     assert configured_endpoint({**both, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}) is None
     assert configured_endpoint({}) is None
+
+
+def test_registry_init_creates_a_dynamodb_table_on_purpose(dynamodb_local, aws_env):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local,
+           "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"}
+
+    def bff(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gateway", *args], capture_output=True, text=True, cwd=root,
+                              timeout=60, env=env)
+
+    url = f"dynamodb://init{uuid.uuid4().hex[:10]}"
+    missing = bff("services", "--registry", url)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr and missing.stderr.count("\n") == 1
+    assert f"no registry at {url}" in missing.stderr and "bff registry init" in missing.stderr
+    created = bff("registry", "init", url)
+    assert created.returncode == 0 and f"registry {url} ready (graph version 0)" in created.stdout, created.stderr
+    assert bff("services", "--registry", url).stdout.strip() == "no services published"
