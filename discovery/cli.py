@@ -55,6 +55,8 @@ def add_parsers(commands: Any) -> None:
     p.add_argument("name", metavar="NAME")
     p.add_argument("--allow-breaking", action="store_true",
                    help="accept removing fields that clients still use (they are named otherwise)")
+    p.add_argument("--allow-security-change", action="store_true",
+                   help="accept losing access directives this service contributed; logged with --by")
     p.add_argument("--by", metavar="WHO", help="who removes it (default: $BFF_PUBLISHER or user@host)")
     registry_arg(p)
     p = commands.add_parser("registry", help="create a registry (`bff registry init URL`)")
@@ -188,7 +190,8 @@ def _publish(registry: Any, args: argparse.Namespace) -> int:
 
 
 def _remove(registry: Any, args: argparse.Namespace) -> int:
-    return _report(registry.remove(args.name, _actor(args), args.allow_breaking), f"removed {args.name}")
+    return _report(registry.remove(args.name, _actor(args), args.allow_breaking, args.allow_security_change),
+                   f"removed {args.name}")
 
 
 def _report(outcome: Any, done: str) -> int:

@@ -56,8 +56,10 @@ class HttpRegistry:
                 "published_by": request.published_by}
         return _outcome(self._call("PUT", f"/services/{request.name}", json=body)[1])
 
-    def remove(self, name: str, removed_by: str, allow_breaking: bool = False) -> Outcome:
-        params = {"by": removed_by, **({"allow_breaking": "true"} if allow_breaking else {})}
+    def remove(self, name: str, removed_by: str, allow_breaking: bool = False,
+               allow_security_change: bool = False) -> Outcome:
+        params = {"by": removed_by, **({"allow_breaking": "true"} if allow_breaking else {}),
+                  **({"allow_security_change": "true"} if allow_security_change else {})}
         return _outcome(self._call("DELETE", f"/services/{name}", params=params)[1])
 
     def services(self) -> list[Service]:

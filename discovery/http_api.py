@@ -138,8 +138,8 @@ async def _route(registry: Registry, config: ApiConfig, scope: Scope, receive: R
             return _outcome(await run(registry.publish, request))
         if method == "DELETE":
             actor = query.get("by") or "api"
-            allow_breaking = query.get("allow_breaking", "").lower() in ("1", "true", "yes")
-            return _outcome(await run(registry.remove, name, actor, allow_breaking))
+            flags = [query.get(f, "").lower() in ("1", "true", "yes") for f in ("allow_breaking", "allow_security_change")]
+            return _outcome(await run(registry.remove, name, actor, *flags))
         raise _error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}", {"allow": "GET, PUT, DELETE"})
     raise _error(404, "NOT_FOUND", f"not found: {method} {path}")
 

@@ -130,7 +130,7 @@ def test_loopback_default_follows_the_store(registry_url, monkeypatch):
 
 
 def test_http_api_forwards_the_flags_and_reads_need_a_token(tmp_path):
-    registry = open_registry(f"sqlite:///{tmp_path}/r.db")
+    registry = open_registry(f"sqlite:///{tmp_path}/r.db", create=True)
     with serve_in_thread(create_registry_app(registry, ApiConfig(deploy_token="d")), health_path=None) as server:
         client = open_registry(server.base_url, token="d")
         assert client.publish(PublishRequest("accounts", "https://a.internal/graphql", accounts(), "ci")).ok

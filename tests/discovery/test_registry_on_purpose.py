@@ -97,3 +97,25 @@ def test_remove_of_a_service_whose_fields_nobody_uses_needs_no_flag(tmp_path):
     store.close()
     removed = bff("remove", "reviews", "--registry", reg)
     assert removed.returncode == 0, removed.stderr
+
+
+GUARDED = ('extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
+           'import: ["@key", "@shareable", "@authenticated"])\n')
+
+
+def test_remove_runs_the_security_change_check_too(tmp_path):
+    """A service that added @authenticated to a shared field cannot leave silently: the field stays
+    (another service resolves it) without its access requirement."""
+    from discovery.client import open_registry
+    from discovery.registry import PublishRequest
+
+    registry = open_registry(f"sqlite:///{tmp_path}/reg.db", create=True)
+    users = GUARDED + 'type Query { user(id: ID!): User }\ntype User @key(fields: "id") { id: ID! email: String @shareable }\n'
+    strict = GUARDED + 'type User @key(fields: "id") { id: ID! email: String @shareable @authenticated }\n'
+    for name, sdl in (("users", users), ("strict", strict)):
+        assert registry.publish(PublishRequest(name, f"https://{name}.internal/graphql", sdl, "alice")).ok
+    refused = registry.remove("strict", "bob", allow_breaking=True)  # allow_breaking is not enough
+    assert not refused.ok and [(p.code, p.coordinate) for p in refused.problems] == [("SECURITY_CHANGE", "User.email")]
+    assert "--allow-security-change" in refused.summary and registry.version() == 2
+    assert registry.remove("strict", "bob", allow_security_change=True).ok
+    assert "security change (User.email) allowed by bob" in registry.history("strict")[-1].summary
