@@ -22,7 +22,7 @@ from .lookups import lookup_document, lookup_response
 from .masking import PASS_THROUGH, ErrorMasking
 from .paths import deep_merge, objects_at
 from .representations import representation
-from .transport import SubgraphFailure
+from .errors import SubgraphFailure
 
 
 class Executor:

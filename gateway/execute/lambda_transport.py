@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from .transport import SubgraphFailure
+from .errors import SubgraphFailure
 
 SCHEME = "lambda:"
 ENDPOINT_ENV = "BFF_LAMBDA_ENDPOINT_URL"

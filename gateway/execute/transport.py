@@ -21,22 +21,11 @@ import orjson
 
 from . import headers as header_rules
 from . import http11
+from .errors import SubgraphFailure
 from .resilience import RETRY_STATUSES, Breakers, RetryPolicy
 
 CLIENT_ENV = "BFF_HTTP_CLIENT"
 CLIENTS = ("native", "httpx")
-
-
-class SubgraphFailure(Exception):
-    """A subgraph did not give a usable GraphQL response. The message is safe to show clients.
-
-    `retryable`: the failure is one a query may be retried after (connection failure, timeout,
-    HTTP 502/503/504 without a GraphQL body)."""
-
-    def __init__(self, message: str, retryable: bool = False, timeout: bool = False) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.timeout = timeout
 
 
 def is_mutation(body: dict[str, Any]) -> bool:

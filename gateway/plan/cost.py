@@ -14,12 +14,9 @@ there is no key to jump by).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..operation.selection import NField
-
-if TYPE_CHECKING:
-    from .planner import PlanningRun
+from .schema_view import SchemaView
 
 INF = float("inf")
 MAX_DEPTH = 40  # a safety net; cycles are cut by the memo placeholders
@@ -39,7 +36,7 @@ IMPOSSIBLE = Decision("impossible", INF)
 
 
 class CostModel:
-    def __init__(self, run: "PlanningRun") -> None:
+    def __init__(self, run: SchemaView) -> None:
         self.run = run
         self.sg = run.sg
         self.memo: dict[tuple, float] = {}

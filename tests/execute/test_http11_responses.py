@@ -11,7 +11,8 @@ import pytest
 
 from gateway.execute import http11
 from gateway.execute.http11 import HttpClient
-from gateway.execute.transport import HttpTransport, SubgraphFailure
+from gateway.execute.errors import SubgraphFailure
+from gateway.execute.transport import HttpTransport
 from raw_http_server import RawRequest, RawServer, reset, respond
 
 OK = b'{"data":{"ok":true}}'

@@ -13,7 +13,8 @@ import pytest
 import strawberry
 from strawberry.asgi import GraphQL
 
-from gateway.execute.transport import HttpTransport, SubgraphFailure
+from gateway.execute.errors import SubgraphFailure
+from gateway.execute.transport import HttpTransport
 from tests.support.asgi_server import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
