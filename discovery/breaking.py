@@ -19,7 +19,7 @@ def breaking_changes(old_supergraph: str | None, new_supergraph: str | None) -> 
     from graphql import GraphQLSchema
     from graphql.utilities import find_breaking_changes
 
-    from gateway.supergraph.api_schema import build_api_schema
+    from bff_common.api_schema import build_api_schema
 
     old = build_api_schema(old_supergraph)
     new = build_api_schema(new_supergraph) if new_supergraph else GraphQLSchema()

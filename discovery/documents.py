@@ -17,7 +17,7 @@ MAX_NAME = 200
 
 def normalize(documents: Mapping[str, str] | Sequence[str]) -> tuple[dict[str, str], list[Problem]]:
     """{sha256: text} from a mapping (ids verified) or a list (ids computed); problems for mismatches."""
-    from gateway.operation.persisted import sha256_hex
+    from bff_common.documents import sha256_hex
 
     if isinstance(documents, Mapping):
         result, problems = {}, []
@@ -47,7 +47,7 @@ def validate_documents(supergraph: str | None, documents: Mapping[str, str]) -> 
         return [Problem("NO_SUPERGRAPH", "nothing is published: documents are checked against the current API schema")]
     from graphql import GraphQLError, parse, validate
 
-    from gateway.supergraph.api_schema import build_api_schema
+    from bff_common.api_schema import build_api_schema
 
     schema = build_api_schema(supergraph)
     problems = []

@@ -56,7 +56,7 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _publish(registry: Any, args: argparse.Namespace) -> int:
-    from gateway.operation.persisted import load_manifest
+    from bff_common.documents import load_manifest
 
     try:
         manifest = load_manifest(args.manifest)

@@ -130,7 +130,7 @@ def security_changes(old_supergraph: str | None, new_supergraph: str | None) -> 
     from graphql import GraphQLObjectType, GraphQLInterfaceType, get_named_type, parse
 
     from gateway.access.rules import read_rules
-    from gateway.supergraph.api_schema import build_api_schema
+    from bff_common.api_schema import build_api_schema
 
     old_doc, new_doc = parse(old_supergraph, no_location=True), parse(new_supergraph, no_location=True)
     old_rules, new_rules = read_rules(old_doc), read_rules(new_doc)

@@ -35,7 +35,7 @@ class Gateway:
     def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None, transport: Any = None) -> None:
         from .execute.executor import Executor
         from .plan.planner import FieldSetCache
-        from .supergraph.api_schema import build_api_schema
+        from bff_common.api_schema import build_api_schema
         from .supergraph.reader import read_supergraph
 
         self.config = config or GatewayConfig()
@@ -64,9 +64,11 @@ class Gateway:
 
         self.access = AccessControl(document, self.api_schema, self.config)
         self.transport = transport or self._http_transport(by_name)
+        from bff_common.documents import load_manifest
+
         from .execute.masking import ErrorMasking
         from .operation.cost import CostModel
-        from .operation.persisted import MemoryDocumentStore, load_manifest
+        from .operation.persisted import MemoryDocumentStore
 
         self.masking = ErrorMasking(self.config.expose_subgraph_errors, self.config.exposed_error_codes)
         self.executor = Executor(self.transport, self.urls, self.masking)

@@ -37,7 +37,7 @@ class RegistryDocumentStore:
     @property
     def source(self) -> Any:
         if isinstance(self._source, str):
-            from discovery.client import open_registry
+            from discovery import open_registry
 
             self._source = open_registry(self._source)
         return self._source

@@ -21,9 +21,12 @@ import hmac
 import logging
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable, MutableMapping, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping, Protocol
 
 from .request import GraphQLRequest, GraphQLResponse
+
+if TYPE_CHECKING:
+    from bff_common.registry import StoredSupergraph
 
 logger = logging.getLogger("bff.supergraph_source")
 
@@ -31,11 +34,12 @@ RELOAD_PATH = "/admin/reload"
 
 
 class SupergraphReader(Protocol):
-    """What the switch needs from a registry (discovery.client.open_registry gives one)."""
+    """What the switch needs from a registry (a `bff_common.registry.RegistryReader`, as
+    `discovery.open_registry` gives, has it)."""
 
     def version(self) -> int: ...
 
-    def supergraph(self) -> Any: ...  # discovery.model.StoredSupergraph: .version, .sdl
+    def supergraph(self) -> StoredSupergraph: ...
 
 
 class SupergraphUnavailable(RuntimeError):
@@ -244,7 +248,7 @@ def open_switch(registry_url: str, config: Any, *, poll_interval: float = 10.0,
     Synchronous, for the CLI before the server's loop exists. SupergraphUnavailable or
     ValueError (bad URL) when there is nothing to serve.
     """
-    from discovery.client import open_registry
+    from discovery import open_registry
 
     source = open_registry(registry_url)
     return asyncio.run(GatewaySwitch.start(source, gateway_builder(config), fallback_path=fallback_path,

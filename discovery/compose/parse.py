@@ -15,7 +15,7 @@ from graphql.language import (DirectiveDefinitionNode, EnumTypeDefinitionNode, E
                               SchemaDefinitionNode, SchemaExtensionNode, StringValueNode, UnionTypeDefinitionNode,
                               UnionTypeExtensionNode, print_ast)
 
-from .fedlink import SchemaLinks, read_schema_links
+from .fedlink import LinkError, SchemaLinks, read_schema_links
 from .model import ENUM, INPUT, INTERFACE, OBJECT, SCALAR, UNION, Applied, Argument, EnumValue, Field, Key, Subgraph, Type
 from .result import CompositionError
 
@@ -48,7 +48,10 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     except GraphQLSyntaxError as exc:
         raise SubgraphSyntaxError(CompositionError(
             "INVALID_GRAPHQL", f'[{name}] {exc.message}', (name,))) from None
-    links = read_schema_links(document)
+    try:
+        links = read_schema_links(document)
+    except LinkError as exc:
+        raise SubgraphSyntaxError(CompositionError("INVALID_LINK_DIRECTIVE_USAGE", f"[{name}] {exc}", (name,))) from None
     reader = _Reader(name, links)
     sub = Subgraph(name=name, url=url, fed2=links.fed2)
     renames = reader.root_renames(document)

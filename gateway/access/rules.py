@@ -92,7 +92,7 @@ def read_rules(document: DocumentNode) -> AccessRules:
 
 def _directive_names(document: DocumentNode) -> dict[str, str]:
     """Local directive name -> spec key, from the schema's @link applications (as:, import renames)."""
-    from ..supergraph.link import read_links
+    from bff_common.link import read_links
 
     links = read_links(document)
     names: dict[str, str] = {}

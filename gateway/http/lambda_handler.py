@@ -36,7 +36,7 @@ def _build_gateway() -> "Gateway":
     path = os.environ.get("BFF_SUPERGRAPH")
     config = config_from_env()
     if registry:
-        from discovery.client import open_registry
+        from discovery import open_registry
 
         from ..supergraph_source import GatewaySwitch, gateway_builder
 

@@ -51,7 +51,7 @@ class CostModel:
                                       InterfaceTypeExtensionNode, ObjectTypeDefinitionNode, ObjectTypeExtensionNode,
                                       ScalarTypeDefinitionNode, ScalarTypeExtensionNode)
 
-        from ..supergraph.link import read_links
+        from bff_common.link import read_links
 
         links = read_links(document)
         cost_name = links.directive_name(COST_IDENTITY, "cost")

@@ -4,7 +4,8 @@ APQ (Apollo's `persistedQuery` extension, version 1) saves bandwidth: a client
 sends the sha256 of its document; an unknown hash answers PersistedQueryNotFound
 so the client resends hash + document, which is verified and remembered in a
 bounded store. Trusted-documents mode is a security control: only documents
-registered ahead of time (a JSON manifest, later the registry) run at all.
+registered ahead of time (a JSON manifest read by `bff_common.documents`, or the
+registry) run at all.
 
 `resolve_query` turns a request into the document text to run; it is one dict
 lookup for a hash-only request and one sha256 for a document in trusted mode.
@@ -12,13 +13,11 @@ lookup for a hash-only request and one sha256 for a document in trusted mode.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
+
+from bff_common.documents import sha256_hex
 
 from ..lru import LRU
-
 from .prepare import RequestError
 
 APQ_VERSION = 1
@@ -35,64 +34,6 @@ class MemoryDocumentStore(LRU[str]):
 
     def __init__(self, maxsize: int = 1000) -> None:
         super().__init__(maxsize)
-
-
-class TrustedDocuments:
-    """Registered documents, shared or per client (`name` or `name/version`, from the
-    apollographql-client-name / -version headers)."""
-
-    def __init__(self, shared: Mapping[str, str], by_client: Mapping[str, Mapping[str, str]] | None = None) -> None:
-        self.shared = dict(shared)
-        self.by_client = {k: dict(v) for k, v in (by_client or {}).items()}
-
-    def get(self, sha256: str) -> str | None:
-        return self.shared.get(sha256)
-
-    def for_client(self, sha256: str, headers: Mapping[str, str]) -> str | None:
-        document = self.shared.get(sha256)
-        if document is not None or not self.by_client:
-            return document
-        name = headers.get("apollographql-client-name")
-        if not name:
-            return None
-        version = headers.get("apollographql-client-version")
-        for key in ((f"{name}/{version}",) if version else ()) + (name,):
-            document = self.by_client.get(key, {}).get(sha256)
-            if document is not None:
-                return document
-        return None
-
-    def registered(self, sha256: str) -> bool:
-        """Whether any client (or the shared section) registered this document."""
-        return sha256 in self.shared or any(sha256 in docs for docs in self.by_client.values())
-
-
-def load_manifest(path: str | Path) -> TrustedDocuments:
-    """Read a trusted-documents manifest.
-
-    Accepted shapes: `{"<sha256>": "<document>", ...}`; the same with client
-    sections `{"<sha256>": ..., "clients": {"web/1.2": {"<sha256>": ...}}}`; and
-    Apollo's persisted query manifest (`{"format": "apollo-persisted-query-manifest",
-    "operations": [{"id": ..., "body": ...}]}`). Every hash is checked against its document.
-    """
-    data = json.loads(Path(path).read_text())
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a trusted-documents manifest is a JSON object")
-    if data.get("format") == "apollo-persisted-query-manifest":
-        shared = {op["id"]: op["body"] for op in data.get("operations", [])}
-        clients: dict[str, Any] = {}
-    else:
-        clients = data.get("clients") or {}
-        shared = {k: v for k, v in data.items() if k != "clients"}
-    for section in [shared, *clients.values()]:
-        for sha256, document in section.items():
-            if not isinstance(document, str) or sha256_hex(document) != sha256.lower():
-                raise ValueError(f"{path}: the document registered as {sha256} does not have that sha256")
-    return TrustedDocuments(shared, clients)
-
-
-def sha256_hex(document: str) -> str:
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
 def resolve_query(request: Any, apq: MemoryDocumentStore | None, trusted: Any, trusted_only: bool) -> tuple[str | None, str | None]:

@@ -39,7 +39,7 @@ def read_supergraph(source: str | Any) -> Supergraph:
             raise syntax_error(error) from None
     else:
         document = source
-    from .link import JOIN_IDENTITY, LOOKUP_IDENTITY, LinkError, read_links
+    from bff_common.link import JOIN_IDENTITY, LOOKUP_IDENTITY, LinkError, read_links
 
     try:
         links = read_links(document)

@@ -84,9 +84,9 @@ class UsageRecorder:
 
     @classmethod
     def for_url(cls, url: str, flush_seconds: float = 10.0) -> "UsageRecorder":
-        from discovery.store import open_store
+        from discovery import open_usage_store
 
-        return cls(open_store(url), flush_seconds)
+        return cls(open_usage_store(url), flush_seconds)
 
     def count(self, client: str, version: str, coordinates: tuple[str, ...]) -> None:
         with self._lock:

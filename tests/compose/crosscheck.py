@@ -19,7 +19,7 @@ from graphql.utilities import lexicographic_sort_schema
 
 from discovery.compose import SubgraphInput, compose_supergraph
 from gateway.gateway import Gateway
-from gateway.supergraph.api_schema import build_api_schema
+from bff_common.api_schema import build_api_schema
 from tests.support.compose import CompositionError as ReferenceError
 from tests.support.compose import compose as reference_compose
 

@@ -7,7 +7,7 @@ import time
 
 from discovery.compose import Lookup, SubgraphInput, compose_supergraph
 from discovery.compose.cli import main as compose_main
-from gateway.supergraph.api_schema import build_api_schema
+from bff_common.api_schema import build_api_schema
 from gateway.supergraph.reader import read_supergraph
 from tests.compose.cases import fed2
 

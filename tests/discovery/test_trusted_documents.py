@@ -16,7 +16,7 @@ from discovery.http_api import ApiConfig, create_registry_app
 from discovery.registry import PublishRequest, Registry
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
-from gateway.operation.persisted import sha256_hex
+from bff_common.documents import sha256_hex
 from gateway.registry_documents import RegistryDocumentStore
 from gateway.request import GraphQLRequest
 from tests.support.asgi_server import serve_in_thread

@@ -1,4 +1,4 @@
-"""API schema derivation (gateway.supergraph.api_schema) over real supergraphs.
+"""API schema derivation (bff_common.api_schema) over real supergraphs.
 
 Supergraphs are composed at test time from the subgraph SDLs below with the
 Node reference composers (tests/node/compose.mjs; Guild by default, Apollo
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gateway.supergraph.api_schema import ApiSchemaError, build_api_schema, derive_api_schema  # noqa: E402
+from bff_common.api_schema import ApiSchemaError, build_api_schema, derive_api_schema  # noqa: E402
 
 NODE_DIR = ROOT / "tests" / "node"
 HAVE_NODE = shutil.which("node") is not None and (NODE_DIR / "node_modules" / "@apollo" / "composition").exists()

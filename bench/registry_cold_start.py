@@ -1,6 +1,6 @@
 """Cold start of a gateway that loads its graph from the registry in DynamoDB Local.
 
-    python -m discovery.bench_cold_start [--services 5 50] [--runs 3] [--endpoint http://127.0.0.1:8000]
+    python bench/registry_cold_start.py [--services 5 50] [--runs 3] [--endpoint http://127.0.0.1:8000]
 
 For each size: publishes N synthetic subgraphs (each its own root field and type,
 all extending a shared `User` entity) through the registry, then times

@@ -20,6 +20,11 @@ bootstrapping: the schema directive whose `url:` is the link spec and whose
 own name is that link's `as:` (default `link`).  Federation 1 supergraphs use
 `@core(feature: ...)` the same way (core spec v0.1/v0.2, no imports).
 
+Subgraphs usually skip the bootstrap (`extend schema @link(url: ".../federation/v2.3")`):
+`read_links(document, implicit_link=True)` then reads every `@link` as link v1.0,
+as Apollo's subgraph library does.  The gateway reads supergraphs, where the
+bootstrap is required; the composer (discovery/compose/fedlink.py) reads subgraphs.
+
 Only the graphql-core AST is used; nothing here builds a schema.
 """
 
@@ -237,8 +242,11 @@ def _schema_directives(document: DocumentNode) -> list[DirectiveNode]:
     return out
 
 
-def read_links(document: DocumentNode) -> Links:
-    """Find the link (or core) bootstrap and every feature it links."""
+def read_links(document: DocumentNode, *, implicit_link: bool = False) -> Links:
+    """Find the link (or core) bootstrap and every feature it links.
+
+    Without a bootstrap the schema links nothing, unless `implicit_link`: then the
+    `@link` applications are read as link v1.0 (a subgraph's usual spelling)."""
     applications = _schema_directives(document)
 
     # Bootstrap: which directive name plays @link / @core here?
@@ -260,7 +268,9 @@ def read_links(document: DocumentNode) -> Links:
         if via:
             break
     if via is None:
-        return Links(features=[], link=None)
+        if not implicit_link:
+            return Links(features=[], link=None)
+        via, link_name = "link", "link"
 
     url_arg = "url" if via == "link" else "feature"
     features: list[Feature] = []
