@@ -39,8 +39,8 @@ result is built once with `build_ast_schema` and validated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from graphql import GraphQLSchema, build_ast_schema, parse, validate_schema
 from graphql.language import (

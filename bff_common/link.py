@@ -31,8 +31,8 @@ Only the graphql-core AST is used; nothing here builds a schema.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from graphql.language import (
     DirectiveNode,
@@ -72,7 +72,7 @@ class FeatureUrl:
     version: str | None
 
     @classmethod
-    def parse(cls, url: str) -> "FeatureUrl":
+    def parse(cls, url: str) -> FeatureUrl:
         base = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
         parts = base.split("/")
         version = None
@@ -155,7 +155,7 @@ class Links:
             self._by_identity.setdefault(feature.identity, feature)
             self._prefix_owner.setdefault(feature.name_in_schema, feature)
             self._directive_owner.setdefault(feature.name_in_schema, feature)
-            for spec_name, local in feature.imports.items():
+            for local in feature.imports.values():
                 if local.startswith("@"):
                     self._directive_owner.setdefault(local[1:], feature)
                 else:

@@ -8,7 +8,7 @@ batch with a problem per document (its hash as the coordinate).
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .model import Problem
 

@@ -24,7 +24,7 @@ class Service:
     published_at: str = ""  # ISO 8601, UTC
     revision: int = 0  # graph version at which this service was last written
 
-    def same_content(self, other: "Service | None") -> bool:
+    def same_content(self, other: Service | None) -> bool:
         """True when publishing `other` over this one would change nothing."""
         return other is not None and (self.endpoint, self.sdl, self.lookups, self.api_key_ref) == (
             other.endpoint, other.sdl, other.lookups, other.api_key_ref)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .model import Problem
@@ -32,7 +32,7 @@ class UsageRow:
 
 def since(days: int, today: date | None = None) -> str:
     """The first day (YYYY-MM-DD) of a window of `days` days ending today."""
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     return (today - timedelta(days=max(days, 1) - 1)).isoformat()
 
 

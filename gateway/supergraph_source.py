@@ -20,8 +20,9 @@ import asyncio
 import hmac
 import logging
 import time
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .request import GraphQLRequest, GraphQLResponse
 
@@ -72,7 +73,7 @@ class GatewaySwitch:
 
     @classmethod
     async def start(cls, source: SupergraphReader, build: Callable[[str], Any], *, fallback_path: str | None = None,
-                    poll_interval: float = 10.0) -> "GatewaySwitch":
+                    poll_interval: float = 10.0) -> GatewaySwitch:
         """Cold start: one read of the stored supergraph; the fallback file when the registry fails or is empty.
         A fallback that is not there is an error now, not on the day the registry is down."""
         if fallback_path is not None and not Path(fallback_path).is_file():

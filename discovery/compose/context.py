@@ -43,7 +43,7 @@ def build_context(subgraphs: list[Subgraph]) -> Context:
     changed = True
     while changed:
         changed = False
-        for sup, subs in ctx.subtypes.items():
+        for _sup, subs in ctx.subtypes.items():
             extra = set().union(*(ctx.subtypes.get(s, set()) for s in subs)) - subs
             if extra:
                 subs |= extra

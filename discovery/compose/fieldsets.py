@@ -3,14 +3,14 @@ walk their selections against one subgraph's types."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 from graphql import parse
 from graphql.error import GraphQLSyntaxError
 from graphql.language import FieldNode, InlineFragmentNode, SelectionSetNode
 
-from .model import OBJECT, INTERFACE, UNION, Field, Subgraph, Type
+from .model import INTERFACE, OBJECT, UNION, Field, Subgraph, Type
 from .typeref import named
 
 # (parent type, field, exempt) for each selected field; `exempt`: needn't be @external itself

@@ -9,7 +9,7 @@ from .merge_enums import merge_enum_values
 from .merge_fields import merge_fields
 from .merge_inputs import merge_input_fields
 from .model import ENUM, INPUT, INTERFACE, OBJECT, UNION, Subgraph, Type
-from .supermodel import JoinField, JoinType, SField, Supergraph, SType
+from .supermodel import JoinField, JoinType, SField, SType, Supergraph
 
 BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 

@@ -8,15 +8,42 @@ from typing import Any
 
 from graphql import parse
 from graphql.error import GraphQLSyntaxError
-from graphql.language import (DirectiveDefinitionNode, EnumTypeDefinitionNode, EnumTypeExtensionNode,
-                              InputObjectTypeDefinitionNode, InputObjectTypeExtensionNode,
-                              InterfaceTypeDefinitionNode, InterfaceTypeExtensionNode, ObjectTypeDefinitionNode,
-                              ObjectTypeExtensionNode, ScalarTypeDefinitionNode, ScalarTypeExtensionNode,
-                              SchemaDefinitionNode, SchemaExtensionNode, StringValueNode, UnionTypeDefinitionNode,
-                              UnionTypeExtensionNode, print_ast)
+from graphql.language import (
+    DirectiveDefinitionNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    ScalarTypeDefinitionNode,
+    ScalarTypeExtensionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    StringValueNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    print_ast,
+)
 
 from .fedlink import LinkError, SchemaLinks, read_schema_links
-from .model import ENUM, INPUT, INTERFACE, OBJECT, SCALAR, UNION, Applied, Argument, EnumValue, Field, Key, Subgraph, Type
+from .model import (
+    ENUM,
+    INPUT,
+    INTERFACE,
+    OBJECT,
+    SCALAR,
+    UNION,
+    Applied,
+    Argument,
+    EnumValue,
+    Field,
+    Key,
+    Subgraph,
+    Type,
+)
 from .result import CompositionError
 
 _KINDS: dict[type, tuple[str, bool]] = {

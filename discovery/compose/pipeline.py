@@ -3,7 +3,7 @@ cross-subgraph validation, merge, post-merge validation, print."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .context import build_context
 from .fake_external import drop_fake_externals

@@ -8,7 +8,7 @@ from graphql.language import StringValueNode, print_ast
 from graphql.language.block_string import print_block_string
 
 from .model import ENUM, INPUT, INTERFACE, OBJECT, SCALAR, UNION
-from .supermodel import JoinField, JoinType, SArgument, SField, Supergraph, SType
+from .supermodel import JoinField, JoinType, SArgument, SField, SType, Supergraph
 
 LOOKUP_URL = "https://specs.bff.dev/lookup/v0.1"
 _AUTH_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
@@ -80,7 +80,7 @@ def print_supergraph(sg: Supergraph) -> str:
         links.append(f'@link(url: "{LOOKUP_URL}", as: "bff", for: EXECUTION)')
     links += [f'@link(url: "{_AUTH_SPECS[name][0]}", for: SECURITY)' for name in auth]
     composed_links: list[str] = []
-    for name, (_, url) in sorted(sg.composed.items()):
+    for _name, (_, url) in sorted(sg.composed.items()):
         if url and url not in composed_links:
             composed_links.append(url)
     for url in composed_links:

@@ -5,7 +5,7 @@ restrictive, and only nullability may differ."""
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 IsSubtype = Callable[[str, str], bool]  # (named sub, named super) -> bool
 

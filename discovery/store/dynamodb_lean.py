@@ -20,7 +20,7 @@ import hmac
 import http.client
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,7 +50,7 @@ def configured_endpoint(environ: "dict[str, str] | os._Environ[str] | None" = No
 
 
 def lean_client(region: str | None, endpoint: str | None, timeout: float,
-                environ: dict[str, str] | None = None) -> "LeanDynamoDB | None":
+                environ: dict[str, str] | None = None) -> LeanDynamoDB | None:
     env = os.environ if environ is None else environ
     endpoint = endpoint or configured_endpoint(env)
     key, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
@@ -113,7 +113,7 @@ class LeanDynamoDB:
         return self._connection
 
     def _signed_headers(self, operation: str, body: bytes, now: datetime | None = None) -> dict[str, str]:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         headers = {"content-type": "application/x-amz-json-1.0", "host": self.host,
                    "x-amz-date": amz_date, "x-amz-target": TARGET + operation}

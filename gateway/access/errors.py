@@ -7,7 +7,8 @@ already covers the path, adds no "Cannot return null" error of its own.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .transform import Denied
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graphql.language import (DocumentNode, InterfaceTypeDefinitionNode, ObjectTypeDefinitionNode,
-                              ObjectTypeExtensionNode)
+from graphql.language import (
+    DocumentNode,
+    InterfaceTypeDefinitionNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+)
 
 SPECS = {"authenticated": "https://specs.apollo.dev/authenticated/",
          "requiresScopes": "https://specs.apollo.dev/requiresScopes/",
@@ -42,7 +46,7 @@ class Requirement:
     def __bool__(self) -> bool:
         return bool(self.authenticated or self.scopes or self.policies or self.access)
 
-    def merge(self, other: "Requirement") -> "Requirement":
+    def merge(self, other: Requirement) -> Requirement:
         if not other:
             return self
         if not self:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from graphql import GraphQLSchema, get_named_type, is_abstract_type
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, NameNode, SelectionSetNode

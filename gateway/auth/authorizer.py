@@ -26,7 +26,8 @@ module imports only gateway.auth: no graphql, mangum or uvicorn.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .authenticate import Authenticator
 from .context import to_context

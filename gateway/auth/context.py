@@ -13,7 +13,8 @@ Gateway after the authorizer allowed the request, never taken from the client.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .config import AuthConfig
 from .principal import Principal, principal_from_claims, strings

@@ -8,8 +8,9 @@ OAuth `scope` (space-separated) or `scp` (list) claims.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from .server_rule import ServerRule
 

@@ -20,8 +20,9 @@ user's access token, no `username`.) An empty rule makes every token a viewer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .errors import AuthConfigError
 
@@ -36,7 +37,7 @@ class ServerRule:
     _alternatives: tuple[tuple[_Term, ...], ...]
 
     @classmethod
-    def parse(cls, source: str) -> "ServerRule":
+    def parse(cls, source: str) -> ServerRule:
         """Parse the rule once at startup; AuthConfigError names the bad term."""
         alternatives = []
         for alternative in source.split("|"):

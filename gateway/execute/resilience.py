@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 

@@ -6,7 +6,7 @@ entry in the answer array, the others still run.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import orjson
 

@@ -18,8 +18,8 @@ audit's GET checks — are unaffected.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 SIMPLE_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
 METHODS = "GET, POST, OPTIONS"

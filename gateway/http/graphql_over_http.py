@@ -8,7 +8,8 @@ parses and validates is the gateway's business.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson

@@ -115,7 +115,7 @@ class Normalizer:
 
 def skip_include_variables(document: Any) -> tuple[str, ...]:
     """The variables whose values decide @skip/@include anywhere in the document (plan cache key)."""
-    from graphql.language import Visitor, visit, VariableNode
+    from graphql.language import VariableNode, Visitor, visit
 
     names: set[str] = set()
 

@@ -31,7 +31,7 @@ class NField:
     def alias(self) -> str | None:
         return self.response_key if self.response_key != self.name else None
 
-    def same_field(self, other: "NField") -> bool:
+    def same_field(self, other: NField) -> bool:
         """Same field with the same arguments: safe to share one response key."""
         return self.name == other.name and args_text(self.arguments) == args_text(other.arguments)
 

@@ -14,7 +14,8 @@ Decisions use `cost.CostModel`. The result is a DAG of fetches; the passes in
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..operation.normalize import Normalizer
 from ..operation.selection import NField, Selection, args_text, merge_into
@@ -31,7 +32,7 @@ class PlanningError(Exception):
 class PlanningRun:
     """State of planning one operation."""
 
-    def __init__(self, supergraph: Supergraph, field_sets: "FieldSetCache") -> None:
+    def __init__(self, supergraph: Supergraph, field_sets: FieldSetCache) -> None:
         self.sg = supergraph
         self.field_sets = field_sets
         self.fetches: list[FetchBuilder] = []

@@ -75,7 +75,7 @@ def _indent_document(node: FetchNode, depth: int) -> list[str]:
 
 def _selection_text(selection) -> str:
     parts = []
-    for type_name, fields in selection.items():
+    for _type_name, fields in selection.items():
         for f in fields.values():
             text = f.name if f.alias is None else f"{f.alias}: {f.name}"
             if f.children:

@@ -7,7 +7,8 @@ protocol and not on the planner (which imports the cost model): no import circle
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from ..operation.selection import NField, Selection
 from ..supergraph.model import FieldDef, Supergraph

@@ -10,9 +10,10 @@ names are GraphQL Names, and every literal is written with `repr` anyway.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from types import CodeType
-from typing import Any, Callable
+from typing import Any
 
 from .errors import FieldSite, NullPosition, Path, RunState
 

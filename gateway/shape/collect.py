@@ -7,7 +7,8 @@ which is why the caller keys its program cache on `skip_include_variables`.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from graphql import (
     BooleanValueNode,

@@ -18,8 +18,8 @@ from graphql import (
     is_object_type,
 )
 
-from .collect import collect_fields
 from .codegen import CLASS, COMPOSITE, COPY, FieldCode, generate_run
+from .collect import collect_fields
 from .complete import (
     Completer,
     ObjectPlan,

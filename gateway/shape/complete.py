@@ -9,7 +9,8 @@ null propagation). No AST, schema or string work happens here.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .codegen import Completer, RunObject
 from .errors import FieldSite, NullPosition, Path, RunState, inspect

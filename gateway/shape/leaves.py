@@ -12,7 +12,8 @@ numeric strings for Int/Float, no numbers or booleans for String.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLLeafType
 

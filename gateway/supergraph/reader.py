@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._args import parse_field_set
 from .join_field import read_join_fields
 from .join_graph import read_graphs
 from .join_implements import read_implements
 from .join_type import read_join_types
 from .join_union_member import read_union_members
 from .lookup import read_lookups
-from .model import (ENUM, INPUT, INTERFACE, OBJECT, SCALAR, UNION, FieldDef, Supergraph, TypeDef, TypeRef)
-from ._args import parse_field_set
+from .model import ENUM, INPUT, INTERFACE, OBJECT, SCALAR, UNION, FieldDef, Supergraph, TypeDef, TypeRef
 
 
 class SupergraphError(ValueError):
@@ -26,11 +26,21 @@ class SupergraphError(ValueError):
 def read_supergraph(source: str | Any) -> Supergraph:
     from graphql import parse
     from graphql.error import GraphQLSyntaxError
-    from graphql.language import (EnumTypeDefinitionNode, EnumTypeExtensionNode, InputObjectTypeDefinitionNode,
-                                  InputObjectTypeExtensionNode, InterfaceTypeDefinitionNode,
-                                  InterfaceTypeExtensionNode, ObjectTypeDefinitionNode, ObjectTypeExtensionNode,
-                                  ScalarTypeDefinitionNode, ScalarTypeExtensionNode, SchemaDefinitionNode,
-                                  UnionTypeDefinitionNode, UnionTypeExtensionNode)
+    from graphql.language import (
+        EnumTypeDefinitionNode,
+        EnumTypeExtensionNode,
+        InputObjectTypeDefinitionNode,
+        InputObjectTypeExtensionNode,
+        InterfaceTypeDefinitionNode,
+        InterfaceTypeExtensionNode,
+        ObjectTypeDefinitionNode,
+        ObjectTypeExtensionNode,
+        ScalarTypeDefinitionNode,
+        ScalarTypeExtensionNode,
+        SchemaDefinitionNode,
+        UnionTypeDefinitionNode,
+        UnionTypeExtensionNode,
+    )
 
     if isinstance(source, str):
         try:

@@ -128,7 +128,7 @@ def _histogram(out: list[str], name: str, help_: str, label: str, values: dict[s
     for key, h in sorted(values.items()):
         lv = _label(key)
         running = 0
-        for bound, n in zip(BUCKETS_S, h.counts):
+        for bound, n in zip(BUCKETS_S, h.counts, strict=False):
             running += n
             out.append(f'{name}_bucket{{{label}="{lv}",le="{bound}"}} {running}')
         out.append(f'{name}_bucket{{{label}="{lv}",le="+Inf"}} {h.count}')

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 logger = logging.getLogger("bff.telemetry")
@@ -83,7 +83,7 @@ class UsageRecorder:
         self._flushing: threading.Thread | None = None
 
     @classmethod
-    def for_url(cls, url: str, flush_seconds: float = 10.0) -> "UsageRecorder":
+    def for_url(cls, url: str, flush_seconds: float = 10.0) -> UsageRecorder:
         from discovery import open_usage_store
 
         return cls(open_usage_store(url), flush_seconds)
@@ -112,7 +112,7 @@ class UsageRecorder:
         self._last_flush = self._clock()
         if not batch:
             return 0
-        day = datetime.now(timezone.utc).date().isoformat()
+        day = datetime.now(UTC).date().isoformat()
         try:
             self.store.record_usage(day, batch)
         except Exception:

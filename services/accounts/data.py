@@ -33,5 +33,5 @@ def _email(name: str) -> str:
 
 USERS: dict[str, UserRecord] = {
     user_id: UserRecord(id=user_id, name=name, email=_email(name), roles=_roles(user_id))
-    for user_id, name in zip(USER_IDS, USER_NAMES)
+    for user_id, name in zip(USER_IDS, USER_NAMES, strict=False)
 }

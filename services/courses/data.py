@@ -22,5 +22,5 @@ COURSES: dict[str, CourseRecord] = {
         description=f"{title}: {4 + index % 5} weeks, {10 + 2 * index} lessons, self-assessed.",
         instructor_id=instructor_id,
     )
-    for index, (course_id, (title, instructor_id)) in enumerate(zip(COURSE_IDS, COURSE_TABLE))
+    for index, (course_id, (title, instructor_id)) in enumerate(zip(COURSE_IDS, COURSE_TABLE, strict=False))
 }

@@ -8,7 +8,8 @@ app has no startup work, and Lambda gives no useful place to fail it.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from mangum import Mangum
 

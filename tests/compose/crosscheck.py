@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from graphql import print_schema
 from graphql.utilities import lexicographic_sort_schema
 
+from bff_common.api_schema import build_api_schema
 from discovery.compose import SubgraphInput, compose_supergraph
 from gateway.gateway import Gateway
-from bff_common.api_schema import build_api_schema
 from tests.support.compose import CompositionError as ReferenceError
 from tests.support.compose import compose as reference_compose
 
@@ -71,8 +71,14 @@ def compare(subgraphs: Sequence[dict], queries: Sequence[str] = (), composer: st
 def sample_queries(supergraph: str, depth: int = 3) -> list[str]:
     """One query per root field selecting every field down to `depth` (abstract types
     through inline fragments), so plans cover each type and field the subgraphs share."""
-    from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLNonNull, get_named_type, is_abstract_type
-    from graphql import is_leaf_type
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLNonNull,
+        get_named_type,
+        is_abstract_type,
+        is_leaf_type,
+    )
 
     schema = build_api_schema(supergraph)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from graphql import print_schema
 
+from bff_common.api_schema import build_api_schema
 from discovery.compose import SubgraphInput, compose_supergraph
 from gateway.gateway import Gateway
-from bff_common.api_schema import build_api_schema
 from gateway.supergraph.reader import read_supergraph
 
 FED2 = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@provides", "@requires"])\n'

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 
+from bff_common.api_schema import build_api_schema
 from discovery.compose import Lookup, SubgraphInput, compose_supergraph
 from discovery.compose.cli import main as compose_main
-from bff_common.api_schema import build_api_schema
 from gateway.supergraph.reader import read_supergraph
 from tests.compose.cases import fed2
 

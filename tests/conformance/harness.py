@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -171,7 +172,7 @@ class Env:
         self.http = httpx.AsyncClient(timeout=30)
 
     # -- lifecycle
-    def start(self) -> "Env":
+    def start(self) -> Env:
         try:
             # Node peers first, without waiting: they start in parallel with the rest.
             pending: dict[str, NodePeer] = {}

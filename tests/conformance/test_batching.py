@@ -22,7 +22,7 @@ class User:
         return f"User {self.id[1:]}"
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "User":
+    def resolve_reference(cls, id: strawberry.ID) -> User:
         return cls(id=id)
 
 
@@ -42,7 +42,7 @@ class Product:
         return f"Product {self.upc[1:]}"
 
     @classmethod
-    def resolve_reference(cls, upc: strawberry.ID) -> "Product":
+    def resolve_reference(cls, upc: strawberry.ID) -> Product:
         return cls(upc=upc)
 
 

@@ -26,7 +26,7 @@ class Media:
         return RATINGS[self.id]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "Media":
+    def resolve_reference(cls, id: strawberry.ID) -> Media:
         return cls(id=id)
 
 
@@ -46,7 +46,7 @@ class Book:
         return COPIES[self.id]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "Book":
+    def resolve_reference(cls, id: strawberry.ID) -> Book:
         return cls(id=id)
 
 

@@ -32,11 +32,11 @@ class Organization:
         return ORGS[self.id]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "Organization":
+    def resolve_reference(cls, id: strawberry.ID) -> Organization:
         return cls(id=id)
 
 
-def _user(u: dict) -> "AccountUser":
+def _user(u: dict) -> AccountUser:
     return AccountUser(id=u["id"], email=u["email"], name=u["name"], organization=Organization(id=u["org"]))
 
 
@@ -48,7 +48,7 @@ class AccountUser:
     organization: Organization
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID | None = None, email: str | None = None) -> "AccountUser | None":
+    def resolve_reference(cls, id: strawberry.ID | None = None, email: str | None = None) -> AccountUser | None:
         for u in USERS:
             if (id is not None and u["id"] == id) or (email is not None and u["email"] == email):
                 return _user(u)
@@ -62,7 +62,7 @@ class Employee:
     title: str
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID, organization: dict) -> "Employee | None":
+    def resolve_reference(cls, id: strawberry.ID, organization: dict) -> Employee | None:
         for eid, org, title in TITLES:
             if eid == id and org == organization["id"]:
                 return cls(id=eid, organization=Organization(id=org), title=title)
@@ -99,11 +99,11 @@ class ReviewProduct:
     brand: str
 
     @strawberry.field
-    def reviews(self) -> list["Review"]:
+    def reviews(self) -> list[Review]:
         return [_review(r) for r in REVIEWS if r["sku"] == self.sku and r["brand"] == self.brand]
 
     @classmethod
-    def resolve_reference(cls, sku: str, brand: str) -> "ReviewProduct":
+    def resolve_reference(cls, sku: str, brand: str) -> ReviewProduct:
         return cls(sku=sku, brand=brand)
 
 
@@ -112,11 +112,11 @@ class ReviewUser:
     id: strawberry.ID
 
     @strawberry.field
-    def reviews(self) -> list["Review"]:
+    def reviews(self) -> list[Review]:
         return [_review(r) for r in REVIEWS if r["author"] == self.id]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "ReviewUser":
+    def resolve_reference(cls, id: strawberry.ID) -> ReviewUser:
         return cls(id=id)
 
 

@@ -49,7 +49,7 @@ class Product:
         return STOCK[self.upc]
 
     @classmethod
-    def resolve_reference(cls, upc: strawberry.ID) -> "Product":
+    def resolve_reference(cls, upc: strawberry.ID) -> Product:
         return cls(upc=upc)
 
 

@@ -31,7 +31,7 @@ class Product:
         return [Review(stars=s, body=b) for s, b in REVIEWS[self.upc] if s >= min_stars]
 
     @classmethod
-    def resolve_reference(cls, upc: strawberry.ID) -> "Product":
+    def resolve_reference(cls, upc: strawberry.ID) -> Product:
         return cls(upc=upc)
 
 

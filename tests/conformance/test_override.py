@@ -28,7 +28,7 @@ class Product:
         return -1  # stale: overridden by pricing
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "Product":
+    def resolve_reference(cls, id: strawberry.ID) -> Product:
         return cls(id=id)
 
 

@@ -31,7 +31,7 @@ class CatalogProduct:
         return PRODUCTS[self.upc][1]
 
     @classmethod
-    def resolve_reference(cls, upc: strawberry.ID) -> "CatalogProduct":
+    def resolve_reference(cls, upc: strawberry.ID) -> CatalogProduct:
         return cls(upc=upc)
 
 
@@ -66,7 +66,7 @@ class StockProduct:
         return STOCK[self.upc][3]
 
     @classmethod
-    def resolve_reference(cls, upc: strawberry.ID) -> "StockProduct":
+    def resolve_reference(cls, upc: strawberry.ID) -> StockProduct:
         return cls(upc=upc)
 
 

@@ -7,9 +7,10 @@ import importlib
 import importlib.util
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("accounts", "courses", "enrollments", "reviews")

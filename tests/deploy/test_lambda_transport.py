@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from gateway.execute.lambda_transport import LambdaTransport, parse_endpoint
 from gateway.execute.errors import SubgraphFailure
+from gateway.execute.lambda_transport import LambdaTransport, parse_endpoint
 from gateway.execute.transport import HttpTransport
 
 QUERY = {"query": "{ __typename }"}

@@ -55,7 +55,7 @@ class RawServer:
     def url(self) -> str:
         return f"{'https' if self.ssl else 'http'}://127.0.0.1:{self.port}/graphql"
 
-    async def __aenter__(self) -> "RawServer":
+    async def __aenter__(self) -> RawServer:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -65,7 +65,7 @@ class RawServer:
         self._server.close()
         try:
             await asyncio.wait_for(self._server.wait_closed(), 2)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             pass
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

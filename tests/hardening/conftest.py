@@ -101,7 +101,7 @@ class Node:
     name: str = "n"
 
     @strawberry.field
-    def child(self) -> "Node":
+    def child(self) -> Node:
         return Node()
 
 
@@ -112,7 +112,7 @@ class Query:
         return Node()
 
     @strawberry.field(name="self")
-    def self_(self) -> "Query":
+    def self_(self) -> Query:
         return Query()
 
     @strawberry.field

@@ -13,10 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 import strawberry
+from http_doubles import serve
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
-
-from http_doubles import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / "tests" / "node"

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from http_doubles import FakeGateway
 
 from gateway.http import lambda_handler
-from http_doubles import FakeGateway
 from tests.support.lambda_events import http_api_v2_event, invoke, rest_v1_event
 
 GRJ = "application/graphql-response+json"

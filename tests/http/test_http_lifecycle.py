@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from http_doubles import FakeGateway, ServerFailedToStart, serve
 
 from gateway.config import GatewayConfig
 from gateway.http import create_app
-from http_doubles import FakeGateway, ServerFailedToStart, serve
 
 
 class Factory:

@@ -6,10 +6,10 @@ import json
 
 import httpx
 import pytest
+from http_doubles import FakeGateway, serve
 
 from gateway.config import GatewayConfig
 from gateway.http import create_app
-from http_doubles import FakeGateway, serve
 
 GRJ = "application/graphql-response+json"
 JSON = "application/json"

@@ -5,10 +5,10 @@ one request with one aliased lookup per distinct object."""
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import pytest
 import strawberry
+from strawberry.federation.schema_directives import Key
 
 from discovery.compose import Lookup, SubgraphInput, compose_supergraph
 from gateway.config import GatewayConfig
@@ -16,7 +16,6 @@ from gateway.gateway import Gateway
 from gateway.request import GraphQLRequest
 from services.toolkit import asgi_app
 from services.toolkit.schema import Schema
-from strawberry.federation.schema_directives import Key
 from tests.support.asgi_server import serve_in_thread
 
 NICKNAMES = {"u1": "ada", "u2": "bob"}
@@ -25,13 +24,13 @@ NICKNAMES = {"u1": "ada", "u2": "bob"}
 @strawberry.type
 class User:
     id: strawberry.ID
-    nickname: Optional[str]
+    nickname: str | None
 
 
 @strawberry.type
 class LegacyQuery:
     @strawberry.field
-    def user_by_id(self, id: strawberry.ID) -> Optional[User]:
+    def user_by_id(self, id: strawberry.ID) -> User | None:
         if id == "u2":
             raise ValueError("u2 is archived")
         return User(id=id, nickname=NICKNAMES.get(id)) if id in NICKNAMES else None

@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import httpx  # noqa: E402
+from subgraphs import FaultServer, supergraph  # noqa: E402
 
 from gateway.config import GatewayConfig  # noqa: E402
 from gateway.gateway import Gateway  # noqa: E402
 from gateway.http.asgi import create_app  # noqa: E402
-from subgraphs import FaultServer, supergraph  # noqa: E402
 
 MODES = ("ok", "hang", "500", "garbage", "cut", "refuse", "503")
 STUCK_AFTER = 10.0

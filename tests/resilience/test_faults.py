@@ -10,11 +10,11 @@ import textwrap
 import time
 
 import pytest
+from subgraphs import FaultServer, supergraph
 
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.request import GraphQLRequest
-from subgraphs import FaultServer, supergraph
 
 BOTH = "{ a b }"
 

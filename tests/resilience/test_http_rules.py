@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from subgraphs import FaultServer, supergraph
 
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.http.asgi import create_app
-from subgraphs import FaultServer, supergraph
 
 JSON = {"content-type": "application/json", "accept": "application/json"}
 

@@ -194,7 +194,7 @@ def test_sample_query_through_the_real_gateway():
         "query($r: [_Any!]!) { _entities(representations: $r) { ... on Course { averageRating ratingSummary } } }", {"r": reps}
     ).data["_entities"]
     assert len(courses) == len(own) == 10
-    for course, count, rating in zip(own, counts, ratings):
+    for course, count, rating in zip(own, counts, ratings, strict=False):
         got = courses[course["title"]]
         instructor = course["instructor"] and {"name": names[course["instructor"]["id"]]}
         assert got == {"title": course["title"], "instructor": instructor, **count, **rating}

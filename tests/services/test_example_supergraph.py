@@ -10,7 +10,6 @@ from services import compose_examples
 from services.catalog import SERVICES, subgraph_urls
 
 
-
 @pytest.fixture(autouse=True)
 def node_peers():
     if not compose_examples.NODE_MODULES.is_dir():

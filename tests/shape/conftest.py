@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLSchema
+from shape_support import SCHEMA, split
 
 from gateway.shape import compile_shape
-
-from shape_support import SCHEMA, split
 
 
 @pytest.fixture

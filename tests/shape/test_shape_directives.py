@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gateway.shape import skip_include_variables
-
 from shape_support import split
+
+from gateway.shape import skip_include_variables
 
 DATA = {"product": {"id": "1", "name": "n", "price": 2, "upc": "u", "weight": 1.0}}
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from graphql import build_schema
+from shape_support import SCHEMA, split
 
 from gateway.shape import compile_shape
-
-from shape_support import SCHEMA, split
 
 
 def test_client_order_wins_and_planner_fields_are_dropped(shape):

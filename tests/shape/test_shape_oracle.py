@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLResolveInfo, execute, parse
-
 from shape_support import SCHEMA
 
 QUERIES = [

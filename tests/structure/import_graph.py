@@ -66,25 +66,25 @@ def edges(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[Edge]
     found: list[Edge] = []
     for module, path in known.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        is_package = path.name == "__init__.py"
 
-        def visit(node: ast.AST, lazy: bool) -> None:
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                    visit(child, True)
-                elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-                    for statement in child.body:
-                        visit(ast.Module(body=[statement], type_ignores=[]), True)
-                    for statement in child.orelse:
-                        visit(ast.Module(body=[statement], type_ignores=[]), lazy)
-                elif isinstance(child, (ast.Import, ast.ImportFrom)):
-                    for target in _targets(module, is_package, child, known):
-                        found.append(Edge(module, target, child.lineno, lazy))
-                else:
-                    visit(child, lazy)
-
-        visit(tree, False)
+        _visit(tree, False, module, path.name == "__init__.py", known, found)
     return found
+
+
+def _visit(node: ast.AST, lazy: bool, module: str, is_package: bool, known: dict[str, Path], found: list[Edge]) -> None:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            _visit(child, True, module, is_package, known, found)
+        elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+            for statement in child.body:
+                _visit(ast.Module(body=[statement], type_ignores=[]), True, module, is_package, known, found)
+            for statement in child.orelse:
+                _visit(ast.Module(body=[statement], type_ignores=[]), lazy, module, is_package, known, found)
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            for target in _targets(module, is_package, child, known):
+                found.append(Edge(module, target, child.lineno, lazy))
+        else:
+            _visit(child, lazy, module, is_package, known, found)
 
 
 def cycles(graph: list[Edge]) -> list[list[str]]:

@@ -21,8 +21,8 @@ import selectors
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / "tests" / "node"
@@ -52,7 +52,7 @@ class NodePeer:
         if wait:
             self.wait_ready()
 
-    def wait_ready(self) -> "NodePeer":
+    def wait_ready(self) -> NodePeer:
         if self.port is None:
             try:
                 self.port = self._wait_ready(self.timeout)

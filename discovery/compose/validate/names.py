@@ -4,7 +4,7 @@ so they must be identifiers, unique, and distinct once upper-cased."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..result import CompositionError, SubgraphInput
 
