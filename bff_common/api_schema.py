@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import GraphQLSchema, build_ast_schema, parse, validate_schema
 from graphql.language import (
@@ -167,10 +168,10 @@ class _Deriver:
         self.links = read_links(document)
         links = self.links
 
-        self.type_nodes: dict[str, list] = {}
+        self.type_nodes: dict[str, list[Any]] = {}
         self.kinds: dict[str, str] = {}
         self.directive_defs: list[DirectiveDefinitionNode] = []
-        self.schema_nodes: list = []
+        self.schema_nodes: list[Any] = []
         for definition in document.definitions:
             kind = _KIND.get(type(definition))
             if kind is not None:
@@ -298,7 +299,7 @@ class _Deriver:
                     f' "{coordinate}", which is in the API schema.'
                 )
 
-    def _value_refs(self, value: ValueNode, type_node: TypeNode, out: list) -> None:
+    def _value_refs(self, value: ValueNode, type_node: TypeNode, out: list[Any]) -> None:
         if isinstance(type_node, NonNullTypeNode):
             type_node = type_node.type
         if isinstance(type_node, ListTypeNode):
@@ -508,7 +509,7 @@ class _Deriver:
                 repeatable=node.repeatable, locations=node.locations))
         return kept
 
-    def _schema_definitions(self) -> list:
+    def _schema_definitions(self) -> list[Any]:
         out = []
         roots_seen = False
         for node in self.schema_nodes:
@@ -543,7 +544,7 @@ class _Deriver:
 
     def run(self, validate: bool) -> ApiSchema:
         self._check_types()
-        definitions: list = self._schema_definitions()
+        definitions: list[Any] = self._schema_definitions()
         definitions.extend(self._directive_definitions())
         if self.errors:
             raise ApiSchemaError(self.errors)

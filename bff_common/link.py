@@ -222,10 +222,11 @@ def _parse_imports(value: ValueNode | None, where: str) -> dict[str, str]:
             name, alias = item.value, item.value
         elif isinstance(item, ObjectValueNode):
             fields = {f.name.value: f.value for f in item.fields}
-            name = _string(fields.get("name"))
-            alias = _string(fields.get("as")) or name
-            if name is None:
+            named = _string(fields.get("name"))
+            if named is None:
                 raise LinkError(f"{where}: an import object needs a string `name`")
+            name = named
+            alias = _string(fields.get("as")) or name
         else:
             raise LinkError(f"{where}: unsupported import value")
         if name.startswith("@") != alias.startswith("@"):

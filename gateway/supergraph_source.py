@@ -67,8 +67,8 @@ class GatewaySwitch:
         self.poll_interval = poll_interval
         self._clock = clock
         self._next_check = clock() + poll_interval
-        self._refreshing: asyncio.Task | None = None
-        self._closing: set[asyncio.Task] = set()
+        self._refreshing: asyncio.Task[Any] | None = None
+        self._closing: set[asyncio.Task[Any]] = set()
         self.last_error: str | None = None
 
     @classmethod
@@ -119,7 +119,7 @@ class GatewaySwitch:
             if active.retired and active.inflight == 0:
                 self._close_later(active)
 
-    def explain(self, query: str, operation_name: str | None = None, variables: dict | None = None) -> str:
+    def explain(self, query: str, operation_name: str | None = None, variables: dict[Any, Any] | None = None) -> str:
         return self._active.gateway.explain(query, operation_name, variables)
 
     async def aclose(self) -> None:
@@ -192,7 +192,7 @@ def with_registry(app: ASGIApp, switch: GatewaySwitch, *, reload_token: str | No
     forces a registry check; with background_poll, a poller task runs between lifespan startup and shutdown."""
     import orjson
 
-    poller: list[asyncio.Task] = []
+    poller: list[asyncio.Task[Any]] = []
 
     async def reply(send: Any, status: int, body: dict[str, Any]) -> None:
         payload = orjson.dumps(body)

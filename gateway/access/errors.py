@@ -16,9 +16,9 @@ MESSAGES = {"FORBIDDEN": "Not authorized to access {}.",
             "UNAUTHENTICATED": "Authentication is required to access {}."}
 
 
-def denied_errors(data: Any, denied: list[Denied], applies: Callable[[str, Any], bool]) -> list[dict]:
+def denied_errors(data: Any, denied: list[Denied], applies: Callable[[str, Any], bool]) -> list[dict[Any, Any]]:
     """One error per concrete path (list indices included) of each denied field in `data`."""
-    errors: list[dict] = []
+    errors: list[dict[Any, Any]] = []
     for d in denied:
         for parent, path in _objects(data, d.path, []):
             if applies(d.parent, parent.get("__typename")):
@@ -27,7 +27,7 @@ def denied_errors(data: Any, denied: list[Denied], applies: Callable[[str, Any],
     return errors
 
 
-def reject_errors(denied: list[Denied]) -> list[dict]:
+def reject_errors(denied: list[Denied]) -> list[dict[Any, Any]]:
     """The request's errors in reject mode: one per denied field coordinate."""
     seen: dict[tuple[str, str], None] = {}
     for d in denied:
@@ -35,7 +35,7 @@ def reject_errors(denied: list[Denied]) -> list[dict]:
     return [{"message": MESSAGES[code].format(coordinate), "extensions": {"code": code}} for code, coordinate in seen]
 
 
-def _objects(value: Any, steps: tuple[str, ...], path: list) -> list[tuple[dict, list]]:
+def _objects(value: Any, steps: tuple[str, ...], path: list[Any]) -> list[tuple[dict[Any, Any], list[Any]]]:
     if isinstance(value, list):
         out = []
         for i, item in enumerate(value):

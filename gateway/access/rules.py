@@ -144,5 +144,5 @@ def _names(value: Any) -> frozenset[str] | None:
     return frozenset({value.value}) if hasattr(value, "value") else None
 
 
-def _union(a: tuple, b: tuple) -> tuple:
+def _union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
     return a + tuple(x for x in b if x not in a)

@@ -22,7 +22,7 @@ import asyncio
 import socket
 import ssl
 import zlib
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .http11_pool import Pool, PoolClosed
@@ -93,7 +93,7 @@ class Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self.closed = False
         self._keep_alive = False
-        self._waiter: asyncio.Future | None = None
+        self._waiter: asyncio.Future[Any] | None = None
         self._buf = bytearray()
         self._state = _IDLE
         self._started = False

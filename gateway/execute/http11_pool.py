@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Pooled(Protocol):
@@ -38,7 +38,7 @@ class Pool:
         self.size = 0  # connections that exist, idle or busy, plus slots reserved for ones being opened
         self.closed = False
         self._idle: deque[Pooled] = deque()
-        self._waiters: deque[asyncio.Future] = deque()
+        self._waiters: deque[asyncio.Future[Any]] = deque()
 
     async def acquire(self) -> Pooled | None:
         """A reusable idle connection, or None: the caller holds a slot and must open one.

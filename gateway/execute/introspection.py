@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-async def introspect(schema: Any, document: Any, operation: Any, variables: dict[str, Any]) -> tuple[dict, list]:
+async def introspect(schema: Any, document: Any, operation: Any,
+                     variables: dict[str, Any]) -> tuple[dict[Any, Any], list[Any]]:
     from graphql import execute
     from graphql.language import DocumentNode, FieldNode, OperationDefinitionNode, SelectionSetNode
 

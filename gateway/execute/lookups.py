@@ -15,7 +15,7 @@ from typing import Any
 from ..plan.nodes import LookupSpec
 
 
-def lookup_document(spec: LookupSpec, representations: list[dict]) -> str:
+def lookup_document(spec: LookupSpec, representations: list[dict[Any, Any]]) -> str:
     fields = []
     for i, rep in enumerate(representations):
         arguments = ", ".join(f"{arg}: {literal(_key_value(rep, key))}" for arg, key in spec.arguments.items())
@@ -40,7 +40,7 @@ def lookup_response(response: dict[str, Any], count: int) -> dict[str, Any]:
     return out
 
 
-def _key_value(rep: dict, key: str) -> Any:
+def _key_value(rep: dict[Any, Any], key: str) -> Any:
     """A key field's value in the representation; nested key fields ("org { id }") give objects."""
     name = key.split("{", 1)[0].strip()
     return rep.get(name)

@@ -38,7 +38,7 @@ class ErrorMasking:
         """Whether any error can be masked (if not, the request id is not needed)."""
         return not self.expose_all
 
-    def subgraph_error(self, error: dict, service: str, path: Any, request_id: str | None) -> dict:
+    def subgraph_error(self, error: dict[Any, Any], service: str, path: Any, request_id: str | None) -> dict[Any, Any]:
         """The client's version of one error a subgraph returned, at the client's `path`."""
         extensions = error.get("extensions")
         ext = dict(extensions) if isinstance(extensions, dict) else {}

@@ -8,9 +8,9 @@ from typing import Any
 from ..plan.nodes import Path
 
 
-def objects_at(data: Any, path: Path) -> Iterator[tuple[dict, list]]:
+def objects_at(data: Any, path: Path) -> Iterator[tuple[dict[Any, Any], list[Any]]]:
     """Yield (object, response path with list indices) for every object at `path`."""
-    stack: list[tuple[Any, int, list]] = [(data, 0, [])]
+    stack: list[tuple[Any, int, list[Any]]] = [(data, 0, [])]
     while stack:
         value, depth, where = stack.pop()
         if value is None:
@@ -34,7 +34,7 @@ def objects_at(data: Any, path: Path) -> Iterator[tuple[dict, list]]:
                 stack.append((value[i], depth, where + [i]))
 
 
-def deep_merge(target: dict, source: dict, keep_typename: bool = False) -> None:
+def deep_merge(target: dict[Any, Any], source: dict[Any, Any], keep_typename: bool = False) -> None:
     """Merge a subgraph's result into the response data in place."""
     for key, value in source.items():
         if key == "__typename" and keep_typename and key in target:

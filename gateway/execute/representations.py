@@ -7,7 +7,7 @@ from typing import Any
 from ..operation.selection import NField, Selection
 
 
-def representation(obj: dict, entity_name: str, requires: Selection) -> dict | None:
+def representation(obj: dict[Any, Any], entity_name: str, requires: Selection) -> dict[Any, Any] | None:
     """{"__typename": entity, key fields..., @requires fields...}; None if a key field is missing."""
     fields = requires.get(obj.get("__typename")) if len(requires) > 1 else next(iter(requires.values()))
     if fields is None:

@@ -16,7 +16,7 @@ Selection = dict[str, dict[str, "NField"]]
 class NField:
     __slots__ = ("response_key", "name", "arguments", "directives", "children", "narrowed")
 
-    def __init__(self, response_key: str, name: str, arguments: tuple = (), directives: tuple = (),
+    def __init__(self, response_key: str, name: str, arguments: tuple[Any, ...] = (), directives: tuple[Any, ...] = (),
                  children: Selection | None = None) -> None:
         self.response_key = response_key
         self.name = name
@@ -39,7 +39,7 @@ class NField:
         return f"NField({self.response_key}:{self.name})"
 
 
-def args_text(arguments: tuple) -> str:
+def args_text(arguments: tuple[Any, ...]) -> str:
     if not arguments:
         return ""
     from graphql import print_ast
@@ -72,7 +72,7 @@ def copy_field(field: NField) -> NField:
     return copy
 
 
-def variables_in(arguments: tuple, directives: tuple, into: set[str]) -> None:
+def variables_in(arguments: tuple[Any, ...], directives: tuple[Any, ...], into: set[str]) -> None:
     """Collect the names of variables used in arguments and directives."""
     from graphql.language import ListValueNode, ObjectValueNode, VariableNode
 

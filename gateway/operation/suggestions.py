@@ -8,11 +8,12 @@ the inner message of a variable error), always as " Did you mean ...?".
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _SUGGESTION = re.compile(r" Did you mean [^\n]*\?$")
 
 
-def without_suggestions(errors: list[dict]) -> list[dict]:
+def without_suggestions(errors: list[dict[Any, Any]]) -> list[dict[Any, Any]]:
     """The same errors, their messages cut before any suggestion."""
     for error in errors:
         message = error.get("message")

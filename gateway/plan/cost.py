@@ -14,6 +14,7 @@ there is no key to jump by).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..operation.selection import NField
 from .schema_view import SchemaView
@@ -39,10 +40,10 @@ class CostModel:
     def __init__(self, run: SchemaView) -> None:
         self.run = run
         self.sg = run.sg
-        self.memo: dict[tuple, float] = {}
-        self.decisions: dict[tuple, Decision] = {}
+        self.memo: dict[tuple[Any, ...], float] = {}
+        self.decisions: dict[tuple[Any, ...], Decision] = {}
 
-    def decide(self, graph: str, type_name: str, field: NField, provided: dict | None,
+    def decide(self, graph: str, type_name: str, field: NField, provided: dict[Any, Any] | None,
                requires_met: bool = False, depth: int = 0) -> Decision:
         memo_key = (graph, type_name, id(field), id(provided), requires_met)
         cached = self.decisions.get(memo_key)
@@ -69,7 +70,8 @@ class CostModel:
         self.decisions[memo_key] = decision
         return decision
 
-    def split(self, graph: str, type_name: str, field: NField, provided: dict | None, depth: int) -> Decision | None:
+    def split(self, graph: str, type_name: str, field: NField, provided: dict[Any, Any] | None,
+              depth: int) -> Decision | None:
         if field.children is None or depth > MAX_DEPTH:
             return None
         fdef = self.sg.types[type_name].fields.get(field.name)
@@ -111,7 +113,7 @@ class CostModel:
             return None
         return Decision("split", cost + jump_cost, target, base, local_part, remote_part)
 
-    def local(self, graph: str, type_name: str, field: NField, provided: dict | None,
+    def local(self, graph: str, type_name: str, field: NField, provided: dict[Any, Any] | None,
               ignore_requires: bool = False, depth: int = 0) -> float:
         """Cost of resolving `field` inside the current fetch to `graph` (INF if it can't)."""
         fdef = self.sg.types[type_name].fields.get(field.name)
@@ -137,7 +139,7 @@ class CostModel:
                 return INF
         return cost
 
-    def estimate(self, graph: str, type_name: str, fields: dict[str, NField], provided: dict | None,
+    def estimate(self, graph: str, type_name: str, fields: dict[str, NField], provided: dict[Any, Any] | None,
                  depth: int = 0) -> float:
         memo_key = (graph, type_name, id(fields), id(provided))
         cached = self.memo.get(memo_key)
@@ -168,7 +170,7 @@ class CostModel:
         self.memo[memo_key] = cost
         return cost
 
-    def jump(self, graph: str, type_name: str, field: NField, provided: dict | None,
+    def jump(self, graph: str, type_name: str, field: NField, provided: dict[Any, Any] | None,
              depth: int = 0) -> tuple[float, str | None, float]:
         """Cheapest entity jump from `graph` to a subgraph that resolves `field`: (cost, target, base)."""
         best: tuple[float, str | None, float] = (INF, None, INF)

@@ -37,11 +37,11 @@ class PlanningRun:
         self.field_sets = field_sets
         self.fetches: list[FetchBuilder] = []
         self.cost = CostModel(self)
-        self._entity_fetches: dict[tuple, FetchBuilder] = {}
+        self._entity_fetches: dict[tuple[Any, ...], FetchBuilder] = {}
         self._root_fetches: dict[str, FetchBuilder] = {}
-        self._active: set[tuple] = set()
+        self._active: set[tuple[Any, ...]] = set()
         self._alive: list[Any] = []
-        self._derived: dict[tuple, NField] = {}
+        self._derived: dict[tuple[Any, ...], NField] = {}
         self._echoes: dict[int, dict[str, NField]] = {}
         self.operation_kind = "query"
 
@@ -89,7 +89,7 @@ class PlanningRun:
             fetch = self._root_fetches[graph] = self._new_fetch(graph, "root", "query", (), self.sg.query_type)
         return fetch
 
-    def _choose_root_graph(self, root: str, field: NField, groups: list, ordered: bool) -> str:
+    def _choose_root_graph(self, root: str, field: NField, groups: list[Any], ordered: bool) -> str:
         fdef = self.sg.types[root].fields.get(field.name)
         if fdef is None or not fdef.resolvable_in:
             raise PlanningError(f"no subgraph resolves {root}.{field.name}")
@@ -125,7 +125,7 @@ class PlanningRun:
     # ---- selections ---------------------------------------------------------------------
 
     def plan_fields(self, fetch: FetchBuilder, target: dict[str, NField], type_name: str,
-                    fields: dict[str, NField], path: Path, provided: dict | None,
+                    fields: dict[str, NField], path: Path, provided: dict[Any, Any] | None,
                     requires_met: bool = False) -> set[int]:
         """Plan `fields` of an object of `type_name` at `path`, starting in `fetch`.
         Returns the fetches after which these fields are in the response data.
@@ -168,7 +168,7 @@ class PlanningRun:
         return produced
 
     def _plan_children(self, fetch: FetchBuilder, node: NField, type_name: str, field: NField,
-                       path: Path, provided: dict | None) -> set[int]:
+                       path: Path, provided: dict[Any, Any] | None) -> set[int]:
         graph = fetch.graph
         fdef = self.field_def(graph, type_name, field.name)
         child_path = path + (field.response_key,) + ("@",) * fdef.type.list_depth
@@ -187,7 +187,7 @@ class PlanningRun:
         return produced
 
     def _entity_jump(self, fetch: FetchBuilder, target: dict[str, NField], type_name: str, graph: str,
-                     group: list[NField], path: Path, provided: dict | None,
+                     group: list[NField], path: Path, provided: dict[Any, Any] | None,
                      siblings: dict[str, NField] | None = None) -> set[int]:
         if self._is_query_root(type_name, path):
             fetch_for_root = self._root_fetch(graph)
@@ -269,7 +269,7 @@ class PlanningRun:
             produced |= self.plan_fields(entity, dest, concrete, concrete_fields, path, None)
         return produced
 
-    def _split_interface_fields(self, graph: str, interface: str, field: NField, provided: dict | None
+    def _split_interface_fields(self, graph: str, interface: str, field: NField, provided: dict[Any, Any] | None
                                 ) -> tuple[dict[str, NField], dict[str, dict[str, NField]], bool]:
         """Fields asked on every concrete type that the @interfaceObject subgraph resolves
         itself (`direct`), the rest per concrete type, and whether `__typename` is asked."""
@@ -336,7 +336,7 @@ class PlanningRun:
         return renamed
 
     def _best_key(self, from_graph: str, type_name: str, entity_name: str, graph: str,
-                  provided: dict | None) -> dict[str, NField]:
+                  provided: dict[Any, Any] | None) -> dict[str, NField]:
         best, best_cost = None, INF
         for key in self.sg.types[entity_name].graphs[graph].keys:
             if not key.resolvable:
@@ -393,7 +393,7 @@ class PlanningRun:
             return [type_name]  # an interface nothing implements: its fields are all there is
         return self.sg.possible_in_graph(type_name, graph)
 
-    def child_provided(self, graph: str, fdef: FieldDef, provided: dict | None, field: NField) -> Selection | None:
+    def child_provided(self, graph: str, fdef: FieldDef, provided: dict[Any, Any] | None, field: NField) -> Selection | None:
         join = fdef.by_graph.get(graph)
         if join is not None and join.provides is not None:
             return self.field_sets.get_selection(self.sg, fdef.type.name, join.provides)
@@ -430,8 +430,8 @@ class PlanningRun:
             self.keep_alive(fields, cached)
         return cached
 
-    def jump_targets(self, graph: str, type_name: str, field: NField, provided: dict | None,
-                     depth: int) -> Iterator[tuple[str, float, float, dict | None]]:
+    def jump_targets(self, graph: str, type_name: str, field: NField, provided: dict[Any, Any] | None,
+                     depth: int) -> Iterator[tuple[str, float, float, dict[Any, Any] | None]]:
         """Subgraphs an entity jump could go to for `field`: (graph, key cost, requires cost, echoed key)."""
         t = self.sg.types[type_name]
         fdef = t.fields.get(field.name)

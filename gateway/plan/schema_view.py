@@ -28,13 +28,13 @@ class SchemaView(Protocol):
     def possible_at(self, graph: str, fdef: FieldDef) -> list[str]:
         """Concrete types `graph` can return for a field."""
 
-    def child_provided(self, graph: str, fdef: FieldDef, provided: dict | None,
+    def child_provided(self, graph: str, fdef: FieldDef, provided: dict[str, Any] | None,
                        field: NField) -> Selection | None:
         """What `@provides` (or the key echoed by an entity fetch) makes available below `field`."""
 
     def entity_name(self, graph: str, type_name: str, field_name: str) -> str:
         """The type an entity fetch to `graph` asks for (the type or its @interfaceObject)."""
 
-    def jump_targets(self, graph: str, type_name: str, field: NField, provided: dict | None,
-                     depth: int) -> Iterator[tuple[str, float, float, dict | None]]:
+    def jump_targets(self, graph: str, type_name: str, field: NField, provided: dict[str, Any] | None,
+                     depth: int) -> Iterator[tuple[str, float, float, dict[str, Any] | None]]:
         """Subgraphs an entity jump could go to for `field`: (graph, key cost, requires cost, echoed key)."""

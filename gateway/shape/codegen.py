@@ -18,7 +18,7 @@ from typing import Any
 from .errors import FieldSite, NullPosition, Path, RunState
 
 Completer = Callable[[Any, Path, "str | int", RunState], Any]
-RunObject = Callable[[dict, Path, RunState], dict]
+RunObject = Callable[[dict[Any, Any], Path, RunState], dict[Any, Any]]
 
 # How a field's value is checked on the fast path, decided by the compiler.
 COPY = "copy"  # custom scalar or introspection: any value goes out as it is

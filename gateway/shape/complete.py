@@ -50,7 +50,7 @@ def leaf_completer(serialize: Serializer, site: FieldSite) -> Completer:
 def object_completer(plan: ObjectPlan, site: FieldSite) -> Completer:
     type_name, run = plan.type_name, plan.run
 
-    def complete_object(value: Any, parent: Path, key: str | int, state: RunState) -> dict:
+    def complete_object(value: Any, parent: Path, key: str | int, state: RunState) -> dict[Any, Any]:
         if value.__class__ is not dict and not isinstance(value, dict):
             state.error(site, parent, key, f'Expected value of type "{type_name}" but got: {inspect(value)}.')
             raise NullPosition
@@ -69,7 +69,7 @@ def abstract_completer(
     """Dispatch on the data's `__typename`; each runtime type's plan is compiled on first sight."""
     plans: dict[str, ObjectPlan] = {}
 
-    def complete_abstract(value: Any, parent: Path, key: str | int, state: RunState) -> dict:
+    def complete_abstract(value: Any, parent: Path, key: str | int, state: RunState) -> dict[Any, Any]:
         if value.__class__ is not dict and not isinstance(value, dict):
             state.error(site, parent, key, f'Expected value of type "{abstract_name}" but got: {inspect(value)}.')
             raise NullPosition
@@ -98,7 +98,7 @@ def list_completer(
     if item_run is not None:
         return _object_list_completer(item_run, item_complete, item_nonnull, site)
 
-    def complete_list(value: Any, parent: Path, key: str | int, state: RunState) -> list:
+    def complete_list(value: Any, parent: Path, key: str | int, state: RunState) -> list[Any]:
         if value.__class__ is not list and not isinstance(value, list):
             state.error(site, parent, key, f'Expected Iterable, but did not find one for field "{site.coordinate}".')
             raise NullPosition
@@ -108,7 +108,7 @@ def list_completer(
         else:
             return value[:]  # every item is valid as it is: the common case for scalar lists
         path = (parent, key)
-        out: list = []
+        out: list[Any] = []
         append = out.append
         for index, item in enumerate(value):
             if item.__class__ is item_fast:
@@ -133,12 +133,12 @@ def list_completer(
 def _object_list_completer(
     item_run: RunObject, item_complete: Completer, item_nonnull: bool, site: FieldSite
 ) -> Completer:
-    def complete_object_list(value: Any, parent: Path, key: str | int, state: RunState) -> list:
+    def complete_object_list(value: Any, parent: Path, key: str | int, state: RunState) -> list[Any]:
         if value.__class__ is not list and not isinstance(value, list):
             state.error(site, parent, key, f'Expected Iterable, but did not find one for field "{site.coordinate}".')
             raise NullPosition
         path = (parent, key)
-        out: list = []
+        out: list[Any] = []
         append = out.append
         for index, item in enumerate(value):
             try:

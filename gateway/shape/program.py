@@ -25,7 +25,8 @@ class ShapeProgram:
     def __init__(self, root: ObjectPlan) -> None:
         self.root = root
 
-    def run(self, data: dict | None, errors: list[dict]) -> tuple[dict | None, list[dict]]:
+    def run(self, data: dict[Any, Any] | None,
+            errors: list[dict[Any, Any]]) -> tuple[dict[Any, Any] | None, list[dict[Any, Any]]]:
         """The client's (data, errors) from the executor's merged data and re-rooted errors.
 
         `data` None means execution produced nothing and passes through. The
@@ -36,7 +37,7 @@ class ShapeProgram:
             return None, errors
         state = RunState(errors)
         try:
-            shaped: dict | None = self.root.run(data, None, state)
+            shaped: dict[Any, Any] | None = self.root.run(data, None, state)
         except NullPosition:
             shaped = None
         if state.errors:

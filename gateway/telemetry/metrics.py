@@ -28,14 +28,14 @@ class EmfMetrics:
     def __init__(self, stream: IO[str] | None = None, namespace: str = NAMESPACE) -> None:
         self.stream = stream
         self.namespace = namespace
-        self._directives: dict[str, list] = {}
+        self._directives: dict[str, list[Any]] = {}
 
     def observe(self, obs: Any) -> None:
         now = int(time.time() * 1000)
         lines = [self._line(now, "operation", _op(obs), {
             "requests": (1, "Count"), "latency": (obs.duration_ms, "Milliseconds"),
             "errors": (1 if obs.error_codes else 0, "Count")})]
-        by_service: dict[str, list] = {}
+        by_service: dict[str, list[Any]] = {}
         for call in obs.subgraphs:
             by_service.setdefault(call.service, []).append(call)
         for service, calls in by_service.items():

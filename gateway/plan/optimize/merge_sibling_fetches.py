@@ -8,6 +8,8 @@ so a @requires field is never asked for with a representation that lacks it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...operation.selection import merge_into
 from ..fetch_builder import FetchBuilder
 from ..planner import _shape_text
@@ -17,7 +19,7 @@ def merge_sibling_fetches(fetches: list[FetchBuilder]) -> list[FetchBuilder]:
     changed = True
     while changed:
         changed = False
-        groups: dict[tuple, list[FetchBuilder]] = {}
+        groups: dict[tuple[Any, ...], list[FetchBuilder]] = {}
         for f in fetches:
             if f.kind == "entity":
                 groups.setdefault((f.graph, frozenset(f.deps)), []).append(f)
