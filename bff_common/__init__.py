@@ -3,6 +3,7 @@ services (`services/`) all need, so that none of them imports another's internal
 
 - `link`: the one reader of `@link` / `@core` schema applications;
 - `api_schema`: the client-facing API schema derived from a supergraph;
+- `access_rules`: the access directives (`@authenticated`, `@requiresScopes`, `@policy`) per type and field;
 - `documents`: trusted-document manifests and their sha256 ids;
 - `registry`: the protocols a registry client offers the gateway;
 - `secrets`: secret references (`env:`, `ssm:`, `secretsmanager:`).

@@ -42,7 +42,7 @@ class RegistryGuards:
     secret_prefixes: tuple[str, ...] = ("env:BFF_", "ssm:/bff/", "secretsmanager:bff/")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "RegistryGuards":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RegistryGuards:
         env = os.environ if env is None else env
         settings: dict[str, Any] = {}
         if env.get("BFF_REGISTRY_ENDPOINT_SCHEMES", "").strip():
@@ -127,9 +127,9 @@ def security_changes(old_supergraph: str | None, new_supergraph: str | None) -> 
     requirement (its own, its parent type's and its return type's) lost or changed a directive."""
     if not old_supergraph or not new_supergraph:
         return []
-    from graphql import GraphQLObjectType, GraphQLInterfaceType, get_named_type, parse
+    from graphql import GraphQLInterfaceType, GraphQLObjectType, get_named_type, parse
 
-    from gateway.access.rules import read_rules
+    from bff_common.access_rules import read_rules
     from bff_common.api_schema import build_api_schema
 
     old_doc, new_doc = parse(old_supergraph, no_location=True), parse(new_supergraph, no_location=True)

@@ -7,7 +7,7 @@ The request path is visible in the package layout:
     plan/       -> split the operation into fetches per subgraph (the query plan)
     execute/    -> run the plan against the subgraphs, in parallel where possible
     shape/      -> build the client's response from the fetched data
-    supergraph/ -> read the composed (supergraph) schema and derive the API schema
+    supergraph/ -> read the composed (supergraph) schema (its API schema: bff_common/api_schema.py)
 
 Nothing heavy is imported here: a Lambda cold start pays only for what it uses.
 """

@@ -6,7 +6,8 @@ errors.py places the FORBIDDEN / UNAUTHENTICATED errors; identity.py signs the
 caller's identity for the subgraphs. See README.md.
 """
 
+from bff_common.access_rules import AccessRules, Requirement, read_rules
+
 from .evaluate import Evaluator
-from .rules import AccessRules, Requirement, read_rules
 
 __all__ = ["AccessRules", "Evaluator", "Requirement", "read_rules"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .rules import AccessRule, Groups, Requirement
+from bff_common.access_rules import AccessRule, Groups, Requirement
 
 Policy = Callable[[Any], bool]  # principal -> allowed
 FORBIDDEN, UNAUTHENTICATED = "FORBIDDEN", "UNAUTHENTICATED"

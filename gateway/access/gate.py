@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bff_common.access_rules import read_rules
+
 from ..lru import LRU
 from .errors import denied_errors, reject_errors
 from .evaluate import UNAUTHENTICATED, Evaluator
-from .rules import read_rules
 from .transform import AccessWalker, Denied
 
 MODES = ("filter", "reject")
@@ -33,7 +34,7 @@ class AccessControl:
         # The @policy names the supergraph uses: their verdicts travel in the signed identity.
         self._policy_names = sorted({name for req in (*self.rules.types.values(), *self.rules.fields.values())
                                      for groups in req.policies for group in groups for name in group})
-        self._requirements: LRU[tuple] = LRU(config.plan_cache_size)
+        self._requirements: LRU[tuple[Any, ...]] = LRU(config.plan_cache_size)
         self.secret: str | None = None
         self.signer: Any = None  # IdentitySigner for the transport, when an identity secret is configured
         reference = getattr(config, "identity_secret", None)
@@ -44,7 +45,8 @@ class AccessControl:
             self.secret = SecretResolver().resolve(reference) if is_reference(reference) else reference
             self.signer = IdentitySigner(self.secret)
 
-    def signature(self, key: tuple, operation: Any, fragments: dict[str, Any], principal: Any) -> tuple:
+    def signature(self, key: tuple[Any, ...], operation: Any, fragments: dict[str, Any],
+                  principal: Any) -> tuple[Any, ...]:
         """The decisions (None or a code) for each distinct requirement in the operation; () when it has none."""
         if not self.rules:
             return ()
@@ -78,7 +80,7 @@ class AccessControl:
         selection_set, new_fragments = self.walker.filtered(operation, fragments, decide)
         return selection_set, new_fragments, denied
 
-    def errors(self, data: Any, denied: list[Denied]) -> list[dict]:
+    def errors(self, data: Any, denied: list[Denied]) -> list[dict[Any, Any]]:
         return denied_errors(data, denied, self.walker.applies)
 
     def identity_headers(self, principal: Any) -> dict[str, str] | None:

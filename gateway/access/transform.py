@@ -12,7 +12,7 @@ from typing import Any
 from graphql import GraphQLSchema, get_named_type, is_abstract_type
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, NameNode, SelectionSetNode
 
-from .rules import AccessRules, Requirement
+from bff_common.access_rules import AccessRules, Requirement
 
 Decide = Callable[[Requirement], "str | None"]  # requirement -> None (allowed) or error code
 

@@ -24,8 +24,9 @@ a field is resolved.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any
 
 from graphql import GraphQLSchema
 from graphql.language import (
@@ -34,6 +35,7 @@ from graphql.language import (
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
+    EnumValueNode,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
@@ -48,10 +50,9 @@ from graphql.language import (
     TypeNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
-    EnumValueNode,
 )
 
-from .link import INACCESSIBLE_IDENTITY, TAG_IDENTITY, read_links
+from bff_common.link import INACCESSIBLE_IDENTITY, TAG_IDENTITY, read_links
 
 __all__ = ["Contract", "ContractError", "ContractSchema", "build_contract"]
 
@@ -95,7 +96,7 @@ class ContractSchema:
 
 def build_contract(supergraph: DocumentNode, contract: Contract) -> ContractSchema:
     """The contract's API schema; raises ContractError when it would be invalid."""
-    from .api_schema import ApiSchemaError, derive_api_schema
+    from bff_common.api_schema import ApiSchemaError, derive_api_schema
 
     overlap = contract.include & contract.exclude
     if overlap:
@@ -128,7 +129,7 @@ class _Marker:
         links = read_links(document)
         self.tag_name = links.directive_name(TAG_IDENTITY, "tag") or "tag"
         self.inaccessible_name = links.directive_name(INACCESSIBLE_IDENTITY, "inaccessible")
-        self.definitions: dict[str, list] = {}
+        self.definitions: dict[str, list[Any]] = {}
         for node in document.definitions:
             # Types of linked features (join__Graph, link__Import...) are machinery, never the contract's to hide.
             if isinstance(node, _TYPES) and links.type_owner(node.name.value) is None:
@@ -260,7 +261,7 @@ class _Marker:
                         args = getattr(f, "arguments", None)
                         if args:
                             new_args = tuple(marked(a, f"{coordinate}({a.name.value}:)") for a in args)
-                            if any(x is not y for x, y in zip(new_args, args)):
+                            if any(x is not y for x, y in zip(new_args, args, strict=False)):
                                 f = f.__class__(**{**_fields(f), "arguments": new_args})
                         fields.append(marked(f, coordinate))
                     changes["fields"] = tuple(fields)
@@ -275,7 +276,7 @@ class _Marker:
         return DocumentNode(definitions=tuple(definitions))
 
 
-def _fields(node) -> dict:
+def _fields(node) -> dict[Any, Any]:
     return {k: getattr(node, k) for k in node.keys if k != "loc"}
 
 
@@ -303,10 +304,18 @@ def _root_name(document: DocumentNode, operation: str) -> str:
     return operation.capitalize()
 
 
-def _unreachable(schema: GraphQLSchema, definitions: dict[str, list]) -> set[str]:
+def _unreachable(schema: GraphQLSchema, definitions: dict[str, list[Any]]) -> set[str]:
     """Types of the supergraph that the API schema defines but no root reaches (as Hive and Apollo compute it)."""
-    from graphql import (get_named_type, is_enum_type, is_input_object_type, is_interface_type, is_object_type,
-                         is_scalar_type, is_specified_directive, is_union_type)
+    from graphql import (
+        get_named_type,
+        is_enum_type,
+        is_input_object_type,
+        is_interface_type,
+        is_object_type,
+        is_scalar_type,
+        is_specified_directive,
+        is_union_type,
+    )
 
     seen: set[str] = set()
     queue = []

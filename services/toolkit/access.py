@@ -15,8 +15,9 @@ as a local callable denies, as does an ownership the service cannot establish.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError, get_named_type
@@ -24,9 +25,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.federation.schema_directives import Authenticated, Policy, RequiresScopes
 from strawberry.schema_directive import Location
 
-from gateway.access.evaluate import Evaluator
+from bff_common.access_rules import AccessRule, Requirement
 from gateway.access.errors import MESSAGES
-from gateway.access.rules import AccessRule, Requirement
+from gateway.access.evaluate import Evaluator
 
 from .identity import principal_of
 
@@ -80,7 +81,7 @@ class AccessExtension(SchemaExtension):
 
     @classmethod
     def with_policies(cls, policies: Mapping[str, Callable[[Any], bool]] | None = None, *,
-                      owners: Mapping[str, str] | None = None) -> type["AccessExtension"]:
+                      owners: Mapping[str, str] | None = None) -> type[AccessExtension]:
         """A subclass with local policy callables and the service's ownership declarations."""
         return type("AccessExtension", (cls,), {"policies": dict(policies or {}), "owners": dict(owners or {})})
 

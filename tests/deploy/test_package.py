@@ -77,6 +77,12 @@ def test_package_sizes(packaged: Path) -> None:
     assert [n for n in gateway_files if n.startswith("services/")] == ["services/supergraph.graphql"]
     # The gateway follows the registry (BFF_REGISTRY): its read path ships with it.
     assert {"discovery/client.py", "discovery/store/dynamodb.py", "gateway/supergraph_source.py"} <= set(gateway_files)
+    # The shared layer ships with every function that imports it; the registry carries no gateway code
+    # beyond the secret references.
+    for name in ("gateway", "registry", "accounts"):
+        assert "bff_common/link.py" in zipfile.ZipFile(packaged / f"{name}.zip").namelist(), name
+    registry_gateway = {n for n in zipfile.ZipFile(packaged / "registry.zip").namelist() if n.startswith("gateway/")}
+    assert registry_gateway == {"gateway/__init__.py", "gateway/secrets.py"}, registry_gateway
     for forbidden in ("uvicorn/", "strawberry/", "boto3/", "botocore/", "httpx/", "starlette/"):
         assert not [n for n in gateway_files if n.startswith(forbidden) or n.startswith("python/" + forbidden)], forbidden
 
