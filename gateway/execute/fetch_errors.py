@@ -13,13 +13,14 @@ is an error too, never a silent null.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 FAILED = "SUBGRAPH_REQUEST_FAILED"  # no usable answer (down, HTTP error, not JSON, timeout, cut short)
 INVALID = "SUBGRAPH_INVALID_RESPONSE"  # a GraphQL answer whose shape does not fit the request
 
 
-def gateway_errors(message: str, code: str, service: str, paths: Iterable[list]) -> list[dict]:
+def gateway_errors(message: str, code: str, service: str, paths: Iterable[list[Any]]) -> list[dict[Any, Any]]:
     """The gateway's own error about one fetch, once per affected path."""
     return at_paths({"message": message, "extensions": {"code": code, "serviceName": service}}, paths)
 
@@ -28,10 +29,10 @@ def invalid(service: str, problem: str) -> str:
     return f'Subgraph "{service}" answered an invalid response: {problem}'
 
 
-def at_paths(error: dict, paths: Iterable[list]) -> list[dict]:
+def at_paths(error: dict[Any, Any], paths: Iterable[list[Any]]) -> list[dict[Any, Any]]:
     """Copies of a client-ready error, one at each distinct path; the error itself when there is none."""
-    out: list[dict] = []
-    seen: set[tuple] = set()
+    out: list[dict[Any, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
     for path in paths:
         key = tuple(path)
         if key in seen:
@@ -45,14 +46,14 @@ def at_paths(error: dict, paths: Iterable[list]) -> list[dict]:
     return out or [error]
 
 
-def subgraph_errors(response: dict) -> list[dict]:
+def subgraph_errors(response: dict[Any, Any]) -> list[dict[Any, Any]]:
     errors = response.get("errors")
     if not isinstance(errors, list):
         return []
     return [e for e in errors if isinstance(e, dict)]
 
 
-def root_data(response: dict) -> tuple[dict | None, str | None]:
+def root_data(response: dict[Any, Any]) -> tuple[dict[Any, Any] | None, str | None]:
     """A root fetch's `data`, or why the answer cannot be used (None when its errors explain it)."""
     data = response.get("data")
     if isinstance(data, dict):
@@ -62,7 +63,7 @@ def root_data(response: dict) -> tuple[dict | None, str | None]:
     return None, '"data" is not an object'
 
 
-def entities_of(response: dict, count: int) -> tuple[list | None, str | None]:
+def entities_of(response: dict[Any, Any], count: int) -> tuple[list[Any] | None, str | None]:
     """An entity fetch's `_entities` list for `count` representations, or why it cannot be used."""
     data, problem = root_data(response)
     if data is None:

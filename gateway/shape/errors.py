@@ -7,7 +7,8 @@ the happy path never touches it except for creating a `RunState`.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from graphql import FieldNode
 from graphql.language import get_location
@@ -57,11 +58,11 @@ class RunState:
 
     __slots__ = ("incoming", "errors", "_covered", "_at")
 
-    def __init__(self, incoming: list[dict]) -> None:
+    def __init__(self, incoming: list[dict[Any, Any]]) -> None:
         self.incoming = incoming
-        self.errors: list[dict] = []
-        self._covered: set[tuple] | None = None
-        self._at: set[tuple] = set()
+        self.errors: list[dict[Any, Any]] = []
+        self._covered: set[tuple[Any, ...]] | None = None
+        self._at: set[tuple[Any, ...]] = set()
 
     def error(self, site: FieldSite, parent: Path, key: str | int, message: str) -> None:
         """Record an error at `parent` + `key`."""
@@ -87,7 +88,7 @@ class RunState:
         error["path"] = path
         self.errors.append(error)
 
-    def _coverage(self) -> set[tuple]:
+    def _coverage(self) -> set[tuple[Any, ...]]:
         # Every prefix of every incoming error's path: an error at or below P puts P in this set.
         covered = self._covered
         if covered is None:

@@ -31,7 +31,7 @@ class User:
     roles: list[str]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "User | None":
+    def resolve_reference(cls, id: strawberry.ID) -> User | None:
         return _user(id)
 
 

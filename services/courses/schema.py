@@ -23,11 +23,11 @@ class Course:
     instructor_id: strawberry.Private[str | None]
 
     @strawberry.field
-    def instructor(self) -> "User | None":
+    def instructor(self) -> User | None:
         return None if self.instructor_id is None else User(id=strawberry.ID(self.instructor_id))
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "Course | None":
+    def resolve_reference(cls, id: strawberry.ID) -> Course | None:
         return _course(id)
 
 
@@ -40,7 +40,7 @@ class User:
         return [_course(c.id) for c in data.COURSES.values() if c.instructor_id == self.id]  # type: ignore[misc]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "User":
+    def resolve_reference(cls, id: strawberry.ID) -> User:
         # Any user id is a valid reference: someone who teaches nothing has no courses.
         return cls(id=id)
 

@@ -27,11 +27,11 @@ class User:
     id: strawberry.ID
 
     @strawberry.field(directives=[Policy(policies=[["self_or_admin"]])])  # nullable: decided per user
-    def enrollments(self) -> list["Enrollment"] | None:
+    def enrollments(self) -> list[Enrollment] | None:
         return [Enrollment.from_record(e) for e in data.ENROLLMENTS if e.user_id == self.id]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "User":
+    def resolve_reference(cls, id: strawberry.ID) -> User:
         return cls(id=id)
 
 
@@ -48,7 +48,7 @@ class Course:
         return [User(id=strawberry.ID(e.user_id)) for e in data.ENROLLMENTS if e.course_id == self.id]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "Course":
+    def resolve_reference(cls, id: strawberry.ID) -> Course:
         return cls(id=id)
 
 
@@ -60,7 +60,7 @@ class Enrollment:
     progress: float | None = strawberry.field(description="Share of the course completed, 0..1; null before the first lesson.")
 
     @classmethod
-    def from_record(cls, record: data.EnrollmentRecord) -> "Enrollment":
+    def from_record(cls, record: data.EnrollmentRecord) -> Enrollment:
         return cls(
             id=strawberry.ID(record.id),
             user=User(id=strawberry.ID(record.user_id)),

@@ -27,7 +27,7 @@ class User:
     phone: str | None = strawberry.federation.field(default=None, directives=[Policy(policies=[["self_or_admin"]])])
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "User":
+    def resolve_reference(cls, id: strawberry.ID) -> User:
         return USERS[str(id)]
 
 
@@ -62,7 +62,7 @@ class ReviewedUser:
         return [Review(body=f"review of {self.id}", moderator="mod")]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "ReviewedUser":
+    def resolve_reference(cls, id: strawberry.ID) -> ReviewedUser:
         return cls(id=id)
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.access.policies import OWNER, POLICIES_SCHEMA, POLICY_DEFS, PolicyError, compile_policies, outcome, validate_policies
+from gateway.access.policies import (
+    OWNER,
+    POLICIES_SCHEMA,
+    POLICY_DEFS,
+    PolicyError,
+    compile_policies,
+    outcome,
+    validate_policies,
+)
 from gateway.auth.principal import Principal
 
 ADMIN = Principal("viewer", subject="a", roles=frozenset({"admin"}), scopes=frozenset({"read", "write"}),

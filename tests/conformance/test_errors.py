@@ -37,7 +37,7 @@ class Product:
         return NAMES[self.id][1]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "Product":
+    def resolve_reference(cls, id: strawberry.ID) -> Product:
         return cls(id=id)
 
 

@@ -28,7 +28,7 @@ class User:
         return USERS[self.id][1]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "User":
+    def resolve_reference(cls, id: strawberry.ID) -> User:
         return cls(id=id)
 
 

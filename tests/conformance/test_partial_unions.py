@@ -14,7 +14,7 @@ Text (in both unions) is safe there: a Video keeps its `__typename` and its fiel
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
 import strawberry
 
@@ -31,7 +31,7 @@ class Video:
     url: str | None
 
 
-Block = Annotated[Union[Text, Video], strawberry.union("Block")]
+Block = Annotated[Text | Video, strawberry.union("Block")]
 
 
 @strawberry.federation.type(shareable=True)
@@ -52,7 +52,7 @@ class Page:
         return Layout(blocks=self.blocks)
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "Page | None":
+    def resolve_reference(cls, id: strawberry.ID) -> Page | None:
         return cls(id=id, blocks=WEB_BLOCKS) if id == "home" else None
 
 

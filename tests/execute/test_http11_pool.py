@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from raw_http_server import RawServer, respond
 
 from gateway.execute import http11
 from gateway.execute.http11 import HttpClient
 from gateway.execute.http11_pool import Pool, PoolClosed
-from raw_http_server import RawServer, respond
 
 
 class FakeConn:

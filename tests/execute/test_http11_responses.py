@@ -8,12 +8,12 @@ import gzip
 
 import orjson
 import pytest
+from raw_http_server import RawRequest, RawServer, reset, respond
 
 from gateway.execute import http11
-from gateway.execute.http11 import HttpClient
 from gateway.execute.errors import SubgraphFailure
+from gateway.execute.http11 import HttpClient
 from gateway.execute.transport import HttpTransport
-from raw_http_server import RawRequest, RawServer, reset, respond
 
 OK = b'{"data":{"ok":true}}'
 

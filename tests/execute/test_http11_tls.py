@@ -7,10 +7,10 @@ import ssl
 import subprocess
 
 import pytest
+from raw_http_server import RawServer, respond
 
 from gateway.execute import http11
 from gateway.execute.http11 import HttpClient
-from raw_http_server import RawServer, respond
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import FieldNode, InlineFragmentNode, OperationDefinitionNode, parse
-
 from subgraphs import _HEAD
 
 COURSES = [

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
@@ -68,7 +69,7 @@ class FaultServer:
     def count(self, kind: str) -> int:
         return self.counts[kind]
 
-    async def __aenter__(self) -> "FaultServer":
+    async def __aenter__(self) -> FaultServer:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self

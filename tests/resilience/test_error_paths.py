@@ -10,12 +10,12 @@ field it would have filled.
 from __future__ import annotations
 
 import pytest
-
 from entities import alpha_answer, beta_answer, entity_supergraph
+from subgraphs import FaultServer
+
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.request import GraphQLRequest
-from subgraphs import FaultServer
 
 COURSE_PATHS = [["courses", 0], ["courses", 1], ["courses", 2]]
 TITLES = ["Compilers", "Databases", "Networks"]

@@ -24,12 +24,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
+from service_identity import SECRET, signed  # noqa: E402
 
 from gateway.auth.principal import ANONYMOUS  # noqa: E402
 from services.catalog import SERVICES  # noqa: E402
 from tests.support.asgi_server import RunningServer, serve_in_thread  # noqa: E402
-
-from service_identity import SECRET, signed  # noqa: E402
 
 GraphQL = Callable[..., dict[str, Any]]
 

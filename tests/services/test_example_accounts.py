@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from gateway.auth.principal import Principal
-
 from service_identity import ADMIN
+
+from gateway.auth.principal import Principal
 
 VIEWER = Principal("viewer", subject="u7", roles=frozenset({"student"}))
 OWNER_VERDICT = {"self_or_admin": "owner"}  # what the gateway forwards for a non-admin viewer
@@ -54,7 +54,6 @@ def test_user_by_email_is_for_servers_only(graphql):
 def test_unsigned_and_foreign_identities_are_refused(servers):
     import httpx
     import orjson
-
     from service_identity import signed
 
     body = orjson.dumps({"query": "{ users { id } }"})

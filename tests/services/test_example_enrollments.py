@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 from service_identity import ADMIN
 
 from gateway.auth.principal import Principal

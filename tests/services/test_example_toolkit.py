@@ -7,7 +7,6 @@ import pytest
 from service_identity import signed
 
 from gateway.auth.principal import ANONYMOUS, Principal
-
 from services.catalog import SERVICES
 
 

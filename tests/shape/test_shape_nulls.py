@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from graphql import parse
+from shape_support import SCHEMA
 
 from gateway.shape import compile_shape
-
-from shape_support import SCHEMA
 
 
 def test_nested_lists_with_nulls(shape):
