@@ -172,6 +172,7 @@ class _Deriver:
         self.kinds: dict[str, str] = {}
         self.directive_defs: list[DirectiveDefinitionNode] = []
         self.schema_nodes: list[Any] = []
+        definition: Any  # a type definition or extension when _KIND knows its class
         for definition in document.definitions:
             kind = _KIND.get(type(definition))
             if kind is not None:
@@ -249,7 +250,7 @@ class _Deriver:
 
     # -- small predicates
 
-    def _hidden(self, node) -> bool:
+    def _hidden(self, node: Any) -> bool:
         name = self.inaccessible_name
         if name is None:
             return False
@@ -258,7 +259,7 @@ class _Deriver:
                 return True
         return False
 
-    def _keep_directives(self, directives):
+    def _keep_directives(self, directives: Any) -> Any:
         if not directives:
             return directives
         for d in directives:
@@ -307,7 +308,7 @@ class _Deriver:
             for item in items:
                 self._value_refs(item, type_node.type, out)
             return
-        name = type_node.name.value  # type: ignore[union-attr]
+        name = type_node.name.value  # type: ignore[attr-defined]  # NamedTypeNode once list/non-null are peeled
         kind = self.kinds.get(name)
         if kind == "enum" and isinstance(value, EnumValueNode):
             if value.value in self.enum_values[name]:
@@ -360,7 +361,8 @@ class _Deriver:
                             if impl_field is None or hidden(impl_field):
                                 continue
                             for impl_arg in impl_field.arguments or ():
-                                if impl_arg.name.value == arg.name.value and not hidden(impl_arg) and _is_required(impl_arg):
+                                if (impl_arg.name.value == arg.name.value and not hidden(impl_arg)
+                                        and _is_required(impl_arg)):
                                     errors.append(
                                         f'Argument "{acoord}" is @inaccessible but is implemented by the required'
                                         f' argument "{impl}.{fname}({arg.name.value}:)", which is in the API schema.'
@@ -376,19 +378,19 @@ class _Deriver:
                                         f' "{iface}.{fname}({arg.name.value}:)", which is in the API schema.'
                                     )
             elif kind == "input":
-                fields = self.input_fields[name]
-                if not fields or all(hidden(f) for f in fields.values()):
+                inputs = self.input_fields[name]
+                if not inputs or all(hidden(i) for i in inputs.values()):
                     errors.append(f'Type "{name}" is in the API schema but all of its input fields are @inaccessible.')
-                for fname, f in fields.items():
+                for fname, inp in inputs.items():
                     coord = f"{name}.{fname}"
-                    if hidden(f):
-                        if _is_required(f):
+                    if hidden(inp):
+                        if _is_required(inp):
                             errors.append(
                                 f'Input field "{coord}" is @inaccessible but is a required input field of its type.'
                             )
                         continue
-                    self._check_reference(f.type, coord)
-                    self._check_default(f, coord)
+                    self._check_reference(inp.type, coord)
+                    self._check_default(inp, coord)
             elif kind == "enum":
                 values = self.enum_values[name]
                 if not values or all(hidden(v) for v in values.values()):
@@ -409,7 +411,7 @@ class _Deriver:
             default_value=node.default_value, directives=directives,
         )
 
-    def _arguments(self, args, owner: str):
+    def _arguments(self, args: Any, owner: str) -> Any:
         """The arguments minus inaccessible ones; the same object when nothing changes."""
         if not args:
             return args
@@ -435,7 +437,7 @@ class _Deriver:
             type=node.type, directives=directives,
         )
 
-    def _type(self, node):
+    def _type(self, node: Any) -> Any:
         name = node.name.value
         hidden = self._hidden
         cls = type(node)
@@ -454,13 +456,13 @@ class _Deriver:
                     fields.append(self._field(f, name))
             attrs["fields"] = tuple(fields)
         elif kind == "input":
-            fields = []
-            for f in node.fields or ():
-                if hidden(f):
-                    self.inaccessible_coords.append(f"{name}.{f.name.value}")
+            inputs = []
+            for inp in node.fields or ():
+                if hidden(inp):
+                    self.inaccessible_coords.append(f"{name}.{inp.name.value}")
                 else:
-                    fields.append(self._input_value(f))
-            attrs["fields"] = tuple(fields)
+                    inputs.append(self._input_value(inp))
+            attrs["fields"] = tuple(inputs)
         elif kind == "enum":
             values = []
             for v in node.values or ():
@@ -510,7 +512,7 @@ class _Deriver:
         return kept
 
     def _schema_definitions(self) -> list[Any]:
-        out = []
+        out: list[SchemaDefinitionNode | SchemaExtensionNode] = []
         roots_seen = False
         for node in self.schema_nodes:
             ops = []
@@ -539,7 +541,7 @@ class _Deriver:
         if out and isinstance(out[0], SchemaExtensionNode):
             # Extensions alone cannot build a schema definition; make the first one a definition.
             first = out[0]
-            out[0] = SchemaDefinitionNode(directives=(), operation_types=first.operation_types)
+            out[0] = SchemaDefinitionNode(directives=(), operation_types=first.operation_types or ())
         return out
 
     def run(self, validate: bool) -> ApiSchema:

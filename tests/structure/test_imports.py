@@ -33,7 +33,8 @@ def test_cycle_check_finds_a_planted_circle(tmp_path) -> None:
 
 def test_each_gateway_module_imports_in_a_fresh_interpreter() -> None:
     """Imported first and alone, each module must load: an order-dependent circle fails here."""
-    names = [name for name in modules() if name.split(".")[0] in ("gateway", "bff_common") and not name.endswith("__main__")]
+    names = [name for name in modules()
+             if name.split(".")[0] in ("gateway", "bff_common") and not name.endswith("__main__")]
     script = (
         "import importlib, subprocess, sys\n"
         "failed = []\n"
