@@ -14,10 +14,12 @@ there is no key to jump by).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..operation.selection import NField
-from .schema_view import SchemaView
+
+if TYPE_CHECKING:  # a Protocol, for the checker only: creating it would cost the cold start ~1 ms
+    from .schema_view import SchemaView
 
 INF = float("inf")
 MAX_DEPTH = 40  # a safety net; cycles are cut by the memo placeholders
