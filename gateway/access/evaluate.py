@@ -27,7 +27,7 @@ class Evaluator:
         kind = _kind(principal)
         if req.authenticated and kind == "anonymous":
             return False
-        scopes = getattr(principal, "scopes", frozenset())
+        scopes: frozenset[str] = getattr(principal, "scopes", frozenset())
         if not all(_any_group(g, scopes.__contains__) for g in req.scopes):
             return False
         if not all(_any_group(g, lambda name: self._policy(name, principal, cache)) for g in req.policies):

@@ -120,7 +120,7 @@ def skip_include_variables(document: Any) -> tuple[str, ...]:
     names: set[str] = set()
 
     class _V(Visitor):
-        def enter_directive(self, node, *_):
+        def enter_directive(self, node: Any, *_: Any) -> None:
             if node.name.value in ("skip", "include"):
                 for arg in node.arguments or ():
                     if isinstance(arg.value, VariableNode):

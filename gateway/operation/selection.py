@@ -63,7 +63,7 @@ def merge_into(target: Selection, source: Selection) -> None:
 
 
 def copy_field(field: NField) -> NField:
-    children = None
+    children: Selection | None = None
     if field.children is not None:
         children = {}
         merge_into(children, field.children)

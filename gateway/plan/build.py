@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..operation.selection import Selection
 from ..supergraph.model import Supergraph
 from .nodes import FetchNode, QueryPlan
@@ -38,9 +40,9 @@ def build_plan(supergraph: Supergraph, field_sets: FieldSetCache, operation_kind
     return QueryPlan(operation_kind=operation_kind, fetches=fetches, local_fields=local)
 
 
-def _root_keys(fetch) -> tuple[str, ...]:
+def _root_keys(fetch: Any) -> tuple[str, ...]:
     return tuple(k for fields in fetch.selection.values() for k, f in fields.items() if not f.name.startswith("__"))
 
 
-def _has_content(fetch) -> bool:
+def _has_content(fetch: Any) -> bool:
     return any(fields for fields in fetch.selection.values())

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .nodes import FetchNode, QueryPlan
 
 INDENT = "  "
@@ -73,7 +75,7 @@ def _indent_document(node: FetchNode, depth: int) -> list[str]:
     return lines
 
 
-def _selection_text(selection) -> str:
+def _selection_text(selection: Any) -> str:
     parts = []
     for _type_name, fields in selection.items():
         for f in fields.values():

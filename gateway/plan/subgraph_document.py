@@ -7,6 +7,8 @@ the subgraph can return there.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..operation.selection import NField, Selection, args_text, variables_in
 from ..supergraph.model import OBJECT, Supergraph
 from .fetch_builder import FetchBuilder
@@ -131,6 +133,6 @@ class DocumentPrinter:
         fdef = self._field_def(parent, field_name)
         return fdef.type_name_in(graph) if fdef else ""
 
-    def _field_def(self, parent: str, field_name: str):
+    def _field_def(self, parent: str, field_name: str) -> Any:
         t = self.sg.types.get(parent)
         return t.fields.get(field_name) if t else None

@@ -82,7 +82,7 @@ def type_applies(schema: GraphQLSchema, condition: str, object_type: GraphQLObje
         return True
     condition_type = schema.get_type(condition)
     return condition_type is not None and is_abstract_type(condition_type) and schema.is_sub_type(
-        condition_type, object_type  # type: ignore[arg-type]
+        condition_type, object_type
     )
 
 

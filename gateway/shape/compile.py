@@ -18,10 +18,9 @@ from graphql import (
     is_object_type,
 )
 
-from .codegen import CLASS, COMPOSITE, COPY, FieldCode, generate_run
+from .codegen import CLASS, COMPOSITE, COPY, Completer, FieldCode, generate_run
 from .collect import collect_fields
 from .complete import (
-    Completer,
     ObjectPlan,
     abstract_completer,
     leaf_completer,
@@ -89,14 +88,14 @@ class PlanCompiler:
             complete = list_completer(item_class, item_complete, item_nonnull, site, item_run)
             return COMPOSITE, None, complete, nonnull, None
         if is_leaf_type(type_):
-            check, fast, serialize = leaf_serializer(type_)  # type: ignore[arg-type]
+            check, fast, serialize = leaf_serializer(type_)
             complete = pass_through if serialize is serialize_custom else leaf_completer(serialize, site)
             return check, fast, complete, nonnull, None
         if is_object_type(type_):
-            plan = self.object_plan(type_, subsets)  # type: ignore[arg-type]
+            plan = self.object_plan(type_, subsets)
             return COMPOSITE, None, object_completer(plan, site), nonnull, plan.run
         if is_abstract_type(type_):
-            return COMPOSITE, None, self._abstract(type_, subsets, site), nonnull, None  # type: ignore[arg-type]
+            return COMPOSITE, None, self._abstract(type_, subsets, site), nonnull, None
         raise TypeError(f"Not an output type: {type_}")
 
     def _abstract(self, abstract: GraphQLAbstractType, subsets: list[SelectionSetNode], site: FieldSite) -> Completer:
