@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from plain_subgraph import plain_subgraph
 
+from bff_common.documents import TrustedDocuments, sha256_hex
 from discovery.registry import PublishRequest, Registry
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
-from gateway.operation.persisted import TrustedDocuments, sha256_hex
 from gateway.registry_documents import RegistryDocumentStore
 from gateway.request import GraphQLRequest
 from tests.support.asgi_server import serve_in_thread
