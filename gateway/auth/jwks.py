@@ -121,7 +121,7 @@ class JwksCache:
             await asyncio.shield(self._task)  # type: ignore[arg-type]
         return self._resolve(kid, alg, may_fetch=False)  # type: ignore[return-value]
 
-    def _in_flight(self, loop: "asyncio.AbstractEventLoop") -> bool:
+    def _in_flight(self, loop: asyncio.AbstractEventLoop) -> bool:
         """A fetch started on this event loop is still running."""
         return self._task is not None and not self._task.done() and self._task.get_loop() is loop
 

@@ -20,8 +20,8 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from discovery.registry import PublishRequest
 from discovery.client import open_registry
+from discovery.registry import PublishRequest
 
 ROOT = Path(__file__).resolve().parents[1].parent
 SUPERGRAPH = ROOT / "services" / "supergraph.graphql"

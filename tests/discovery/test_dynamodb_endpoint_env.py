@@ -7,11 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from registry_support import ACCOUNTS
 
 from discovery.registry import PublishRequest, Registry
 from discovery.store import open_store
 from discovery.store.dynamodb_lean import LeanDynamoDB, configured_endpoint
-from registry_support import ACCOUNTS
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from registry_support import ACCOUNTS, REVIEWS
@@ -70,7 +70,7 @@ def test_remove_runs_the_breaking_change_and_usage_checks_naming_the_clients(tmp
     for name, sdl in (("accounts", ACCOUNTS), ("reviews", REVIEWS)):
         (tmp_path / f"{name}.graphql").write_text(sdl)
         assert publish(name, tmp_path / f"{name}.graphql", reg, "--create").returncode == 0
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     store = open_store(reg)
     store.record_usage(today, {("Query.reviews", "ios", "2.3"): 5, ("Review.body", "ios", "2.3"): 5,
                                ("Query.me", "web", "1.0"): 9})
@@ -91,7 +91,7 @@ def test_remove_of_a_service_whose_fields_nobody_uses_needs_no_flag(tmp_path):
     for name, sdl in (("accounts", ACCOUNTS), ("reviews", REVIEWS)):
         (tmp_path / f"{name}.graphql").write_text(sdl)
         assert publish(name, tmp_path / f"{name}.graphql", reg, "--create").returncode == 0
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     store = open_store(reg)
     store.record_usage(today, {("Query.me", "web", "1.0"): 9})  # usage is recorded, none of it on reviews' fields
     store.close()
