@@ -34,7 +34,7 @@ class NodePeerError(RuntimeError):
 
 
 class NodePeer:
-    def __init__(self, args: list[str], name: str, timeout: float = 30.0, wait: bool = True) -> None:
+    def __init__(self, args: list[str], name: str, timeout: float = 60.0, wait: bool = True) -> None:
         """Spawns the process; with wait=False call `wait_ready()` before using `url`
         (lets several peers start at once)."""
         self.name = name
@@ -100,8 +100,10 @@ class NodePeer:
                         return int(line.split()[1])
         finally:
             sel.close()
+        stderr = self._stderr_text()  # before stop() closes the file
         self.stop()
-        raise NodePeerError(f"node peer {self.name} did not start:\n{buf.decode(errors='replace')}\n{self._stderr_text()}")
+        raise NodePeerError(f"node peer {self.name} did not start in {timeout:.0f} s:\n{buf.decode(errors='replace')}\n"
+                            f"{stderr}")
 
     def stop(self) -> None:
         self._remove_file()
