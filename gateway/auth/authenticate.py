@@ -34,7 +34,11 @@ class Authenticator:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dev: bool = False) -> "Authenticator":
         """From BFF_JWT_* / BFF_ALLOW_ANONYMOUS; warns once when nothing can be verified."""
-        config = AuthConfig.from_env(environ, dev=dev)
+        return cls.configured(AuthConfig.from_env(environ, dev=dev))
+
+    @classmethod
+    def configured(cls, config: AuthConfig) -> "Authenticator":
+        """An Authenticator for settings already read; warns once when nothing can be verified."""
         if not config.verifies:
             logger.warning(
                 "bff.auth: no JWT verification configured (BFF_JWT_JWKS_URL / BFF_JWT_HS256_SECRET unset); "

@@ -1,4 +1,7 @@
-"""`AuthConfig`: how the gateway and the Lambda authorizer verify users' JWTs, from the environment.
+"""`AuthConfig`: how the gateway and the Lambda authorizer verify users' JWTs.
+
+Set in bff.yaml's `security.jwt` (one key per field below, same name) or by these
+variables (gateway/config/envvars.py; the hs256 secret is a reference in the file):
 
     BFF_JWT_JWKS_URL       JWKS of the identity provider (RS256 / ES256); https, or http on loopback
     BFF_JWT_ISSUER         expected `iss` (required with a JWKS URL)
@@ -22,7 +25,6 @@ Gateway authorizer the principal then comes from the authorizer's context only).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -54,17 +56,17 @@ class AuthConfig:
         if self.jwks_url is not None:
             parts = urlsplit(self.jwks_url)
             if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-                raise AuthConfigError(f"BFF_JWT_JWKS_URL must be https (http only on loopback): {self.jwks_url!r}")
+                raise AuthConfigError(f"jwks_url (BFF_JWT_JWKS_URL) must be https (http only on loopback): {self.jwks_url!r}")
             if not self.issuer:
-                raise AuthConfigError("BFF_JWT_ISSUER is required with BFF_JWT_JWKS_URL")
+                raise AuthConfigError("issuer (BFF_JWT_ISSUER) is required with jwks_url (BFF_JWT_JWKS_URL)")
             if not self.audiences:
-                raise AuthConfigError("BFF_JWT_AUDIENCE is required with BFF_JWT_JWKS_URL")
+                raise AuthConfigError("audiences (BFF_JWT_AUDIENCE) are required with jwks_url (BFF_JWT_JWKS_URL)")
         if self.hs256_secret is not None and len(self.hs256_secret) < 32:
-            raise AuthConfigError("BFF_JWT_HS256_SECRET must be at least 32 bytes (RFC 7518 3.2)")
+            raise AuthConfigError("hs256_secret (BFF_JWT_HS256_SECRET) must be at least 32 bytes (RFC 7518 3.2)")
         if self.leeway < 0 or self.leeway > 300:
-            raise AuthConfigError(f"BFF_JWT_LEEWAY must be between 0 and 300 seconds, not {self.leeway}")
+            raise AuthConfigError(f"leeway (BFF_JWT_LEEWAY) must be between 0 and 300 seconds, not {self.leeway}")
         if self.rest_refusal not in ("unauthorized", "deny"):
-            raise AuthConfigError(f"BFF_AUTHORIZER_REFUSAL must be 'unauthorized' or 'deny', not {self.rest_refusal!r}")
+            raise AuthConfigError(f"rest_refusal (BFF_AUTHORIZER_REFUSAL) must be 'unauthorized' or 'deny', not {self.rest_refusal!r}")
 
     @property
     def verifies(self) -> bool:
@@ -87,43 +89,12 @@ class AuthConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dev: bool = False) -> "AuthConfig":
-        """Read the BFF_JWT_* variables; `dev=True` lets anonymous requests in unless told otherwise."""
-        env = os.environ if environ is None else environ
+        """From `security.jwt` of BFF_CONFIG's file and the BFF_JWT_* variables (gateway/config/envvars.py);
+        `dev=True` lets anonymous requests in unless told otherwise."""
+        from ..config.build import auth_settings
+        from ..config.errors import ConfigError
 
-        def text(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
-        def number(name: str, default: float) -> float:
-            raw = text(name)
-            if raw is None:
-                return default
-            try:
-                return float(raw)
-            except ValueError:
-                raise AuthConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
-
-        allow = text("BFF_ALLOW_ANONYMOUS")
-        if allow is None:
-            allow_anonymous = True if dev else None
-        elif allow.lower() in ("1", "true", "yes", "on"):
-            allow_anonymous = True
-        elif allow.lower() in ("0", "false", "no", "off"):
-            allow_anonymous = False
-        else:
-            raise AuthConfigError(f"BFF_ALLOW_ANONYMOUS must be true or false, not {allow!r}")
-        secret = text("BFF_JWT_HS256_SECRET")
-        rule = env.get("BFF_JWT_SERVER_RULE")
-        return cls(
-            jwks_url=text("BFF_JWT_JWKS_URL"),
-            issuer=text("BFF_JWT_ISSUER"),
-            audiences=tuple(a.strip() for a in (text("BFF_JWT_AUDIENCE") or "").split(",") if a.strip()),
-            hs256_secret=secret.encode() if secret else None,
-            roles_claim=text("BFF_JWT_ROLES_CLAIM") or "roles",
-            server_rule=ServerRule.parse(DEFAULT_SERVER_RULE if rule is None else rule),
-            leeway=number("BFF_JWT_LEEWAY", 30.0),
-            allow_anonymous=allow_anonymous,
-            jwks_ttl=number("BFF_JWT_JWKS_TTL", 600.0),
-            jwks_min_refresh_interval=number("BFF_JWT_JWKS_MIN_REFRESH", 30.0),
-            rest_refusal=(text("BFF_AUTHORIZER_REFUSAL") or "unauthorized").lower(),
-        )
+        try:
+            return auth_settings(environ, dev=dev)  # type: ignore[no-any-return]
+        except ConfigError as exc:
+            raise AuthConfigError(str(exc)) from None

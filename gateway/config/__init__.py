@@ -1,7 +1,9 @@
 """Gateway settings, with production-safe defaults.
 
 `bff dev` turns on the developer conveniences (introspection, field
-suggestions); everything else starts locked down.
+suggestions); everything else starts locked down. Users set these through
+bff.yaml, `BFF_*` variables and flags (build.py maps them here; a test checks
+that every field below is reachable from the file).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .operation.limits import OperationLimits
+from ..operation.limits import OperationLimits
 
 
 @dataclass(slots=True)
@@ -92,6 +94,9 @@ class GatewayConfig:
     access_policies: dict[str, Any] = field(default_factory=dict)
     # Secret (reference, see secrets.py) signing the caller's identity headers sent to subgraphs.
     identity_secret: str | None = None
+    # User plugins from bff.yaml's `plugins`: [{"use": "module:Class", "options": {...}}], validated there
+    # (shape, module imports); the request pipeline (gateway/pipeline) instantiates them.
+    plugins: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def production(cls, **overrides: Any) -> "GatewayConfig":

@@ -1,7 +1,8 @@
 """AWS Lambda entry point: API Gateway (HTTP API v2 or REST v1) events through mangum.
 
-Deploy with handler `gateway.http.lambda_handler.handler` and set BFF_SUPERGRAPH
-to the supergraph file's path. The gateway is built once per container, on the
+Deploy with handler `gateway.http.lambda_handler.handler` and set BFF_CONFIG to
+a bff.yaml inside the package, or BFF_SUPERGRAPH to the supergraph file's path
+(any setting: gateway/config/envvars.py, the same names as under bff serve). The gateway is built once per container, on the
 first request (mangum's lifespan is off: Lambda has no startup hook that could
 fail usefully), and reused by every later invocation. Modules needed by every
 request (mangum, the ASGI app) are imported at module level, during Lambda's init
@@ -10,12 +11,11 @@ phase; the gateway's own heavy imports happen when it is built.
 Authentication (gateway.auth): behind an API Gateway authorizer, the principal
 is read from the event's authorizer context (mangum passes the event as
 scope["aws.event"]); without one, the Bearer token is verified here as under
-uvicorn, configured by the BFF_JWT_* environment variables.
+uvicorn, configured by `security.jwt` / the BFF_JWT_* variables.
 """
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from mangum import Mangum
@@ -24,32 +24,44 @@ from .asgi import create_app
 from .negotiation import SUPPORTED
 
 if TYPE_CHECKING:
+    from ..config.build import Settings
     from ..gateway import Gateway
 
 
-def _build_gateway() -> "Gateway":
-    """From the registry (BFF_REGISTRY, with BFF_SUPERGRAPH as the fallback when the registry
-    is down at a cold start), or from the bundled supergraph file alone (BFF_SUPERGRAPH)."""
-    from ..env_config import config_from_env
+def _settings() -> "Settings":
+    """bff.yaml at BFF_CONFIG (a path inside the package), under the BFF_* environment; read once.
+    A bad configuration raises ConfigError naming every problem (the first request answers 503)."""
+    global _loaded
+    if _loaded is None:
+        from ..config.build import settings
 
-    registry = os.environ.get("BFF_REGISTRY")
-    path = os.environ.get("BFF_SUPERGRAPH")
-    config = config_from_env()
-    if registry:
+        _loaded = settings()
+    return _loaded
+
+
+def _build_gateway() -> "Gateway":
+    """From the registry (`supergraph.registry`, with `supergraph.file` as the fallback when the registry
+    is down at a cold start), or from the bundled supergraph file alone (`supergraph.file`)."""
+    current = _settings()
+    source, config = current.supergraph, current.gateway
+    if source.registry:
         from discovery import open_registry
 
         from ..supergraph_source import GatewaySwitch, gateway_builder
 
         # On Lambda the version check runs when a request arrives (no background task between invocations).
-        return GatewaySwitch.start(open_registry(registry), gateway_builder(config), fallback_path=path,
-                                   poll_interval=float(os.environ.get("BFF_POLL_INTERVAL", "30")))
-    if not path:
-        raise RuntimeError("Set BFF_REGISTRY (a registry URL) or BFF_SUPERGRAPH (the supergraph SDL file).")
+        return GatewaySwitch.start(open_registry(source.registry), gateway_builder(config),  # type: ignore[return-value]
+                                   fallback_path=source.fallback_file or source.file,
+                                   poll_interval=source.poll_interval or 30.0)
+    if not source.file:
+        raise RuntimeError("Set supergraph.registry or supergraph.file in BFF_CONFIG's file, or BFF_REGISTRY "
+                           "(a registry URL) or BFF_SUPERGRAPH (the supergraph SDL file).")
     from ..gateway import Gateway
 
-    return Gateway.from_file(path, config)
+    return Gateway.from_file(source.file, config)
 
 
+_loaded: "Settings | None" = None
 # Seam for tests and embedders: a no-argument callable returning the Gateway.
 _gateway_factory = _build_gateway
 # The mangum adapter, created on the first invocation (it binds the event loop of the calling thread).
@@ -65,10 +77,13 @@ async def _gateway() -> "Gateway":
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Lambda handler."""
-    global _handler
+    global _handler, _loaded
     if _handler is None:
+        _loaded = None  # a new container reads its configuration anew
         # text_mime_types: without it mangum base64-encodes graphql-response+json bodies.
-        from ..env_config import config_from_env
+        from ..auth.authenticate import Authenticator
 
-        _handler = Mangum(create_app(_gateway, config_from_env()), lifespan="off", text_mime_types=list(SUPPORTED))
+        current = _settings()
+        _handler = Mangum(create_app(_gateway, current.gateway, auth=Authenticator.configured(current.auth)),
+                          lifespan="off", text_mime_types=list(SUPPORTED))
     return _handler(event, context)

@@ -1,9 +1,7 @@
-"""What telemetry is on: from GatewayConfig.telemetry or the BFF_* environment."""
+"""What telemetry is on: from GatewayConfig.telemetry, or bff.yaml / the BFF_* environment (gateway/config)."""
 
 from __future__ import annotations
 
-import logging
-import os
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -27,21 +25,8 @@ class TelemetrySettings:
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> TelemetrySettings:
-    """Settings from BFF_LOG_LEVEL, BFF_METRICS, BFF_TRACING, BFF_USAGE, BFF_USAGE_FLUSH_SECONDS."""
-    env = os.environ if env is None else env
-    level_name = env.get("BFF_LOG_LEVEL", "").strip().upper()
-    level = None
-    if level_name:
-        level = logging.getLevelName(level_name)
-        if not isinstance(level, int):
-            raise ValueError(f"BFF_LOG_LEVEL={level_name!r}: expected DEBUG, INFO, WARNING or ERROR")
-    metrics = env.get("BFF_METRICS", "").strip().lower() or None
-    if metrics is not None and metrics not in METRICS:
-        raise ValueError(f"BFF_METRICS={metrics!r}: expected one of {', '.join(METRICS)}")
-    usage = env.get("BFF_USAGE", "").strip() or None
-    if usage in ("1", "true", "yes"):
-        usage = env.get("BFF_REGISTRY", "").strip() or None
-    return TelemetrySettings(
-        log_level=level, metrics=metrics,
-        tracing=env.get("BFF_TRACING", "").strip().lower() in ("1", "true", "yes"),
-        usage_store=usage, usage_flush_seconds=float(env.get("BFF_USAGE_FLUSH_SECONDS", "") or 10.0))
+    """Settings from the `telemetry` section of BFF_CONFIG's file and BFF_LOG_LEVEL, BFF_METRICS, BFF_TRACING,
+    BFF_USAGE, BFF_USAGE_FLUSH_SECONDS (gateway/config/envvars.py); ValueError names a bad one."""
+    from ..config.build import telemetry_settings
+
+    return telemetry_settings(env)

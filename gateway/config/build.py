@@ -1,0 +1,194 @@
+"""From a validated bff.yaml model to what the gateway runs with: GatewayConfig, AuthConfig, server settings.
+
+`settings()` is the one entry every front end uses (bff serve, bff dev, the
+Lambda handler and authorizer, AuthConfig.from_env, config_from_env).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from . import GatewayConfig
+from .errors import ConfigError, Problem
+from .load import Flag, Loaded, load
+
+# Request ids and trace context: execute/headers.py's DEFAULT_PROPAGATION, restated for `subgraphs.all`.
+_DEFAULT_PROPAGATE = ("x-request-id", "x-correlation-id", "traceparent", "tracestate", "baggage", "x-amzn-trace-id")
+
+
+@dataclass
+class Settings:
+    gateway: GatewayConfig
+    auth: Any  # gateway.auth.config.AuthConfig
+    server: Any  # model.Server: host, port, access_log
+    supergraph: Any  # model.Supergraph: file, registry, poll_interval, fallback_file, reload_token
+    loaded: Loaded
+
+
+def settings(path: str | None = None, env: Mapping[str, str] | None = None, flags: Iterable[Flag] = (), *,
+             dev: bool = False, resolve_secrets: bool = True, check_plugins: bool = True) -> Settings:
+    """Load and build; ConfigError lists every problem. `dev` lets anonymous callers in unless told otherwise."""
+    import os
+
+    env = os.environ if env is None else env
+    from .envvars import CONFIG_ENV
+
+    loaded = load(path or env.get(CONFIG_ENV) or None, env, flags, check_plugins=check_plugins)
+    problems: list[Problem] = []
+    gateway = _gateway_config(loaded.model, problems)
+    auth = _auth_config(loaded, env, problems, dev=dev, resolve_secrets=resolve_secrets)
+    if problems:
+        raise ConfigError(problems)
+    return Settings(gateway, auth, loaded.model.server, loaded.model.supergraph, loaded)
+
+
+def auth_settings(env: Mapping[str, str] | None = None, *, dev: bool = False) -> Any:
+    """AuthConfig alone (the Lambda authorizer): BFF_CONFIG's file and the environment."""
+    import os
+
+    from .envvars import CONFIG_ENV
+
+    env = os.environ if env is None else env
+    loaded = load(env.get(CONFIG_ENV) or None, env, check_plugins=False)
+    problems: list[Problem] = []
+    auth = _auth_config(loaded, env, problems, dev=dev, resolve_secrets=True)
+    if problems:
+        raise ConfigError(problems)
+    return auth
+
+
+def telemetry_settings(env: Mapping[str, str] | None = None) -> Any:
+    """TelemetrySettings alone, for a GatewayConfig built in Python without them."""
+    import os
+
+    from .envvars import CONFIG_ENV
+
+    env = os.environ if env is None else env
+    return _telemetry(load(env.get(CONFIG_ENV) or None, env, check_plugins=False).model)
+
+
+def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
+    from ..operation.limits import OperationLimits
+    from .model import CircuitBreaker, Retries, Subgraph
+
+    subgraphs = dict(m.subgraphs)
+    every = subgraphs.pop("all", None) or Subgraph()
+    retries = every.retries or Retries()
+    breaker = every.circuit_breaker or CircuitBreaker()
+    propagate = None
+    if (every.headers and every.headers.propagate is not None) or any(s.headers for s in subgraphs.values()):
+        base = every.headers.propagate if every.headers and every.headers.propagate is not None else _DEFAULT_PROPAGATE
+        propagate = {"*": list(base)}
+        propagate.update({name: list(s.headers.propagate) for name, s in subgraphs.items()
+                          if s.headers and s.headers.propagate is not None})
+    exposed = m.security.errors.expose_subgraphs
+    trusted = m.persisted_documents.trusted
+    store = None
+    if trusted.from_registry:
+        from ..registry_documents import RegistryDocumentStore
+
+        store = RegistryDocumentStore(m.supergraph.registry)  # opened on the first lookup
+    values: dict[str, Any] = dict(
+        introspection=m.security.introspection,
+        field_suggestions=m.security.suggestions,
+        subgraph_timeout=every.timeout if every.timeout is not None else _field_default("subgraph_timeout"),
+        plan_cache_size=m.supergraph.plan_cache_size,
+        subgraph_urls={name: s.url for name, s in subgraphs.items() if s.url},
+        subgraph_api_keys={name: s.api_key for name, s in subgraphs.items() if s.api_key},
+        subgraph_timeouts={name: s.timeout for name, s in subgraphs.items() if s.timeout is not None},
+        max_body_bytes=m.server.max_body_bytes,
+        limits=OperationLimits(**{name: getattr(m.limits, name) for name in m.limits.__struct_fields__}),
+        apq=m.persisted_documents.apq.enabled,
+        apq_cache_size=m.persisted_documents.apq.cache_size,
+        trusted_documents_only=trusted.enabled,
+        trusted_documents=trusted.manifest,
+        document_store=store,
+        telemetry=_telemetry(m),
+        expose_subgraph_errors="*" if "*" in exposed else frozenset(exposed),
+        exposed_error_codes=frozenset(m.security.errors.exposed_codes),
+        subgraph_retries=retries.attempts,
+        retry_base_delay=retries.base_delay,
+        retry_max_delay=retries.max_delay,
+        retry_timeouts=retries.on_timeout,
+        breaker_threshold=breaker.threshold,
+        breaker_open_seconds=breaker.open_seconds,
+        propagate_headers=propagate,
+        csrf_prevention=m.server.csrf.enabled,
+        csrf_preflight_headers=tuple(h.lower() for h in m.server.csrf.required_headers),
+        cors_origins=tuple(m.server.cors.origins),
+        cors_allow_credentials=m.server.cors.allow_credentials,
+        cors_allow_headers=tuple(h.lower() for h in m.server.cors.allow_headers),
+        cors_max_age=m.server.cors.max_age,
+        max_batch_size=m.server.batching.max_size,
+        ide=m.server.ide,
+        access_mode=m.security.access.mode,
+        # Declarative policy dicts as written; gateway/access evaluates them.
+        access_policies=dict(m.security.policies),
+        identity_secret=m.security.identity_secret,
+        plugins=[{"use": p.use, "options": dict(p.options)} for p in m.plugins],
+    )
+    return GatewayConfig(**values)
+
+
+def _telemetry(m: Any) -> Any:
+    from ..telemetry.settings import TelemetrySettings
+
+    t = m.telemetry
+    store = t.usage.store
+    if store == "registry":
+        store = m.supergraph.registry
+    return TelemetrySettings(
+        log_level=logging.getLevelName(t.logs.level.upper()) if t.logs.level else None,
+        metrics=t.metrics.exporter, tracing=t.tracing.enabled, usage_store=store,
+        usage_flush_seconds=t.usage.flush_seconds)
+
+
+def _auth_config(loaded: Loaded, env: Mapping[str, str], problems: list[Problem], *, dev: bool,
+                 resolve_secrets: bool) -> Any:
+    from ..auth.config import AuthConfig
+    from ..auth.errors import AuthConfigError
+    from ..auth.server_rule import ServerRule
+
+    jwt = loaded.model.security.jwt
+    values = {name: getattr(jwt, name) for name in jwt.__struct_fields__}
+    values["audiences"] = tuple(values["audiences"])
+    if values["allow_anonymous"] is None and dev:
+        values["allow_anonymous"] = True
+    reference = values["hs256_secret"]
+    if reference is not None:
+        if resolve_secrets:
+            from ..secrets import SecretError, SecretResolver
+
+            try:
+                scheme, _, name = reference.partition(":")
+                if scheme == "env":  # from the environment this configuration was loaded with
+                    if not env.get(name):
+                        raise SecretError(f"secret {reference}: environment variable {name} is not set")
+                    values["hs256_secret"] = env[name].encode()
+                else:
+                    values["hs256_secret"] = SecretResolver().resolve(reference).encode()
+            except SecretError as exc:
+                problems.append(_auth_problem(loaded, "hs256_secret", str(exc), "secret"))
+                return None
+        else:
+            values["hs256_secret"] = b"\0" * 32  # `bff config check`: the shape only, no secret fetched
+    try:
+        values["server_rule"] = ServerRule.parse(values["server_rule"])
+        return AuthConfig(**values)
+    except AuthConfigError as exc:
+        problems.append(_auth_problem(loaded, "", str(exc), "auth"))
+        return None
+
+
+def _auth_problem(loaded: Loaded, name: str, message: str, kind: str) -> Problem:
+    path: tuple[str | int, ...] = ("security", "jwt", name) if name else ("security", "jwt")
+    source = loaded.source(".".join(str(p) for p in path))
+    where = source.split(" ", 1)[1] if source.startswith(("env ", "flag ")) else (
+        "" if source == "default" else source)
+    return Problem(path, message, kind, where)
+
+
+def _field_default(name: str) -> Any:
+    return GatewayConfig.__dataclass_fields__[name].default

@@ -1,0 +1,275 @@
+"""The shape of `bff.yaml`: typed msgspec Structs, one per section.
+
+The same definitions validate the file (validate.py), generate its JSON Schema
+(`bff config schema`) and are turned into GatewayConfig / AuthConfig (build.py).
+Defaults are taken from those dataclasses, and the `limits` and `security.jwt`
+sections are derived from OperationLimits and AuthConfig field by field, so a
+field added there appears here without an edit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct, field
+
+from ..auth.config import AuthConfig
+from ..auth.server_rule import DEFAULT_SERVER_RULE
+from ..operation.limits import OperationLimits
+from . import GatewayConfig
+
+_GW = {f.name: f for f in dataclasses.fields(GatewayConfig)}
+
+
+def _default(name: str) -> Any:
+    """GatewayConfig's default for one field (factories called), so the file never drifts from it."""
+    f = _GW[name]
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def _d(text: str, **constraints: Any) -> Meta:
+    return Meta(description=text, **constraints)
+
+
+Seconds = Annotated[float, Meta(gt=0)]
+NonNegative = Annotated[int, Meta(ge=0)]
+# A secret reference (gateway/secrets.py); a plain value is refused where one of these is expected.
+SecretRef = Annotated[str, Meta(description="secret reference: env:NAME, ssm:/path or secretsmanager:NAME[#field]")]
+
+
+class _Section(Struct, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+# -- supergraph -----------------------------------------------------------------------------------
+
+class Supergraph(_Section):
+    file: Annotated[str | None, _d("composed supergraph SDL file (relative to this file); with `registry`: "
+                                   "the fallback when the registry is unreachable at start")] = None
+    registry: Annotated[str | None, _d("registry to follow: sqlite:///PATH, dynamodb://TABLE or the registry "
+                                       "API's https:// URL")] = None
+    poll_interval: Annotated[Seconds | None, _d("seconds between version checks (default 10 under bff serve, "
+                                                "30 on Lambda)")] = None
+    fallback_file: Annotated[str | None, _d("with `registry`: served when the registry is unreachable at start "
+                                            "(default: `file`)")] = None
+    reload_token: Annotated[SecretRef | None, _d("enables POST /admin/reload (bff serve --registry); a secret "
+                                                 "reference")] = None
+    plan_cache_size: Annotated[NonNegative, _d("prepared operations kept (parsed, validated, planned)")] = \
+        _default("plan_cache_size")
+
+
+# -- server ---------------------------------------------------------------------------------------
+
+class Cors(_Section):
+    origins: Annotated[list[str], _d("allowed origins (exact, or \"*\" without credentials); none by default")] = \
+        field(default_factory=lambda: list(_default("cors_origins")))
+    allow_credentials: bool = _default("cors_allow_credentials")
+    allow_headers: list[str] = field(default_factory=lambda: list(_default("cors_allow_headers")))
+    max_age: Annotated[NonNegative, _d("seconds a browser may cache a preflight")] = _default("cors_max_age")
+
+
+class Csrf(_Section):
+    enabled: Annotated[bool, _d("GETs with cookies or a foreign Origin must carry a preflight-forcing header")] = \
+        _default("csrf_prevention")
+    required_headers: list[str] = field(default_factory=lambda: list(_default("csrf_preflight_headers")))
+
+
+class Batching(_Section):
+    max_size: Annotated[NonNegative, _d("operations per JSON array request; 0 refuses batches")] = \
+        _default("max_batch_size")
+
+
+class Server(_Section):
+    host: Annotated[str, _d("interface bff serve binds")] = "127.0.0.1"
+    port: Annotated[int, _d("port bff serve binds; 0 picks a free one", ge=0, le=65535)] = 4000
+    max_body_bytes: Annotated[int, _d("largest request body accepted", gt=0)] = _default("max_body_bytes")
+    cors: Cors = field(default_factory=Cors)
+    csrf: Csrf = field(default_factory=Csrf)
+    batching: Batching = field(default_factory=Batching)
+    ide: Annotated[bool, _d("query page at GET /graphql (Accept: text/html)")] = _default("ide")
+    access_log: Annotated[bool, _d("one log line per HTTP request (uvicorn's access log)")] = False
+
+
+# -- subgraphs ------------------------------------------------------------------------------------
+
+class Retries(_Section):
+    attempts: Annotated[NonNegative, _d("retries of a query fetch (never mutations); 0 turns them off")] = \
+        _default("subgraph_retries")
+    base_delay: Annotated[float, Meta(ge=0)] = _default("retry_base_delay")
+    max_delay: Annotated[float, Meta(ge=0)] = _default("retry_max_delay")
+    on_timeout: Annotated[bool, _d("retry queries that timed out too")] = _default("retry_timeouts")
+
+
+class CircuitBreaker(_Section):
+    threshold: Annotated[NonNegative, _d("consecutive failures that open it; 0: never")] = \
+        _default("breaker_threshold")
+    open_seconds: Seconds = _default("breaker_open_seconds")
+
+
+class Headers(_Section):
+    propagate: Annotated[list[str] | None, _d("client request headers forwarded (names, or \"prefix-*\"); under "
+                                              "`all` the default is request ids and trace context")] = None
+
+
+class Subgraph(_Section):
+    """One subgraph's settings, or under the name `all` the defaults for every subgraph."""
+
+    url: Annotated[str | None, _d("override the URL from the supergraph (not under `all`)")] = None
+    timeout: Annotated[Seconds | None, _d("seconds before a request is abandoned (default 30)")] = None
+    api_key: Annotated[SecretRef | None, _d("X-API-Key sent to it, as a secret reference (not under `all`)")] = None
+    retries: Annotated[Retries | None, _d("only under `all` (one policy for every subgraph)")] = None
+    circuit_breaker: Annotated[CircuitBreaker | None, _d("only under `all` (one breaker per subgraph, "
+                                                         "same thresholds)")] = None
+    headers: Headers | None = None
+
+
+# -- limits: derived from OperationLimits ---------------------------------------------------------
+
+def _derived(name: str, source: type, overrides: dict[str, tuple[Any, Any]] | None = None) -> type:
+    """A Struct with one field per dataclass field (same name, type and default); `overrides`
+    replaces (type, default) where the file spells a value differently (a reference, a rule)."""
+    hints = typing.get_type_hints(source)
+    specs = []
+    for f in dataclasses.fields(source):
+        if f.name in (overrides or {}):
+            kind, default = (overrides or {})[f.name]
+        else:
+            kind = _non_negative(hints[f.name])
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if isinstance(default, (tuple, list)):
+            default = field(default_factory=lambda d=tuple(default): list(d))
+        specs.append((f.name, kind, default))
+    return msgspec.defstruct(name, specs, kw_only=True, forbid_unknown_fields=True, module=__name__)
+
+
+def _non_negative(kind: Any) -> Any:
+    """Numbers in these sections are sizes and seconds: negative ones are refused."""
+    if kind in (int, float):
+        return Annotated[kind, Meta(ge=0)]
+    args = typing.get_args(kind)
+    if args and type(None) in args and len(args) == 2:
+        inner = next(a for a in args if a is not type(None))
+        if inner in (int, float):
+            return Annotated[inner, Meta(ge=0)] | None
+    return kind
+
+
+Limits = _derived("Limits", OperationLimits)
+
+# -- security -------------------------------------------------------------------------------------
+
+Jwt = _derived("Jwt", AuthConfig, {
+    "hs256_secret": (SecretRef | None, None),
+    "server_rule": (Annotated[str, _d("which tokens are services calling as themselves (auth/server_rule.py)")],
+                    DEFAULT_SERVER_RULE),
+    "rest_refusal": (Literal["unauthorized", "deny"], "unauthorized"),
+})
+
+
+class Errors(_Section):
+    expose_subgraphs: Annotated[list[str], _d("subgraphs whose errors pass unmasked; [\"*\"] for all")] = \
+        field(default_factory=list)
+    exposed_codes: Annotated[list[str], _d("error codes always passed through")] = \
+        field(default_factory=lambda: sorted(_default("exposed_error_codes")))
+
+
+class Access(_Section):
+    mode: Annotated[Literal["filter", "reject"], _d("denied fields: null with an error, or refuse the request")] = \
+        _default("access_mode")
+
+
+class Security(_Section):
+    introspection: Annotated[bool, _d("answer __schema / __type")] = False
+    suggestions: Annotated[bool, _d("\"Did you mean\" hints in validation errors")] = False
+    errors: Errors = field(default_factory=Errors)
+    access: Access = field(default_factory=Access)
+    policies: Annotated[dict[str, Any], _d("@policy name -> declarative rule (gateway/access)")] = \
+        field(default_factory=dict)
+    identity_secret: Annotated[SecretRef | None, _d("signs the caller's identity headers sent to subgraphs")] = None
+    jwt: Jwt = field(default_factory=Jwt)  # type: ignore[valid-type]
+
+
+# -- persisted documents --------------------------------------------------------------------------
+
+class Apq(_Section):
+    enabled: bool = _default("apq")
+    cache_size: Annotated[int, Meta(ge=1)] = _default("apq_cache_size")
+
+
+class Trusted(_Section):
+    enabled: Annotated[bool, _d("run only registered documents")] = _default("trusted_documents_only")
+    manifest: Annotated[str | None, _d("JSON manifest of sha256 -> document (relative to this file)")] = None
+    from_registry: Annotated[bool, _d("documents registered in `supergraph.registry` per client "
+                                      "(bff documents publish)")] = False
+
+
+class PersistedDocuments(_Section):
+    apq: Apq = field(default_factory=Apq)
+    trusted: Trusted = field(default_factory=Trusted)
+
+
+# -- telemetry ------------------------------------------------------------------------------------
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+class Logs(_Section):
+    level: Annotated[LogLevel | None, _d("one JSON line per request on logger bff.request; none: off")] = None
+
+
+class Metrics(_Section):
+    exporter: Annotated[Literal["emf", "prometheus"] | None, _d("emf: CloudWatch EMF on stdout; prometheus: "
+                                                                 "GET /metrics")] = None
+
+
+class Tracing(_Section):
+    enabled: Annotated[bool, _d("OpenTelemetry spans (needs the otel extra)")] = False
+
+
+class Usage(_Section):
+    store: Annotated[str | None, _d("registry store URL receiving field usage, or \"registry\" for "
+                                    "`supergraph.registry`")] = None
+    flush_seconds: Seconds = 10.0
+
+
+class Telemetry(_Section):
+    logs: Logs = field(default_factory=Logs)
+    metrics: Metrics = field(default_factory=Metrics)
+    tracing: Tracing = field(default_factory=Tracing)
+    usage: Usage = field(default_factory=Usage)
+
+
+# -- plugins --------------------------------------------------------------------------------------
+
+class Plugin(_Section):
+    use: Annotated[str, _d("the plugin class, as module:Class", pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+# -- the file -------------------------------------------------------------------------------------
+
+class BffFile(_Section):
+    """bff.yaml: every gateway setting. Values may use ${env.NAME} and ${env.NAME:-default}."""
+
+    supergraph: Supergraph = field(default_factory=Supergraph)
+    server: Server = field(default_factory=Server)
+    subgraphs: Annotated[dict[str, Subgraph], _d("`all`: defaults for every subgraph; other keys: subgraph "
+                                                 "names")] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)  # type: ignore[valid-type]
+    security: Security = field(default_factory=Security)
+    persisted_documents: PersistedDocuments = field(default_factory=PersistedDocuments)
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    plugins: list[Plugin] = field(default_factory=list)
+
+
+# Paths whose values must be secret references ("*" matches any one key).
+SECRET_PATHS = ("supergraph.reload_token", "subgraphs.*.api_key", "security.identity_secret",
+                "security.jwt.hs256_secret")
+# Paths of files, resolved against the config file's folder when they come from the file.
+FILE_PATHS = ("supergraph.file", "supergraph.fallback_file", "persisted_documents.trusted.manifest")
+# Only under subgraphs.all / only under a named subgraph.
+ALL_ONLY = ("retries", "circuit_breaker")
+NAMED_ONLY = ("url", "api_key")
