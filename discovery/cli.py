@@ -11,6 +11,7 @@ could not answer, 2 bad usage or unreadable input. Errors are one line each.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -78,9 +79,13 @@ def add_parsers(commands: Any) -> None:
 
 def main(argv: Sequence[str]) -> int:
     """Run one registry subcommand (argv starts with its name); returns the exit code."""
-    parser = argparse.ArgumentParser(prog="bff")
-    add_parsers(parser.add_subparsers(dest="command", metavar="COMMAND"))
-    args = parser.parse_args(list(argv))
+    parser = argparse.ArgumentParser(prog="bff", allow_abbrev=False)
+    strict = functools.partial(argparse.ArgumentParser, allow_abbrev=False)  # no abbreviated flags
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=strict)
+    add_parsers(commands)
+    args, unknown = parser.parse_known_args(list(argv))
+    if unknown:  # said with the subcommand's usage, not the top-level one
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         if args.command == "registry":
             return _init(args.url or os.environ.get(REGISTRY_ENV) or DEFAULT_URL)

@@ -12,6 +12,7 @@ registry refused or could not answer, 2 bad usage or unreadable manifest.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -21,8 +22,10 @@ from .cli import REGISTRY_ENV, _actor, _open, _report, _Usage
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bff documents", description="trusted documents per client in the registry")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = argparse.ArgumentParser(prog="bff documents", description="trusted documents per client in the registry",
+                                     allow_abbrev=False, epilog="example: bff documents list --client ios")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                     parser_class=functools.partial(argparse.ArgumentParser, allow_abbrev=False))
     p = commands.add_parser("publish", help="register a manifest's documents for one client name and version")
     p.add_argument("--client", required=True, metavar="NAME", help="the apollographql-client-name the app sends")
     p.add_argument("--client-version", required=True, metavar="V", help="the apollographql-client-version it sends")

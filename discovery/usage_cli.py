@@ -8,6 +8,7 @@ Exit codes: 0 done, 1 the store could not answer, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -27,9 +28,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="bff", description="field usage by client")
-    add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["usage", *argv])
+    parser = argparse.ArgumentParser(prog="bff", description="field usage by client", allow_abbrev=False)
+    sub = add_parser(parser.add_subparsers(dest="command",
+                                           parser_class=functools.partial(argparse.ArgumentParser, allow_abbrev=False)))
+    args, unknown = parser.parse_known_args(["usage", *argv])
+    if unknown:  # said with `bff usage`'s usage, not the top-level one
+        sub.error(f"unrecognized arguments: {' '.join(unknown)}")
     from .store import DEFAULT_URL, StoreError, open_store
 
     url = args.registry or os.environ.get("BFF_REGISTRY") or DEFAULT_URL

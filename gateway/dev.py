@@ -34,6 +34,8 @@ from .http.asgi import ASGIApp, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPERGRAPH_PATH = ROOT / "services" / "supergraph.graphql"
+# The dev configuration: every section of bff.yaml, commented (docs/configuration.md).
+DEV_CONFIG = ROOT / "examples" / "bff.yaml"
 READY_TIMEOUT = 20.0
 
 # Crosses all four services: courses -> accounts (instructor), enrollments
@@ -75,6 +77,18 @@ class _Listener:
 def main(argv: list[str] | None = None) -> int:
     """Run the dev stack until Ctrl-C; returns the exit code."""
     args = _parser().parse_args(argv)
+    from .config.build import settings
+    from .config.errors import ConfigError
+
+    flags = [(key, getattr(args, name), f"--{name}") for name, key in (("host", "server.host"), ("port", "server.port"))
+             if getattr(args, name) is not None]
+    try:
+        args.settings = settings(args.config, flags=flags, dev=True)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            print(f"bff dev: error: {line}", file=sys.stderr)
+        return 2
+    args.host, args.port = args.settings.server.host, args.settings.server.port
     try:
         return asyncio.run(_run(args))
     except DevError as exc:
@@ -85,9 +99,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bff dev", description="Start the example services and a gateway over them.")
-    parser.add_argument("--host", default="127.0.0.1", help="interface the gateway binds (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=4000, help="gateway port; 0 picks a free one (default: 4000)")
+    parser = argparse.ArgumentParser(
+        prog="bff dev", allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Start the four example services and a gateway over them, configured by --config "
+                    "(default examples/bff.yaml: introspection, suggestions and the query page on).",
+        epilog="example:\n  bff dev --port 0 --services-port-base 0")
+    parser.add_argument("--config", metavar="FILE", default=str(DEV_CONFIG),
+                        help="bff.yaml for the gateway (default: examples/bff.yaml); its subgraph URLs are replaced "
+                             "by the services started here")
+    parser.add_argument("--host", help="interface the gateway binds (default: server.host, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="gateway port; 0 picks a free one (default: server.port, 4000)")
     parser.add_argument(
         "--services-port-base",
         type=int,
@@ -138,27 +159,29 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def _gateway_app(args: argparse.Namespace, subgraph_urls: dict[str, str], identity_secret: str) -> ASGIApp:
-    """The gateway over services/supergraph.graphql, its subgraph URLs pointed at the ports we bound,
-    with the example graph's @policy rules (services/policies.py)."""
-    from services.policies import EXAMPLE_POLICIES
-
-    config = GatewayConfig(introspection=True, field_suggestions=True, subgraph_urls=subgraph_urls, ide=True,
-                           ide_default_query=IDE_QUERY, access_policies=EXAMPLE_POLICIES,
-                           identity_secret=identity_secret)
+    """The gateway over services/supergraph.graphql as --config sets it (examples/bff.yaml: the example
+    graph's @policy rules too), its subgraph URLs pointed at the ports we bound and the identity signed
+    with this run's secret (the services were given the same)."""
+    config: GatewayConfig = args.settings.gateway
+    config.subgraph_urls = {**config.subgraph_urls, **subgraph_urls}
+    config.identity_secret = identity_secret
+    if config.ide_default_query is None:
+        config.ide_default_query = IDE_QUERY
+    path = Path(args.settings.supergraph.file or SUPERGRAPH_PATH)
     try:
-        supergraph = SUPERGRAPH_PATH.read_text()
+        supergraph = path.read_text()
     except OSError as exc:
-        raise DevError(f"cannot read {SUPERGRAPH_PATH}: {exc.strerror}") from None
+        raise DevError(f"cannot read {path}: {exc.strerror}") from None
     try:
         gateway = Gateway(supergraph, config)
     except Exception as exc:
         if args.log_level == "debug":
             traceback.print_exc()
-        raise DevError(f"cannot build the gateway from {SUPERGRAPH_PATH.name}: {type(exc).__name__}: {exc}") from None
+        raise DevError(f"cannot build the gateway from {path.name}: {type(exc).__name__}: {exc}") from None
     from .auth.authenticate import Authenticator
 
-    # Local development: anonymous requests allowed unless BFF_JWT_* says otherwise.
-    return create_app(gateway, config, auth=Authenticator.from_env(dev=True))
+    # Local development: anonymous requests allowed unless security.jwt / BFF_JWT_* says otherwise.
+    return create_app(gateway, config, auth=Authenticator.configured(args.settings.auth))
 
 
 class _Server(uvicorn.Server):

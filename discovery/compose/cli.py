@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bff compose", description="compose subgraph SDLs into a supergraph")
+    parser = argparse.ArgumentParser(prog="bff compose", description="compose subgraph SDLs into a supergraph",
+                                     allow_abbrev=False)
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

@@ -71,8 +71,10 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None, flags: I
 
     from .validate import validate
 
-    for problem in validate(raw):
-        problems.append(_located(problem, sources, lines, path))
+    found = validate(raw)
+    if check_plugins:
+        found += _plugin_problems(raw.get("plugins"))
+    problems += [_located(problem, sources, lines, path) for problem in found]
     if problems:
         raise ConfigError(problems)
     import msgspec
@@ -82,12 +84,7 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None, flags: I
     model = msgspec.convert(raw, BffFile)
     if path:
         _relative_to(model, os.path.dirname(os.path.abspath(path)), FILE_PATHS, sources)
-    loaded = Loaded(raw, model, sources, path)
-    if check_plugins:
-        plugin_problems = _plugin_problems(model)
-        if plugin_problems:
-            raise ConfigError([_located(p, sources, lines, path) for p in plugin_problems])
-    return loaded
+    return Loaded(raw, model, sources, path)
 
 
 def parent(key: str) -> str:
@@ -122,7 +119,8 @@ def _read(path: str, problems: list[Problem], lines: dict[str, int]) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
-        hint = "; indent with spaces, not tabs" if "\\t" in str(exc.problem) or "\t" in str(exc.problem) else ""
+        line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        hint = "; indent with spaces, not tabs" if "\t" in line else ""
         problems.append(Problem((), f"not valid YAML: {exc.problem or exc.context}{hint}", where=where))
         return None
     except yaml.YAMLError as exc:
@@ -245,13 +243,16 @@ def _relative_to(model: Any, folder: str, keys: tuple[str, ...], sources: dict[s
             setattr(owner, name, os.path.normpath(os.path.join(folder, value)))
 
 
-def _plugin_problems(model: Any) -> list[Problem]:
+def _plugin_problems(plugins: Any) -> list[Problem]:
     """Each plugin's module must import and hold its class (the pipeline instantiates them)."""
     import importlib
 
-    problems = []
-    for index, plugin in enumerate(model.plugins):
-        module_name, _, class_name = plugin.use.partition(":")
+    problems: list[Problem] = []
+    for index, plugin in enumerate(plugins if isinstance(plugins, list) else []):
+        use = plugin.get("use") if isinstance(plugin, dict) else None
+        if not isinstance(use, str) or not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", use):
+            continue  # the shape is reported by validate()
+        module_name, _, class_name = use.partition(":")
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:
