@@ -218,14 +218,14 @@ def _located(problem: Problem, sources: dict[str, str], lines: dict[str, int], p
     while probe and source is None:
         source = sources.get(probe)
         probe = parent(probe)
-    if key in lines and path:
-        where = f"{path}:{lines[key]}"
-    elif source is None:
-        where = path or ""
-    elif source.startswith("env ") or source.startswith("flag "):
+    if source is not None and source.startswith(("env ", "flag ")):
         where = source.split(" ", 1)[1]
     else:
-        where = source
+        probe, line = key, None
+        while probe and line is None:
+            line = lines.get(probe)
+            probe = parent(probe)
+        where = f"{path}:{line}" if path and line else (path or "")
     return Problem(problem.path, problem.message, problem.kind, where)
 
 

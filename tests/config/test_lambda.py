@@ -1,0 +1,56 @@
+"""The Lambda handler reads BFF_CONFIG (a bff.yaml inside the package) under the same BFF_* names."""
+
+from __future__ import annotations
+
+import json
+
+from gateway.http import lambda_handler
+from tests.config.conftest import SUPERGRAPH
+from tests.support.lambda_events import http_api_v2_event, invoke
+
+INTROSPECT = json.dumps({"query": "{ __schema { queryType { name } } }"})
+
+
+def _fresh_container(monkeypatch, tmp_path, text: str) -> None:
+    for name in ("BFF_SUPERGRAPH", "BFF_REGISTRY", "BFF_INTROSPECTION", "BFF_ALLOW_ANONYMOUS", "BFF_JWT_JWKS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "bff.yaml"
+    path.write_text(text)
+    monkeypatch.setenv("BFF_CONFIG", str(path))
+    monkeypatch.setattr(lambda_handler, "_handler", None)
+    monkeypatch.setattr(lambda_handler, "_gateway_factory", lambda_handler._build_gateway)
+
+
+def test_lambda_reads_bff_config(monkeypatch, tmp_path):
+    _fresh_container(monkeypatch, tmp_path, f"""
+supergraph:
+  file: {SUPERGRAPH}
+server:
+  cors:
+    origins: [https://app.example.com]
+security:
+  introspection: true
+""")
+    preflight = http_api_v2_event("OPTIONS", headers={"origin": "https://app.example.com",
+                                                      "access-control-request-method": "POST"})
+    query = http_api_v2_event("POST", body=INTROSPECT, headers={"content-type": "application/json"})
+    cors, answer = invoke(preflight, query)
+    assert cors["headers"].get("access-control-allow-origin") == "https://app.example.com", cors
+    assert json.loads(answer["body"])["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+def test_environment_overrides_the_file_on_lambda_too(monkeypatch, tmp_path):
+    _fresh_container(monkeypatch, tmp_path, f"supergraph:\n  file: {SUPERGRAPH}\nsecurity:\n  introspection: true\n")
+    monkeypatch.setenv("BFF_INTROSPECTION", "false")
+    [answer] = invoke(http_api_v2_event("POST", body=INTROSPECT, headers={"content-type": "application/json"}))
+    assert json.loads(answer["body"]).get("data") is None
+
+
+def test_a_bad_file_on_lambda_is_503_naming_the_problem_never_half_configured(monkeypatch, tmp_path, caplog):
+    _fresh_container(monkeypatch, tmp_path, f"supergraph:\n  file: {SUPERGRAPH}\nserver:\n  cors:\n    origin: [x]\n")
+    try:
+        [answer] = invoke(http_api_v2_event("POST", body=INTROSPECT, headers={"content-type": "application/json"}))
+    except Exception as exc:  # the handler refuses to start at all
+        assert "`server.cors.origin`: unknown key; did you mean `origins`?" in str(exc)
+    else:
+        assert answer["statusCode"] == 503, answer
