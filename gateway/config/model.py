@@ -7,7 +7,6 @@ sections are derived from OperationLimits and AuthConfig field by field, so a
 field added there appears here without an edit.
 """
 
-from __future__ import annotations
 
 import dataclasses
 import typing

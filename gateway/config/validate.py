@@ -8,7 +8,6 @@ path (and the closest valid key for an unknown one).
 
 from __future__ import annotations
 
-import difflib
 import typing
 from typing import Any, Annotated, Literal
 
@@ -22,7 +21,10 @@ from .model import ALL_ONLY, NAMED_ONLY, SECRET_PATHS, BffFile
 def validate(raw: Any) -> list[Problem]:
     """Every problem in `raw` (a tree of YAML values) as a BffFile; [] when it converts."""
     problems: list[Problem] = []
-    _walk(raw, BffFile, (), problems)
+    try:
+        msgspec.convert(raw, BffFile)  # one compiled pass; the walk below only to name every problem
+    except msgspec.ValidationError:
+        _walk(raw, BffFile, (), problems)
     if isinstance(raw, dict):
         try:
             _rules(raw, problems)
@@ -168,6 +170,8 @@ def _matches(tree: Any, pattern: tuple[str, ...], path: tuple[str, ...] = ()) ->
 
 
 def _suggest(key: str, fields: dict[str, Any]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
     if not close:
         close = [f for f in fields if f.startswith(key) or key.startswith(f)][:1]

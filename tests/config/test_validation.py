@@ -95,3 +95,16 @@ def test_cli_polish():
         text = bff(command, "--help").stdout
         assert "example:" in text and f"bff {command}" in text, command
     assert "did you mean `serve`" in bff("serv").stderr
+
+
+def test_bff_serve_does_not_import_the_registry_commands():
+    import subprocess
+    import sys
+
+    from tests.config.conftest import ROOT
+
+    code = ("import sys\nfrom gateway.cli import main\nrc = main(['serve', '--supergraph', 'missing.graphql'])\n"
+            "print(rc, [m for m in ('discovery.cli', 'discovery.usage_cli', 'discovery.documents_cli', "
+            "'discovery.compose.cli') if m in sys.modules])\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.strip() == "2 []", (result.stdout, result.stderr)
