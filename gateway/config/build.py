@@ -123,6 +123,8 @@ def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
         cors_max_age=m.server.cors.max_age,
         max_batch_size=m.server.batching.max_size,
         ide=m.server.ide,
+        ide_without_introspection=m.server.ide_without_introspection,
+        ide_default_query=m.server.ide_default_query,
         access_mode=m.security.access.mode,
         # Declarative policy dicts as written; gateway/access evaluates them.
         access_policies=dict(m.security.policies),

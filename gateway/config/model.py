@@ -88,7 +88,11 @@ class Server(_Section):
     cors: Cors = field(default_factory=Cors)
     csrf: Csrf = field(default_factory=Csrf)
     batching: Batching = field(default_factory=Batching)
-    ide: Annotated[bool, _d("query page at GET /graphql (Accept: text/html)")] = _default("ide")
+    ide: Annotated[bool, _d("GraphiQL at GET /graphql in a browser (docs/ide.md)")] = _default("ide")
+    ide_without_introspection: Annotated[bool, _d("serve GraphiQL even with introspection off")] = \
+        _default("ide_without_introspection")
+    ide_default_query: Annotated[str | None, _d("the query GraphiQL opens with (default: one built from the "
+                                                "graph's first root field)")] = _default("ide_default_query")
     access_log: Annotated[bool, _d("one log line per HTTP request (uvicorn's access log)")] = False
 
 

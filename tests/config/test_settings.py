@@ -51,6 +51,8 @@ REACHES: dict[str, tuple[str, Any]] = {
     "cors_max_age": ("server.cors.max_age", 1),
     "max_batch_size": ("server.batching.max_size", 4),
     "ide": ("server.ide", True),
+    "ide_without_introspection": ("server.ide_without_introspection", True),
+    "ide_default_query": ("server.ide_default_query", "{ me { id } }"),
     "access_mode": ("security.access.mode", "reject"),
     "access_policies": ("security.policies", {"admins": {"roles": ["admin"]}}),
     "identity_secret": ("security.identity_secret", "env:IDENTITY"),
