@@ -77,12 +77,28 @@ def add_parsers(commands: Any) -> None:
     registry_arg(p)
 
 
+_HELP = {
+    "publish": ("Publish (add or replace) a service in the registry; the registry composes the graph and refuses "
+                "what does not compose or would break clients.",
+                "bff publish --name accounts --url http://127.0.0.1:4101/graphql --schema accounts.graphql"),
+    "remove": ("Remove a service from the registry (refused when the graph would not compose without it).",
+               "bff remove accounts"),
+    "services": ("List the services published in the registry.", "bff services --json"),
+    "history": ("Every version of the graph: who published what, when, and what changed.", "bff history accounts"),
+    "supergraph": ("Print the registry's current composed supergraph.", "bff supergraph -o supergraph.graphql"),
+}
+
+
 def main(argv: Sequence[str]) -> int:
     """Run one registry subcommand (argv starts with its name); returns the exit code."""
     parser = argparse.ArgumentParser(prog="bff", allow_abbrev=False)
     strict = functools.partial(argparse.ArgumentParser, allow_abbrev=False)  # no abbreviated flags
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=strict)
     add_parsers(commands)
+    for name, (description, example) in _HELP.items():  # `bff NAME --help`: what it does, and an example
+        sub = commands.choices[name]
+        sub.description, sub.epilog = description, f"example:\n  {example}"
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
     args, unknown = parser.parse_known_args(list(argv))
     if unknown:  # said with the subcommand's usage, not the top-level one
         commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")

@@ -23,7 +23,9 @@ from .cli import REGISTRY_ENV, _actor, _open, _report, _Usage
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bff documents", description="trusted documents per client in the registry",
-                                     allow_abbrev=False, epilog="example: bff documents list --client ios")
+                                     allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="example:\n  bff documents publish --client ios --client-version 1.4.0 "
+                                            "manifest.json")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                      parser_class=functools.partial(argparse.ArgumentParser, allow_abbrev=False))
     p = commands.add_parser("publish", help="register a manifest's documents for one client name and version")

@@ -31,6 +31,9 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="bff", description="field usage by client", allow_abbrev=False)
     sub = add_parser(parser.add_subparsers(dest="command",
                                            parser_class=functools.partial(argparse.ArgumentParser, allow_abbrev=False)))
+    sub.description = "Field usage by client, as recorded by gateways (telemetry.usage / BFF_USAGE)."
+    sub.epilog, sub.formatter_class = "example:\n  bff usage --days 7 --field Course.title", argparse.RawDescriptionHelpFormatter
+    sub.prog = "bff usage"
     args, unknown = parser.parse_known_args(["usage", *argv])
     if unknown:  # said with `bff usage`'s usage, not the top-level one
         sub.error(f"unrecognized arguments: {' '.join(unknown)}")

@@ -19,7 +19,7 @@ from . import Lookup, SubgraphInput, compose_supergraph
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The subcommand's options, for gateway/cli.py to attach to its `compose` subparser."""
+    """The subcommand's options (`bff compose`, gateway/cli/ runs main())."""
     parser.add_argument("--subgraph", action="append", default=[], metavar="NAME=URL=FILE",
                         help="a subgraph: its name, URL and SDL file (repeatable)")
     parser.add_argument("subgraphs_json", nargs="?", metavar="SUBGRAPHS.json",
@@ -60,8 +60,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bff compose", description="compose subgraph SDLs into a supergraph",
-                                     allow_abbrev=False)
+    parser = argparse.ArgumentParser(
+        prog="bff compose", description="Compose subgraph SDLs into a supergraph (in Python, no Node needed).",
+        allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  bff compose --subgraph accounts=http://127.0.0.1:4101/graphql=accounts.graphql "
+               "-o supergraph.graphql")
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

@@ -1,6 +1,6 @@
 """Users -> gateway authentication: JWT verification shared by the Lambda authorizer and the gateway.
 
-    config.py        AuthConfig from the environment (BFF_JWT_*, BFF_ALLOW_ANONYMOUS)
+    config.py        AuthConfig, set by bff.yaml's security.jwt or BFF_JWT_*, BFF_ALLOW_ANONYMOUS
     errors.py        AuthError and its reason codes
     jwk.py           one JWK -> a public key (RSA, EC P-256; imported by joserfc), with the alg it may verify
     jwks.py          fetch and cache a JWKS; rate-limited refresh on an unknown kid

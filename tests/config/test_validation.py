@@ -91,7 +91,9 @@ def test_cli_polish():
     assert typo.returncode == 2 and typo.stderr.startswith("usage: bff serve")
     abbreviated = bff("serve", "--super", "x")  # no abbreviations
     assert abbreviated.returncode == 2 and "unrecognized arguments: --super" in abbreviated.stderr
-    for command in ("serve", "plan", "config", "dev"):
+    from gateway.cli import COMMANDS
+
+    for command in COMMANDS:
         text = bff(command, "--help").stdout
         assert "example:" in text and f"bff {command}" in text, command
     assert "did you mean `serve`" in bff("serv").stderr
