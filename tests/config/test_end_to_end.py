@@ -126,3 +126,28 @@ def test_a_bad_config_starts_nothing(tmp_path):
     assert "GraphQL endpoint" not in result.stdout
     assert "`server.cors.origin`: unknown key; did you mean `origins`?" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_limits_persisted_documents_and_telemetry_sections(tmp_path):
+    apq = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}}
+    deep = {"query": "{ courses { instructor { name } } }"}
+    with serving("--supergraph", str(SUPERGRAPH)) as url:
+        default_deep = httpx.post(url, json=deep).json()
+        default_apq = httpx.post(url, json=apq).json()
+        default_metrics = httpx.get(url.replace("/graphql", "/metrics"))
+    config = _write(tmp_path, f"""
+supergraph: {{file: {SUPERGRAPH}}}
+limits: {{max_depth: 2}}
+persisted_documents: {{apq: {{enabled: false}}}}
+telemetry: {{metrics: {{exporter: prometheus}}}}
+""")
+    with serving("--config", config) as url:
+        limited = httpx.post(url, json=deep).json()
+        no_apq = httpx.post(url, json=apq).json()
+        metrics = httpx.get(url.replace("/graphql", "/metrics"))
+    codes = lambda body: [e.get("extensions", {}).get("code") for e in body.get("errors", [])]  # noqa: E731
+    assert "MAX_DEPTH_EXCEEDED" not in str(codes(default_deep)) and "depth" not in str(default_deep).lower()
+    assert any("depth" in (e.get("message") or "").lower() for e in limited["errors"]), limited
+    assert codes(default_apq) == ["PERSISTED_QUERY_NOT_FOUND"], default_apq
+    assert codes(no_apq) != ["PERSISTED_QUERY_NOT_FOUND"] and no_apq["errors"], no_apq
+    assert default_metrics.status_code == 404 and metrics.status_code == 200

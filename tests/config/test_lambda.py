@@ -54,3 +54,14 @@ def test_a_bad_file_on_lambda_is_503_naming_the_problem_never_half_configured(mo
         assert "`server.cors.origin`: unknown key; did you mean `origins`?" in str(exc)
     else:
         assert answer["statusCode"] == 503, answer
+
+
+def test_the_authorizer_reads_security_jwt_from_bff_config(tmp_path):
+    from gateway.auth.authenticate import Authenticator
+
+    path = tmp_path / "bff.yaml"
+    path.write_text("security:\n  jwt:\n    hs256_secret: env:JWT_SECRET\n    allow_anonymous: false\n"
+                    "    roles_claim: cognito:groups\n")
+    auth = Authenticator.from_env({"BFF_CONFIG": str(path), "JWT_SECRET": "k" * 32})
+    assert auth.config.hs256_secret == b"k" * 32 and auth.config.roles_claim == "cognito:groups"
+    assert not auth.config.anonymous_allowed and auth.config.algorithms == {"HS256"}

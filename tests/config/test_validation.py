@@ -110,3 +110,11 @@ def test_bff_serve_does_not_import_the_registry_commands():
             "'discovery.compose.cli') if m in sys.modules])\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.stdout.strip() == "2 []", (result.stdout, result.stderr)
+
+
+def test_bff_dev_refuses_a_bad_config_before_starting_anything(tmp_path):
+    path = tmp_path / "bff.yaml"
+    path.write_text("server:\n  prot: 1\n")
+    result = bff("dev", "--config", str(path), "--port", "0", "--services-port-base", "0")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"bff dev: error: {path}:2: `server.prot`: unknown key; did you mean `port`?"
