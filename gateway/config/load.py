@@ -137,8 +137,8 @@ def _line_map(node: Any, path: tuple[str | int, ...], lines: dict[str, int], pro
     if tag == "mapping":
         seen: set[Any] = set()
         for key_node, value_node in node.value:
-            key = getattr(key_node, "value", None)
-            child = (*path, key)
+            key = str(getattr(key_node, "value", ""))
+            child: tuple[str | int, ...] = (*path, key)
             if key in seen:
                 problems.append(Problem(child, "duplicate key", where=f"{file}:{key_node.start_mark.line + 1}"))
             seen.add(key)

@@ -9,6 +9,7 @@ field added there appears here without an edit.
 
 
 import dataclasses
+import functools
 import typing
 from typing import Annotated, Any, Literal
 
@@ -143,7 +144,7 @@ def _derived(name: str, source: type, overrides: dict[str, tuple[Any, Any]] | No
             kind = _non_negative(hints[f.name])
             default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
         if isinstance(default, (tuple, list)):
-            default = field(default_factory=lambda d=tuple(default): list(d))
+            default = field(default_factory=functools.partial(list, tuple(default)))
         specs.append((f.name, kind, default))
     return msgspec.defstruct(name, specs, kw_only=True, forbid_unknown_fields=True, module=__name__)
 

@@ -9,7 +9,7 @@ path (and the closest valid key for an unknown one).
 from __future__ import annotations
 
 import typing
-from typing import Any, Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
