@@ -36,8 +36,11 @@ def key_table() -> str:
 def _rows(defs: dict[str, Any], node: dict[str, Any], prefix: str, rows: list[str]) -> None:
     for name, prop in node.get("properties", {}).items():
         key = f"{prefix}{name}"
+        if key in _FREE_FORM:
+            rows.append(f"| `{key}` | {_FREE_FORM[key]} | | {_cell(prop.get('description', ''))} |")
+            continue
         target = _struct(defs, prop)
-        if target is not None and name != "plugins":
+        if target is not None:
             _rows(defs, target, f"{key}.", rows)
             continue
         if "additionalProperties" in prop and isinstance(prop["additionalProperties"], dict) and \
@@ -46,6 +49,11 @@ def _rows(defs: dict[str, Any], node: dict[str, Any], prefix: str, rows: list[st
             continue
         default = json.dumps(prop["default"]) if "default" in prop else ""
         rows.append(f"| `{key}` | {_type(prop)} | {_cell(default)} | {_cell(prop.get('description', ''))} |")
+
+
+# Keys whose values are rules or options, documented where they are defined.
+_FREE_FORM = {"security.policies": "mapping of name -> rule (docs/access.md)",
+              "plugins": "list of {use: module:Class, options: mapping}"}
 
 
 def _struct(defs: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any] | None:

@@ -10,7 +10,12 @@ def json_schema() -> dict[str, Any]:
 
     from .model import BffFile
 
+    from ..access.policies import POLICIES_SCHEMA, POLICY_DEFS
+
     schema = msgspec.json.schema(BffFile)
+    # `security.policies` is free-form in the model (the access layer owns its rules); its schema comes from there.
+    schema["$defs"]["Security"]["properties"]["policies"] = POLICIES_SCHEMA
+    schema["$defs"].update(POLICY_DEFS)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "bff.yaml"
     return schema

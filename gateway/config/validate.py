@@ -144,16 +144,21 @@ def _rules(raw: dict[str, Any], problems: list[Problem]) -> None:
                                 "\"*\" cannot be combined with allow_credentials; list the origins"))
     policies = (raw.get("security") or {}).get("policies")
     if policies:
-        problems.extend(Problem(("security", "policies"), message) for message in _policy_problems(policies))
+        problems.extend(_policy_problems(policies))
 
 
-def _policy_problems(policies: dict[str, Any]) -> list[str]:
-    """The access engineer's validator (gateway/access/policies.py), when it is there."""
-    try:
-        from ..access.policies import validate_policies  # type: ignore[import-not-found]
-    except ImportError:
-        return []  # declarative policies are not checked here yet: GatewayConfig.access_policies gets them as is
-    return list(validate_policies(policies))
+def _policy_problems(policies: dict[str, Any]) -> list[Problem]:
+    """gateway/access/policies.py's checks; its "key.path: message" lines as Problems (file lines follow)."""
+    import re
+
+    from ..access.policies import validate_policies
+
+    problems = []
+    for line in validate_policies(policies, "security.policies"):
+        key, _, message = line.partition(": ")
+        path = tuple(int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"\[\d+\]|[^.\[\]]+", key))
+        problems.append(Problem(path, message))
+    return problems
 
 
 def _matches(tree: Any, pattern: tuple[str, ...], path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:

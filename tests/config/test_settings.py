@@ -193,3 +193,20 @@ def test_the_example_file_is_valid_and_used_by_bff_dev():
     assert result.returncode == 0, result.stderr
     example = settings(str(DEV_CONFIG), env={}, dev=True)
     assert example.gateway.introspection and example.gateway.ide and example.auth.anonymous_allowed
+
+
+def test_the_schema_accepts_the_example_and_refuses_what_validation_refuses():
+    import jsonschema
+    import yaml
+
+    from gateway.config.schema import json_schema
+    from gateway.dev import DEV_CONFIG
+
+    schema = json_schema()
+    example = yaml.safe_load(DEV_CONFIG.read_text().replace("${env.DEV_PORT:-4000}", "4000"))
+    jsonschema.validate(example, schema)
+    for bad in ({"server": {"cors": {"origin": []}}}, {"subgraphs": {"all": {"timeout": -1}}},
+                {"security": {"access": {"mode": "allow-all"}}}, {"security": {"policies": {"p": {"rolez": []}}}},
+                {"plugins": [{"use": "nomodule"}]}):
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+        assert errors, bad

@@ -118,3 +118,19 @@ def test_bff_dev_refuses_a_bad_config_before_starting_anything(tmp_path):
     result = bff("dev", "--config", str(path), "--port", "0", "--services-port-base", "0")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip() == f"bff dev: error: {path}:2: `server.prot`: unknown key; did you mean `port`?"
+
+
+def test_policies_are_checked_by_the_access_layer_with_file_lines(tmp_path):
+    path, lines = check(tmp_path, "security:\n  policies:\n    admins:\n      rolez: [admin]\n    other: 3\n")
+    assert lines == [
+        f"bff config check: error: {path}:4: `security.policies.admins.rolez`: unknown condition; did you mean `roles`?",
+        f"bff config check: error: {path}:5: `security.policies.other`: expected a rule (a mapping), got a number",
+    ], lines
+
+
+def test_the_example_file_carries_the_example_graphs_policies():
+    from gateway.config.build import settings
+    from gateway.dev import DEV_CONFIG
+    from services.policies import EXAMPLE_POLICIES
+
+    assert settings(str(DEV_CONFIG), env={}).gateway.access_policies == EXAMPLE_POLICIES
