@@ -51,9 +51,40 @@ def auth_settings(env: Mapping[str, str] | None = None, *, dev: bool = False) ->
     from .envvars import CONFIG_ENV
 
     env = os.environ if env is None else env
+    if not env.get(CONFIG_ENV):
+        return _auth_from_env(env, dev=dev)
     loaded = load(env.get(CONFIG_ENV) or None, env, check_plugins=False)
     problems: list[Problem] = []
     auth = _auth_config(loaded, env, problems, dev=dev, resolve_secrets=True)
+    if problems:
+        raise ConfigError(problems)
+    return auth
+
+
+def _auth_from_env(env: Mapping[str, str], *, dev: bool) -> Any:
+    """With no file, the authorizer's cold start skips msgspec: the table's `security.jwt` variables,
+    read by the same parser, straight into AuthConfig (which checks their values)."""
+    import dataclasses
+
+    from ..auth.config import AuthConfig
+    from ..auth.server_rule import DEFAULT_SERVER_RULE
+    from .envvars import EnvError, parse, present
+
+    values = {f.name: f.default for f in dataclasses.fields(AuthConfig) if f.default is not dataclasses.MISSING}
+    values["server_rule"] = DEFAULT_SERVER_RULE
+    problems: list[Problem] = []
+    sources: dict[str, str] = {}
+    for var in present(env):
+        if not var.path.startswith("security.jwt."):
+            continue
+        try:
+            for key, value in parse(var, env[var.name]):
+                values[key.rpartition(".")[2]] = value
+                sources[key] = f"env {var.name}"
+        except EnvError as exc:
+            problems.append(Problem((), str(exc)))
+    loaded = Loaded({}, None, sources, None)
+    auth = None if problems else _auth_from_values(values, loaded, env, problems, dev=dev, resolve_secrets=True)
     if problems:
         raise ConfigError(problems)
     return auth
@@ -149,12 +180,17 @@ def _telemetry(m: Any) -> Any:
 
 def _auth_config(loaded: Loaded, env: Mapping[str, str], problems: list[Problem], *, dev: bool,
                  resolve_secrets: bool) -> Any:
+    jwt = loaded.model.security.jwt
+    values = {name: getattr(jwt, name) for name in jwt.__struct_fields__}
+    return _auth_from_values(values, loaded, env, problems, dev=dev, resolve_secrets=resolve_secrets)
+
+
+def _auth_from_values(values: dict[str, Any], loaded: Loaded, env: Mapping[str, str], problems: list[Problem], *,
+                      dev: bool, resolve_secrets: bool) -> Any:
     from ..auth.config import AuthConfig
     from ..auth.errors import AuthConfigError
     from ..auth.server_rule import ServerRule
 
-    jwt = loaded.model.security.jwt
-    values = {name: getattr(jwt, name) for name in jwt.__struct_fields__}
     values["audiences"] = tuple(values["audiences"])
     if values["allow_anonymous"] is None and dev:
         values["allow_anonymous"] = True

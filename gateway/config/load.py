@@ -41,7 +41,9 @@ class Loaded:
 
 def load(path: str | None = None, env: Mapping[str, str] | None = None, flags: Iterable[Flag] = (),
          *, check_plugins: bool = True) -> Loaded:
-    """The configuration from the file at `path` (if any), `env` (os.environ by default) and `flags`."""
+    """The configuration from the file at `path` (if any), `env` (os.environ by default) and `flags`.
+    `check_plugins=False` (settings read for one part, e.g. the authorizer's JWT settings) skips
+    importing the plugins and checking the policies, which the gateway itself does at start."""
     env = os.environ if env is None else env
     problems: list[Problem] = []
     raw: dict[str, Any] = {}
@@ -71,7 +73,7 @@ def load(path: str | None = None, env: Mapping[str, str] | None = None, flags: I
 
     from .validate import validate
 
-    found = validate(raw)
+    found = validate(raw, policies=check_plugins)
     if check_plugins:
         found += _plugin_problems(raw.get("plugins"))
     problems += [_located(problem, sources, lines, path) for problem in found]

@@ -18,8 +18,10 @@ from .errors import Problem
 from .model import ALL_ONLY, NAMED_ONLY, SECRET_PATHS, BffFile
 
 
-def validate(raw: Any) -> list[Problem]:
-    """Every problem in `raw` (a tree of YAML values) as a BffFile; [] when it converts."""
+def validate(raw: Any, *, policies: bool = True) -> list[Problem]:
+    """Every problem in `raw` (a tree of YAML values) as a BffFile; [] when it converts.
+    `policies=False` leaves `security.policies` to the gateway (its checker imports graphql: the
+    Lambda authorizer, which needs only `security.jwt`, does not pay for it)."""
     problems: list[Problem] = []
     try:
         msgspec.convert(raw, BffFile)  # one compiled pass; the walk below only to name every problem
@@ -27,7 +29,7 @@ def validate(raw: Any) -> list[Problem]:
         _walk(raw, BffFile, (), problems)
     if isinstance(raw, dict):
         try:
-            _rules(raw, problems)
+            _rules(raw, problems, policies)
         except (AttributeError, TypeError):  # a section of the wrong type: already reported above
             pass
     return problems
@@ -115,7 +117,7 @@ def path_is_plugin(message: str) -> bool:
     return ":[A-Za-z_]" in message
 
 
-def _rules(raw: dict[str, Any], problems: list[Problem]) -> None:
+def _rules(raw: dict[str, Any], problems: list[Problem], check_policies: bool) -> None:
     """What the types cannot say: references, `all`-only keys, cross-section needs."""
     for pattern in SECRET_PATHS:
         for path, value in _matches(raw, tuple(pattern.split("."))):
@@ -143,7 +145,7 @@ def _rules(raw: dict[str, Any], problems: list[Problem]) -> None:
         problems.append(Problem(("server", "cors", "origins"),
                                 "\"*\" cannot be combined with allow_credentials; list the origins"))
     policies = (raw.get("security") or {}).get("policies")
-    if policies:
+    if policies and check_policies:
         problems.extend(_policy_problems(policies))
 
 

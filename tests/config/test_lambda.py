@@ -65,3 +65,16 @@ def test_the_authorizer_reads_security_jwt_from_bff_config(tmp_path):
     auth = Authenticator.from_env({"BFF_CONFIG": str(path), "JWT_SECRET": "k" * 32})
     assert auth.config.hs256_secret == b"k" * 32 and auth.config.roles_claim == "cognito:groups"
     assert not auth.config.anonymous_allowed and auth.config.algorithms == {"HS256"}
+
+
+def test_the_authorizer_reading_bff_config_loads_no_graphql_and_no_gateway():
+    import subprocess
+    import sys
+
+    from tests.config.conftest import ROOT
+
+    code = ("import sys\nfrom gateway.auth.authenticate import Authenticator\n"
+            "Authenticator.from_env({'BFF_CONFIG': 'examples/bff.yaml'})\n"
+            "print([m for m in ('graphql', 'gateway.gateway', 'gateway.access', 'mangum') if m in sys.modules])\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.strip() == "[]", (result.stdout, result.stderr)
