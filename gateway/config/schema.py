@@ -8,9 +8,8 @@ from typing import Any
 def json_schema() -> dict[str, Any]:
     import msgspec
 
-    from .model import BffFile
-
     from ..access.policies import POLICIES_SCHEMA, POLICY_DEFS
+    from .model import BffFile
 
     schema = msgspec.json.schema(BffFile)
     # `security.policies` is free-form in the model (the access layer owns its rules); its schema comes from there.
