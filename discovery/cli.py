@@ -78,6 +78,8 @@ def add_parsers(commands: Any) -> None:
 
 
 _HELP = {
+    "registry": ("Create a registry's store (idempotent: an existing registry is left as it is).",
+                 "bff registry init sqlite:///.bff/registry.db"),
     "publish": ("Publish (add or replace) a service in the registry; the registry composes the graph and refuses "
                 "what does not compose or would break clients.",
                 "bff publish --name accounts --url http://127.0.0.1:4101/graphql --schema accounts.graphql"),

@@ -56,17 +56,17 @@ class AuthConfig:
         if self.jwks_url is not None:
             parts = urlsplit(self.jwks_url)
             if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-                raise AuthConfigError(f"jwks_url (BFF_JWT_JWKS_URL) must be https (http only on loopback): {self.jwks_url!r}")
+                raise AuthConfigError(f"BFF_JWT_JWKS_URL (jwks_url) must be https (http only on loopback): {self.jwks_url!r}")
             if not self.issuer:
-                raise AuthConfigError("issuer (BFF_JWT_ISSUER) is required with jwks_url (BFF_JWT_JWKS_URL)")
+                raise AuthConfigError("BFF_JWT_ISSUER is required with BFF_JWT_JWKS_URL (in bff.yaml: issuer with jwks_url)")
             if not self.audiences:
-                raise AuthConfigError("audiences (BFF_JWT_AUDIENCE) are required with jwks_url (BFF_JWT_JWKS_URL)")
+                raise AuthConfigError("BFF_JWT_AUDIENCE is required with BFF_JWT_JWKS_URL (in bff.yaml: audiences with jwks_url)")
         if self.hs256_secret is not None and len(self.hs256_secret) < 32:
-            raise AuthConfigError("hs256_secret (BFF_JWT_HS256_SECRET) must be at least 32 bytes (RFC 7518 3.2)")
+            raise AuthConfigError("BFF_JWT_HS256_SECRET (hs256_secret) must be at least 32 bytes (RFC 7518 3.2)")
         if self.leeway < 0 or self.leeway > 300:
-            raise AuthConfigError(f"leeway (BFF_JWT_LEEWAY) must be between 0 and 300 seconds, not {self.leeway}")
+            raise AuthConfigError(f"BFF_JWT_LEEWAY (leeway) must be between 0 and 300 seconds, not {self.leeway}")
         if self.rest_refusal not in ("unauthorized", "deny"):
-            raise AuthConfigError(f"rest_refusal (BFF_AUTHORIZER_REFUSAL) must be 'unauthorized' or 'deny', not {self.rest_refusal!r}")
+            raise AuthConfigError(f"BFF_AUTHORIZER_REFUSAL (rest_refusal) must be 'unauthorized' or 'deny', not {self.rest_refusal!r}")
 
     @property
     def verifies(self) -> bool:

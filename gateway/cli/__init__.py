@@ -24,6 +24,7 @@ COMMANDS: dict[str, Command] = {
                       "gateway.cli.config:main"),
     "compose": Command("compose subgraph SDLs into a supergraph (in Python, no Node needed)",
                        "discovery.compose.cli:main"),
+    "registry": Command("create a registry (bff registry init URL)", "gateway.cli.registry:main"),
     "publish": Command("publish (add or replace) a service in the registry", "gateway.cli.registry:main"),
     "remove": Command("remove a service from the registry", "gateway.cli.registry:main"),
     "services": Command("list the published services", "gateway.cli.registry:main"),

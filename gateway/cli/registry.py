@@ -1,4 +1,4 @@
-"""`bff publish | remove | services | history | supergraph`: the registry's commands (discovery/cli.py)."""
+"""`bff registry | publish | remove | services | history | supergraph`: the registry's commands (discovery/cli.py)."""
 
 from __future__ import annotations
 
