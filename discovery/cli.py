@@ -11,7 +11,6 @@ could not answer, 2 bad usage or unreadable input. Errors are one line each.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import sys
@@ -91,11 +90,18 @@ _HELP = {
 }
 
 
+class StrictParser(argparse.ArgumentParser):
+    """A subcommand parser that takes no abbreviated flags (`--reg` is not `--registry`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def main(argv: Sequence[str]) -> int:
     """Run one registry subcommand (argv starts with its name); returns the exit code."""
     parser = argparse.ArgumentParser(prog="bff", allow_abbrev=False)
-    strict = functools.partial(argparse.ArgumentParser, allow_abbrev=False)  # no abbreviated flags
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=strict)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=StrictParser)
     add_parsers(commands)
     for name, (description, example) in _HELP.items():  # `bff NAME --help`: what it does, and an example
         sub = commands.choices[name]

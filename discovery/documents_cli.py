@@ -12,13 +12,12 @@ registry refused or could not answer, 2 bad usage or unreadable manifest.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import sys
 from typing import Any, Sequence
 
-from .cli import REGISTRY_ENV, _actor, _open, _report, _Usage
+from .cli import REGISTRY_ENV, StrictParser, _actor, _open, _report, _Usage
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
                                      epilog="example:\n  bff documents publish --client ios --client-version 1.4.0 "
                                             "manifest.json")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                     parser_class=functools.partial(argparse.ArgumentParser, allow_abbrev=False))
+                                     parser_class=StrictParser)
     p = commands.add_parser("publish", help="register a manifest's documents for one client name and version")
     p.add_argument("--client", required=True, metavar="NAME", help="the apollographql-client-name the app sends")
     p.add_argument("--client-version", required=True, metavar="V", help="the apollographql-client-version it sends")

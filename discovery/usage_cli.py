@@ -8,7 +8,6 @@ Exit codes: 0 done, 1 the store could not answer, 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import sys
@@ -29,8 +28,9 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="bff", description="field usage by client", allow_abbrev=False)
-    sub = add_parser(parser.add_subparsers(dest="command",
-                                           parser_class=functools.partial(argparse.ArgumentParser, allow_abbrev=False)))
+    from .cli import StrictParser
+
+    sub = add_parser(parser.add_subparsers(dest="command", parser_class=StrictParser))
     sub.description = "Field usage by client, as recorded by gateways (telemetry.usage / BFF_USAGE)."
     sub.epilog, sub.formatter_class = "example:\n  bff usage --days 7 --field Course.title", argparse.RawDescriptionHelpFormatter
     sub.prog = "bff usage"

@@ -6,7 +6,7 @@ Kept for embedders and tests; the entry points call gateway.config.build.setting
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .config import GatewayConfig
 

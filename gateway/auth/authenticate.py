@@ -19,11 +19,24 @@ from . import errors as e
 from .bearer import bearer_token
 from .config import AuthConfig
 from .context import principal_from_event
-from .errors import AuthError
+from .errors import AuthConfigError, AuthError
 from .jwt import JwtVerifier
 from .principal import ANONYMOUS, Principal, principal_from_claims
 
 logger = logging.getLogger("bff.auth")
+
+
+def auth_config_from_env(environ: Mapping[str, str] | None = None, *, dev: bool = False) -> AuthConfig:
+    """`security.jwt` of BFF_CONFIG's file and the BFF_JWT_* variables (gateway/config/envvars.py);
+    `dev=True` lets anonymous requests in unless told otherwise. AuthConfigError names every problem."""
+    from ..config.build import auth_settings
+    from ..config.errors import ConfigError
+
+    try:
+        config: AuthConfig = auth_settings(environ, dev=dev)
+    except ConfigError as exc:
+        raise AuthConfigError(str(exc)) from None
+    return config
 
 
 class Authenticator:
@@ -34,7 +47,7 @@ class Authenticator:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dev: bool = False) -> "Authenticator":
         """From BFF_JWT_* / BFF_ALLOW_ANONYMOUS; warns once when nothing can be verified."""
-        return cls.configured(AuthConfig.from_env(environ, dev=dev))
+        return cls.configured(auth_config_from_env(environ, dev=dev))
 
     @classmethod
     def configured(cls, config: AuthConfig) -> "Authenticator":

@@ -1,7 +1,8 @@
 """`AuthConfig`: how the gateway and the Lambda authorizer verify users' JWTs.
 
 Set in bff.yaml's `security.jwt` (one key per field below, same name) or by these
-variables (gateway/config/envvars.py; the hs256 secret is a reference in the file):
+variables (gateway/config/envvars.py; the hs256 secret is a reference in the file);
+read by gateway.auth.authenticate.auth_config_from_env:
 
     BFF_JWT_JWKS_URL       JWKS of the identity provider (RS256 / ES256); https, or http on loopback
     BFF_JWT_ISSUER         expected `iss` (required with a JWKS URL)
@@ -26,7 +27,6 @@ Gateway authorizer the principal then comes from the authorizer's context only).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from .errors import AuthConfigError
@@ -56,17 +56,21 @@ class AuthConfig:
         if self.jwks_url is not None:
             parts = urlsplit(self.jwks_url)
             if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-                raise AuthConfigError(f"BFF_JWT_JWKS_URL (jwks_url) must be https (http only on loopback): {self.jwks_url!r}")
+                raise AuthConfigError(f"BFF_JWT_JWKS_URL (jwks_url) must be https (http only on loopback): "
+                                      f"{self.jwks_url!r}")
             if not self.issuer:
-                raise AuthConfigError("BFF_JWT_ISSUER is required with BFF_JWT_JWKS_URL (in bff.yaml: issuer with jwks_url)")
+                raise AuthConfigError("BFF_JWT_ISSUER is required with BFF_JWT_JWKS_URL "
+                                      "(in bff.yaml: issuer with jwks_url)")
             if not self.audiences:
-                raise AuthConfigError("BFF_JWT_AUDIENCE is required with BFF_JWT_JWKS_URL (in bff.yaml: audiences with jwks_url)")
+                raise AuthConfigError("BFF_JWT_AUDIENCE is required with BFF_JWT_JWKS_URL "
+                                      "(in bff.yaml: audiences with jwks_url)")
         if self.hs256_secret is not None and len(self.hs256_secret) < 32:
             raise AuthConfigError("BFF_JWT_HS256_SECRET (hs256_secret) must be at least 32 bytes (RFC 7518 3.2)")
         if self.leeway < 0 or self.leeway > 300:
             raise AuthConfigError(f"BFF_JWT_LEEWAY (leeway) must be between 0 and 300 seconds, not {self.leeway}")
         if self.rest_refusal not in ("unauthorized", "deny"):
-            raise AuthConfigError(f"BFF_AUTHORIZER_REFUSAL (rest_refusal) must be 'unauthorized' or 'deny', not {self.rest_refusal!r}")
+            raise AuthConfigError(f"BFF_AUTHORIZER_REFUSAL (rest_refusal) must be 'unauthorized' or 'deny', "
+                                  f"not {self.rest_refusal!r}")
 
     @property
     def verifies(self) -> bool:
@@ -86,15 +90,3 @@ class AuthConfig:
         if self.hs256_secret is not None:
             algs.add("HS256")
         return frozenset(algs)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, dev: bool = False) -> "AuthConfig":
-        """From `security.jwt` of BFF_CONFIG's file and the BFF_JWT_* variables (gateway/config/envvars.py);
-        `dev=True` lets anonymous requests in unless told otherwise."""
-        from ..config.build import auth_settings
-        from ..config.errors import ConfigError
-
-        try:
-            return auth_settings(environ, dev=dev)  # type: ignore[no-any-return]
-        except ConfigError as exc:
-            raise AuthConfigError(str(exc)) from None

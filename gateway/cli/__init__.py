@@ -8,7 +8,8 @@ with its own parser (`bff NAME --help`).
 from __future__ import annotations
 
 import sys
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 
 class Command(NamedTuple):

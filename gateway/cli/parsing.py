@@ -9,7 +9,8 @@ import sys
 def command_parser(prog: str, description: str, example: str) -> argparse.ArgumentParser:
     """A parser for `bff NAME`: `--help` ends with an example; a mistyped flag shows this command's usage."""
     return argparse.ArgumentParser(prog=prog, description=description, allow_abbrev=False,
-                                   epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+                                   epilog=f"example:\n  {example}",
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def fail(command: str, message: str) -> int:

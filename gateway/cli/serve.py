@@ -7,7 +7,8 @@ Settings: defaults < bff.yaml (--config) < BFF_* environment < these flags
 from __future__ import annotations
 
 import argparse
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .parsing import InputError, command_parser, fail
 

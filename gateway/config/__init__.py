@@ -99,7 +99,7 @@ class GatewayConfig:
     plugins: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def production(cls, **overrides: Any) -> "GatewayConfig":
+    def production(cls, **overrides: Any) -> GatewayConfig:
         """Settings for a public endpoint: subgraph errors masked, introspection and field
         suggestions off, operation limits on (the defaults)."""
         settings: dict[str, Any] = {"introspection": False, "field_suggestions": False,

@@ -1,18 +1,22 @@
 """From a validated bff.yaml model to what the gateway runs with: GatewayConfig, AuthConfig, server settings.
 
 `settings()` is the one entry every front end uses (bff serve, bff dev, the
-Lambda handler and authorizer, AuthConfig.from_env, config_from_env).
+Lambda handler and authorizer, auth_config_from_env, config_from_env).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from . import GatewayConfig
 from .errors import ConfigError, Problem
 from .load import Flag, Loaded, load
+
+if TYPE_CHECKING:
+    from ..telemetry.settings import TelemetrySettings
 
 # Request ids and trace context: execute/headers.py's DEFAULT_PROPAGATION, restated for `subgraphs.all`.
 _DEFAULT_PROPAGATE = ("x-request-id", "x-correlation-id", "traceparent", "tracestate", "baggage", "x-amzn-trace-id")
@@ -90,7 +94,7 @@ def _auth_from_env(env: Mapping[str, str], *, dev: bool) -> Any:
     return auth
 
 
-def telemetry_settings(env: Mapping[str, str] | None = None) -> Any:
+def telemetry_settings(env: Mapping[str, str] | None = None) -> TelemetrySettings:
     """TelemetrySettings alone, for a GatewayConfig built in Python without them."""
     import os
 
@@ -165,7 +169,7 @@ def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
     return GatewayConfig(**values)
 
 
-def _telemetry(m: Any) -> Any:
+def _telemetry(m: Any) -> TelemetrySettings:
     from ..telemetry.settings import TelemetrySettings
 
     t = m.telemetry

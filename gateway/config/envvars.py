@@ -9,7 +9,8 @@ table is checked against this one (tests/config/test_docs.py).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Mapping, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from ..operation.limits import OperationLimits
 

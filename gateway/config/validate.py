@@ -139,7 +139,8 @@ def _rules(raw: dict[str, Any], problems: list[Problem], check_policies: bool) -
                                 "needs `manifest` or `from_registry`"))
     usage = ((raw.get("telemetry") or {}).get("usage") or {}).get("store")
     if usage == "registry" and not supergraph.get("registry"):
-        problems.append(Problem(("telemetry", "usage", "store"), "`registry` needs `supergraph.registry` (BFF_REGISTRY)"))
+        problems.append(Problem(("telemetry", "usage", "store"),
+                                "`registry` needs `supergraph.registry` (BFF_REGISTRY)"))
     cors = (raw.get("server") or {}).get("cors") or {}
     if "*" in (cors.get("origins") or ()) and cors.get("allow_credentials"):
         problems.append(Problem(("server", "cors", "origins"),

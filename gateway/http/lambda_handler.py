@@ -2,9 +2,10 @@
 
 Deploy with handler `gateway.http.lambda_handler.handler` and set BFF_CONFIG to
 a bff.yaml inside the package, or BFF_SUPERGRAPH to the supergraph file's path
-(any setting: gateway/config/envvars.py, the same names as under bff serve). The gateway is built once per container, on the
-first request (mangum's lifespan is off: Lambda has no startup hook that could
-fail usefully), and reused by every later invocation. Modules needed by every
+(any setting: gateway/config/envvars.py, the same names as under bff serve). The
+gateway is built once per container, on the first request (mangum's lifespan is
+off: Lambda has no startup hook that could fail usefully), and reused by every
+later invocation. Modules needed by every
 request (mangum, the ASGI app) are imported at module level, during Lambda's init
 phase; the gateway's own heavy imports happen when it is built.
 
@@ -50,7 +51,7 @@ def _build_gateway() -> "Gateway":
         from ..supergraph_source import GatewaySwitch, gateway_builder
 
         # On Lambda the version check runs when a request arrives (no background task between invocations).
-        return GatewaySwitch.start(open_registry(source.registry), gateway_builder(config),  # type: ignore[return-value]
+        return GatewaySwitch.start(open_registry(source.registry), gateway_builder(config),
                                    fallback_path=source.fallback_file or source.file,
                                    poll_interval=source.poll_interval or 30.0)
     if not source.file:

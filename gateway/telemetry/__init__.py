@@ -16,14 +16,23 @@ beyond a few clock reads and dict updates (no I/O while a response is pending):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .settings import TelemetrySettings, settings_from_env
+from .settings import TelemetrySettings
 
 if TYPE_CHECKING:
     from .hook import Telemetry
 
 __all__ = ["TelemetrySettings", "settings_from_env", "install"]
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> TelemetrySettings:
+    """Settings from the `telemetry` section of BFF_CONFIG's file and BFF_LOG_LEVEL, BFF_METRICS, BFF_TRACING,
+    BFF_USAGE, BFF_USAGE_FLUSH_SECONDS (gateway/config/envvars.py); ValueError names a bad one."""
+    from ..config.build import telemetry_settings
+
+    return telemetry_settings(env)
 
 
 def install(gateway: Any) -> "Telemetry | None":

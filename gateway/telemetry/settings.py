@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
 
 METRICS = ("emf", "prometheus")
 
@@ -22,11 +21,3 @@ class TelemetrySettings:
     @property
     def enabled(self) -> bool:
         return bool(self.log_level is not None or self.metrics or self.tracing or self.usage_store)
-
-
-def settings_from_env(env: Mapping[str, str] | None = None) -> TelemetrySettings:
-    """Settings from the `telemetry` section of BFF_CONFIG's file and BFF_LOG_LEVEL, BFF_METRICS, BFF_TRACING,
-    BFF_USAGE, BFF_USAGE_FLUSH_SECONDS (gateway/config/envvars.py); ValueError names a bad one."""
-    from ..config.build import telemetry_settings
-
-    return telemetry_settings(env)

@@ -39,7 +39,8 @@ def test_no_gateway_module_reads_a_bff_setting_of_its_own():
                      for t in n.targets if isinstance(t, ast.Name) and isinstance(n.value, ast.Constant)
                      and isinstance(n.value.value, str)}
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("get", "getenv"):
+            called = getattr(node.func, "attr", getattr(node.func, "id", "")) if isinstance(node, ast.Call) else ""
+            if called in ("get", "getenv"):
                 args = node.args[:1]
             elif isinstance(node, ast.Subscript):
                 args = [node.slice]

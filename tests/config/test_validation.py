@@ -30,7 +30,8 @@ def check(tmp_path: Path, text: str, env: dict[str, str] | None = None, name: st
     ("plugins:\n  - use: no_such_module_x:Audit\n", 2, "`plugins[0].use`: cannot import no_such_module_x"),
     ("plugins:\n  - use: json:NoSuchClass\n", 2, "`plugins[0].use`: module json has no NoSuchClass"),
     ("plugins:\n  - options: {}\n", 2, "`plugins[0].use`: required key is missing"),
-    ("subgraphs:\n  reviews:\n    retries: {attempts: 1}\n", 3, "`subgraphs.reviews.retries`: belongs under `subgraphs.all`"),
+    ("subgraphs:\n  reviews:\n    retries: {attempts: 1}\n", 3,
+     "`subgraphs.reviews.retries`: belongs under `subgraphs.all`"),
     ("server:\n  port: 1\n  port: 2\n", 3, "`server.port`: duplicate key"),
     ("server: 3\n", 1, "`server`: expected a mapping of keys, got an integer"),
     ("persisted_documents:\n  trusted:\n    from_registry: true\n", 3, "needs `supergraph.registry`"),
@@ -38,7 +39,8 @@ def check(tmp_path: Path, text: str, env: dict[str, str] | None = None, name: st
 def test_each_problem_names_file_line_key_and_what_is_expected(tmp_path, text, line, message):
     path, lines = check(tmp_path, text)
     assert lines == [f"bff config check: error: {path}:{line}: {message}"] or \
-        (len(lines) == 1 and lines[0].startswith(f"bff config check: error: {path}:{line}: ") and message in lines[0]), lines
+        (len(lines) == 1 and lines[0].startswith(f"bff config check: error: {path}:{line}: ")
+         and message in lines[0]), lines
 
 
 def test_all_problems_are_reported_one_per_line(tmp_path):
@@ -67,7 +69,8 @@ def test_a_missing_file(tmp_path):
 
 
 @pytest.mark.parametrize("env, message", [
-    ({"BFF_SUBGRAPH_TIMEOUT": "abc"}, "BFF_SUBGRAPH_TIMEOUT: expected a number, got 'abc' (sets `subgraphs.all.timeout`)"),
+    ({"BFF_SUBGRAPH_TIMEOUT": "abc"},
+     "BFF_SUBGRAPH_TIMEOUT: expected a number, got 'abc' (sets `subgraphs.all.timeout`)"),
     ({"BFF_PORT": "-1"}, "BFF_PORT: `server.port`: expected an integer >= 0, got -1"),
     ({"BFF_ACCESS_MODE": "allow-all"}, "BFF_ACCESS_MODE: `security.access.mode`: expected one of filter, reject"),
     ({"BFF_INTROSPECTION": "maybe"}, "BFF_INTROSPECTION: expected true or false, got 'maybe'"),
@@ -123,7 +126,8 @@ def test_bff_dev_refuses_a_bad_config_before_starting_anything(tmp_path):
 def test_policies_are_checked_by_the_access_layer_with_file_lines(tmp_path):
     path, lines = check(tmp_path, "security:\n  policies:\n    admins:\n      rolez: [admin]\n    other: 3\n")
     assert lines == [
-        f"bff config check: error: {path}:4: `security.policies.admins.rolez`: unknown condition; did you mean `roles`?",
+        f"bff config check: error: {path}:4: `security.policies.admins.rolez`: unknown condition; "
+        "did you mean `roles`?",
         f"bff config check: error: {path}:5: `security.policies.other`: expected a rule (a mapping), got a number",
     ], lines
 
