@@ -46,14 +46,15 @@ def test_environment_overrides_the_file_on_lambda_too(monkeypatch, tmp_path):
     assert json.loads(answer["body"]).get("data") is None
 
 
-def test_a_bad_file_on_lambda_is_503_naming_the_problem_never_half_configured(monkeypatch, tmp_path, caplog):
+def test_a_bad_file_on_lambda_fails_the_invocation_naming_the_problem(monkeypatch, tmp_path):
+    import pytest
+
+    from gateway.config.errors import ConfigError
+
     _fresh_container(monkeypatch, tmp_path, f"supergraph:\n  file: {SUPERGRAPH}\nserver:\n  cors:\n    origin: [x]\n")
-    try:
-        [answer] = invoke(http_api_v2_event("POST", body=INTROSPECT, headers={"content-type": "application/json"}))
-    except Exception as exc:  # the handler refuses to start at all
-        assert "`server.cors.origin`: unknown key; did you mean `origins`?" in str(exc)
-    else:
-        assert answer["statusCode"] == 503, answer
+    with pytest.raises(ConfigError, match=r"`server.cors.origin`: unknown key; did you mean `origins`\?"):
+        invoke(http_api_v2_event("POST", body=INTROSPECT, headers={"content-type": "application/json"}))
+    assert lambda_handler._handler is None  # nothing half-built: the next invocation reads the file again
 
 
 def test_the_authorizer_reads_security_jwt_from_bff_config(tmp_path):
