@@ -505,10 +505,10 @@ class RecordingTransport:
         self.inner = inner
         self.answers: dict[tuple[str, bytes], bytes] = {}
 
-    async def send(self, service: str, url: str, body: dict, headers: dict | None = None) -> dict:
+    async def send(self, service: str, url: str, body: dict, headers: dict | None = None, call: Any = None) -> dict:
         import orjson
 
-        payload = await self.inner.send(service, url, body, headers)
+        payload = await self.inner.send(service, url, body, headers, call)
         self.answers[(service, orjson.dumps(body))] = orjson.dumps(payload)
         return payload
 
@@ -524,7 +524,7 @@ class CannedTransport:
         self.answers = answers
         self.calls = 0
 
-    async def send(self, service: str, url: str, body: dict, headers: dict | None = None) -> dict:
+    async def send(self, service: str, url: str, body: dict, headers: dict | None = None, call: Any = None) -> dict:
         import orjson
 
         self.calls += 1

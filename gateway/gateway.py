@@ -71,7 +71,6 @@ class Gateway:
         from .operation.persisted import MemoryDocumentStore
 
         self.masking = ErrorMasking(self.config.expose_subgraph_errors, self.config.exposed_error_codes)
-        self.executor = Executor(self.transport, self.urls, self.masking)
         self.cost_model = CostModel.from_supergraph(document, self.api_schema, self.config.limits.default_list_size)
         self._measures: LRU[Any] = LRU(self.config.plan_cache_size)  # (query, operation name) -> figures
         self.apq = MemoryDocumentStore(self.config.apq_cache_size) if self.config.apq else None
@@ -80,27 +79,34 @@ class Gateway:
             self.trusted = load_manifest(self.config.trusted_documents)
         if self.config.trusted_documents_only and self.trusted is None:
             raise ValueError("trusted_documents_only needs trusted_documents (a manifest) or a document_store")
-        from .telemetry import install
+        from .pipeline import Pipeline, load_plugins
+        from .pipeline.builtins import builtin_plugins
+        from .telemetry import telemetry_plugins
 
-        # Request logs, metrics, tracing, field usage (gateway/telemetry/): wraps execute and the transport when on.
-        self.telemetry = install(self)
+        # The request's hooks (gateway/pipeline/): built-ins (header propagation, telemetry when on,
+        # persisted documents, access control, response headers), then the user's plugins.
+        telemetry = telemetry_plugins(self.config.telemetry, self.api_schema)
+        self.telemetry = telemetry[0] if telemetry else None
+        self.pipeline = Pipeline([*builtin_plugins(self, telemetry), *load_plugins(self.config.plugins)])
+        self.executor = Executor(self.transport, self.urls, self.masking, self.pipeline)
 
     def _http_transport(self, by_name: dict[str, Any]) -> Any:
-        """The subgraph client with the configured timeouts, retries, breakers and header rules."""
-        from .execute.headers import HeaderRules
+        """The subgraph client (HTTP or Lambda) inside the configured timeouts, retries and breakers."""
         from .execute.resilience import Breakers, RetryPolicy
+        from .execute.resilient_transport import ResilientTransport
         from .execute.transport import HttpTransport
 
         c = self.config
         unknown = sorted(set(c.subgraph_timeouts) - set(by_name))
         if unknown:
             raise ValueError(f'Timeouts configured for unknown subgraphs: {", ".join(unknown)}')
-        return HttpTransport(timeout=c.subgraph_timeout, api_keys=self._resolve_api_keys(by_name),
-                             timeouts=c.subgraph_timeouts,
-                             retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
-                                               c.retry_timeouts),
-                             breakers=Breakers(c.breaker_threshold, c.breaker_open_seconds),
-                             headers=HeaderRules(c.propagate_headers), identity=self.access.signer)
+        deadline = max([c.subgraph_timeout, *c.subgraph_timeouts.values()])  # the per-subgraph ones apply around
+        return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self._resolve_api_keys(by_name),
+                                                 identity=self.access.signer),
+                                  timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts,
+                                  retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
+                                                    c.retry_timeouts),
+                                  breakers=Breakers(c.breaker_threshold, c.breaker_open_seconds))
 
     def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
         """Subgraph name -> X-API-Key value, resolved once from secret references."""
@@ -119,26 +125,24 @@ class Gateway:
         return cls(Path(path).read_text(), config)
 
     async def execute(self, request: GraphQLRequest) -> GraphQLResponse:
-        """Answer one request; never raises for bad input (errors come back in the body)."""
+        """Answer one request; never raises for bad input (errors come back in the body).
+        The pipeline's hooks run along the way, all seeing one RequestContext."""
         from .operation.prepare import RequestError
+        from .pipeline import Reject, RequestContext
 
+        ctx = RequestContext(request)
+        hooks = self.pipeline
         try:
-            prepared, variables = self._prepare(request)
-        except RequestError as error:
-            return GraphQLResponse(body={"errors": error.errors}, request_error=True, status=error.status)
-        request_id = None
+            if hooks.on_request:
+                await hooks.request(ctx)
+            prepared, variables = self._prepare(request, ctx)
+        except (RequestError, Reject) as error:
+            response = GraphQLResponse(body={"errors": error.errors}, request_error=True, status=error.status,
+                                       headers=ctx.response_headers)
+            return await self._respond(ctx, response)
         if self.masking.masks:
-            from .execute.masking import request_id as request_id_of
-
-            request_id = request_id_of(request.headers)
-        from .execute import headers as response_headers
-
-        collected, token = response_headers.collect()  # subgraph Set-Cookie / Cache-Control (execute/headers.py)
-        try:
-            data, errors = await self.executor.run(prepared.plan, variables, self._outgoing_headers(request),
-                                                   request_id=request_id)
-        finally:
-            response_headers.stop(token)
+            ctx.response_headers["x-request-id"] = ctx.request_id
+        data, errors = await self.executor.run(prepared.plan, variables, ctx)
         if prepared.plan.local_fields:
             from .execute.introspection import introspect
 
@@ -146,17 +150,27 @@ class Gateway:
                                                    prepared.operation, variables)
             data.update(intro)
             errors.extend(intro_errors)
-        if prepared.denied:
-            errors = [*errors, *self.access.errors(data, prepared.denied)]
+        if hooks.on_execute:
+            ctx.data, ctx.errors = data, errors
+            hooks.execute(ctx)
+            data, errors = ctx.data, ctx.errors
         data, errors = prepared.shape.run(data, errors)
         body: dict[str, Any] = {}
         if errors:
             body["errors"] = errors
         body["data"] = data
-        headers = collected.merged()
-        if request_id:
-            headers["x-request-id"] = request_id
-        return GraphQLResponse(body=body, headers=headers)
+        return await self._respond(ctx, GraphQLResponse(body=body, headers=ctx.response_headers))
+
+    async def _respond(self, ctx: Any, response: GraphQLResponse) -> GraphQLResponse:
+        """The on_response hooks, then the extensions they added."""
+        ctx.response = response
+        if self.pipeline.on_response:
+            await self.pipeline.response(ctx)
+        if ctx.extensions:
+            extensions = response.body.get("extensions")
+            response.body["extensions"] = {**extensions, **ctx.extensions} if isinstance(extensions, dict) \
+                else ctx.extensions
+        return response
 
     def explain(self, query: str, operation_name: str | None = None, variables: dict | None = None) -> str:
         """The query plan of an operation, printed (Fetch / Flatten / Sequence / Parallel)."""
@@ -172,14 +186,12 @@ class Gateway:
                                        for e in error.errors)) from None
         return print_plan(prepared.plan)
 
-    def _prepare(self, request: GraphQLRequest) -> tuple[PreparedPlan, dict[str, Any]]:
+    def _prepare(self, request: GraphQLRequest, ctx: Any = None) -> tuple[PreparedPlan, dict[str, Any]]:
+        """The prepared plan and coerced variables; with `ctx` (pipeline.RequestContext), its query (as
+        resolved by on_request) is the one prepared and on_operation / on_plan run."""
         from .operation.prepare import (RequestError, coerce_variables, prepare_document, select_operation)
 
-        query, persist_as = request.query, None
-        if request.extensions or self.config.trusted_documents_only:
-            from .operation.persisted import resolve_query
-
-            query, persist_as = resolve_query(request, self.apq, self.trusted, self.config.trusted_documents_only)
+        query = request.query if ctx is None else ctx.query
         if not isinstance(query, str) or not query.strip():
             raise RequestError([{"message": "Missing query: send a GraphQL document in \"query\".",
                                  "extensions": {"code": "BAD_REQUEST"}}])
@@ -207,6 +219,10 @@ class Gateway:
         except RequestError as error:
             self._hide_suggestions(error)
             raise
+        if ctx is not None:
+            ctx.document, ctx.operation_node, ctx.variables = document, operation, variables
+            if self.pipeline.on_operation:
+                self.pipeline.operation(ctx)
         flags = tuple(bool(variables.get(v, _default_of(operation, v))) for v in document.skip_variables)
         key = (query, operation.name.value if operation.name else None, flags)
         # The access decisions for the requirements this operation's fields carry (() when none).
@@ -220,8 +236,10 @@ class Gateway:
             self._plans.put(key, prepared)
         elif prepared.cost is not None:
             self._check_cost(prepared.cost, variables)
-        if persist_as is not None:
-            self.apq.put(persist_as, query)  # type: ignore[union-attr]
+        if ctx is not None:
+            ctx.prepared = prepared
+            if self.pipeline.on_plan:
+                self.pipeline.plan(ctx)
         return prepared, variables
 
     def _check_operation(self, key: tuple, operation: Any, document: Any, variables: dict[str, Any]) -> Any:
@@ -259,14 +277,6 @@ class Gateway:
 
             without_suggestions(error.errors)
 
-    def _outgoing_headers(self, request: GraphQLRequest) -> dict[str, str]:
-        """The client's headers for the subgraph rules, without client-sent identity headers,
-        plus the gateway's principal payload when an identity secret is configured (the transport
-        signs it with the bytes it sends, gateway/access/identity.py)."""
-        headers = {k: v for k, v in request.headers.items() if not k.lower().startswith("x-bff-")}
-        headers.update(self.access.identity_headers(request.principal) or {})
-        return headers
-
     def _plan(self, operation: Any, document: Any, variables: dict[str, Any], principal: Any = None) -> PreparedPlan:
         from graphql import print_ast
 
@@ -300,8 +310,11 @@ class Gateway:
         return PreparedPlan(operation=operation, plan=plan, shape=shape, denied=denied)
 
     async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self.transport.aclose()
+        """Close pooled connections, then the plugins (telemetry flushes its field usage)."""
+        try:
+            await self.transport.aclose()
+        finally:
+            await self.pipeline.aclose()
 
 
 def _default_of(operation: Any, name: str) -> Any:

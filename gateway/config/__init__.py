@@ -95,8 +95,9 @@ class GatewayConfig:
     # Secret (reference, see secrets.py) signing the caller's identity headers sent to subgraphs.
     identity_secret: str | None = None
     # User plugins from bff.yaml's `plugins`: [{"use": "module:Class", "options": {...}}], validated there
-    # (shape, module imports); the request pipeline (gateway/pipeline) instantiates them.
-    plugins: list[dict[str, Any]] = field(default_factory=list)
+    # (shape, module imports); the request pipeline (gateway/pipeline/, docs/plugins.md) instantiates them
+    # and runs them after the built-ins, in this order. From Python, plugin instances are accepted too.
+    plugins: list[Any] = field(default_factory=list)
 
     @classmethod
     def production(cls, **overrides: Any) -> GatewayConfig:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from ..pipeline import EMPTY, Pipeline, RequestContext, SubgraphCall
 from ..plan.nodes import FetchNode, QueryPlan
 from .fetch_errors import (FAILED, INVALID, at_paths, entities_of, entity_index, gateway_errors, invalid,
                            root_data, subgraph_errors)
@@ -26,50 +27,69 @@ from .errors import SubgraphFailure
 
 
 class Executor:
-    def __init__(self, transport: Any, urls: dict[str, str], masking: ErrorMasking = PASS_THROUGH) -> None:
-        self.transport = transport
+    def __init__(self, transport: Any, urls: dict[str, str], masking: ErrorMasking = PASS_THROUGH,
+                 pipeline: Pipeline = EMPTY) -> None:
+        self.transport = transport  # a SubgraphTransport (transport.py)
         self.urls = urls  # graph id -> URL
         self.masking = masking  # what subgraph errors may tell the client
+        self.pipeline = pipeline  # its on_subgraph_request / on_subgraph_response hooks run around each call
 
-    async def run(self, plan: QueryPlan, variables: dict[str, Any], headers: dict[str, str] | None = None,
-                  request_id: str | None = None) -> tuple[dict, list]:
+    async def run(self, plan: QueryPlan, variables: dict[str, Any], ctx: RequestContext) -> tuple[dict, list]:
+        """(data, errors) of the plan's fetches; `ctx` is the request's, seen by the subgraph hooks."""
         data: dict[str, Any] = {}
         errors: list[dict] = []
         fetches = plan.fetches
         if len(fetches) == 1:
-            await self._fetch(fetches[0], data, errors, variables, headers, request_id)
+            await self._fetch(fetches[0], data, errors, variables, ctx)
             return data, errors
         tasks: dict[int, asyncio.Task] = {}
         for step in plan.levels():
             for node in step:
                 deps = [tasks[d] for d in node.depends_on if d in tasks]
-                tasks[node.id] = asyncio.ensure_future(self._after(deps, node, data, errors, variables, headers,
-                                                                        request_id))
+                tasks[node.id] = asyncio.ensure_future(self._after(deps, node, data, errors, variables, ctx))
         if tasks:
             await asyncio.gather(*tasks.values())
         return data, errors
 
-    async def _after(self, deps: list, node: FetchNode, data: dict, errors: list, variables: dict, headers: Any,
-                     request_id: str | None) -> None:
+    async def _after(self, deps: list, node: FetchNode, data: dict, errors: list, variables: dict,
+                     ctx: RequestContext) -> None:
         if deps:
             await asyncio.gather(*deps)
-        await self._fetch(node, data, errors, variables, headers, request_id)
+        await self._fetch(node, data, errors, variables, ctx)
 
-    async def _fetch(self, node: FetchNode, data: dict, errors: list, variables: dict, headers: Any,
-                     request_id: str | None) -> None:
+    async def _fetch(self, node: FetchNode, data: dict, errors: list, variables: dict, ctx: RequestContext) -> None:
         body: dict[str, Any] = {"query": node.operation}
         if node.variable_names:
             body["variables"] = {n: variables[n] for n in node.variable_names if n in variables}
         if node.inputs is None:
-            await self._root_fetch(node, body, data, errors, headers, request_id)
+            await self._root_fetch(node, body, data, errors, ctx)
         else:
-            await self._entity_fetch(node, body, data, errors, headers, request_id)
+            await self._entity_fetch(node, body, data, errors, ctx)
 
-    async def _root_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any,
-                          request_id: str | None) -> None:
+    async def _send(self, node: FetchNode, body: dict, ctx: RequestContext) -> dict:
+        """One subgraph call through the subgraph hooks and the transport."""
+        call = SubgraphCall(node.service, self.urls[node.graph], body)
+        hooks = self.pipeline
+        if hooks.on_subgraph_request:
+            await hooks.subgraph_request(ctx, call)
+        try:
+            call.response = await self.transport.send(call.service, call.url, call.body, call.headers, call)
+        except SubgraphFailure as failure:
+            call.error = failure
+            raise
+        finally:
+            if hooks.on_subgraph_response:
+                await hooks.subgraph_response(ctx, call)
+        return call.response
+
+    def _request_id(self, ctx: RequestContext) -> str | None:
+        """The id masked errors carry (the response's x-request-id); None when nothing is masked."""
+        return ctx.request_id if self.masking.masks else None
+
+    async def _root_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, ctx: RequestContext) -> None:
         service = node.service
         try:
-            response = await self.transport.send(service, self.urls[node.graph], body, headers)
+            response = await self._send(node, body, ctx)
         except SubgraphFailure as failure:
             errors.extend(gateway_errors(str(failure), FAILED, service, [[key] for key in node.fills]))
             return
@@ -87,12 +107,11 @@ class Executor:
         for error in reported:
             path = error.get("path")
             if isinstance(path, list) and path:
-                errors.append(self.masking.subgraph_error(error, service, path, request_id))
+                errors.append(self.masking.subgraph_error(error, service, path, self._request_id(ctx)))
             else:
-                errors.extend(at_paths(self.masking.subgraph_error(error, service, None, request_id), missing))
+                errors.extend(at_paths(self.masking.subgraph_error(error, service, None, self._request_id(ctx)), missing))
 
-    async def _entity_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, headers: Any,
-                            request_id: str | None) -> None:
+    async def _entity_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, ctx: RequestContext) -> None:
         representations: list[dict] = []
         targets: list[list[tuple[dict, list]]] = []
         index_of: dict[bytes, int] = {}
@@ -119,7 +138,7 @@ class Executor:
             body.setdefault("variables", {})["representations"] = representations
         service = node.service
         try:
-            response = await self.transport.send(service, self.urls[node.graph], body, headers)
+            response = await self._send(node, body, ctx)
         except SubgraphFailure as failure:
             errors.extend(gateway_errors(str(failure), FAILED, service, _paths(targets)))
             return
@@ -144,7 +163,7 @@ class Executor:
         for error in subgraph_errors(response):
             path = error.get("path")
             i = entity_index(path, len(targets))
-            client = self.masking.subgraph_error(error, service, None, request_id)
+            client = self.masking.subgraph_error(error, service, None, self._request_id(ctx))
             if i is not None:
                 errors.extend(at_paths(client, [where + path[2:] for _, where in targets[i]]))
             else:

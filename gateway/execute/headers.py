@@ -3,13 +3,15 @@
 Requests: `HeaderRules` forwards the client headers named by the configuration,
 per subgraph name or for all ("*"). A rule is a lower-case header name or a
 prefix ending in "*" ("x-b3-*"). Authorization and cookies are not forwarded
-unless a rule names them.
+unless a rule names them; client headers named like the gateway's own
+identity headers (`x-bff-*`) never are. The gateway's own headers travel
+separately (`RequestContext.subgraph_headers`) and are added after these
+(pipeline/builtins.py).
 
-Responses: while `Gateway.execute` runs, `collect()` installs a `ResponseHeaders`
-in a ContextVar; the transport records each subgraph answer's headers into it.
-Every Set-Cookie value of every subgraph is kept; Cache-Control becomes the most
-restrictive of those received (no-store > private > the smallest max-age).
-Subgraphs that send no Cache-Control do not count.
+Responses: `ResponseHeaders` gathers each subgraph answer's headers of one
+request. Every Set-Cookie value of every subgraph is kept; Cache-Control
+becomes the most restrictive of those received (no-store > private > the
+smallest max-age). Subgraphs that send no Cache-Control do not count.
 
 Several Set-Cookie values travel in one `GraphQLResponse.headers` entry joined
 with "\\n" (a character no header value may contain); the HTTP layer emits one
@@ -18,7 +20,6 @@ header line per value.
 
 from __future__ import annotations
 
-import contextvars
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -29,9 +30,8 @@ DEFAULT_PROPAGATION: dict[str, tuple[str, ...]] = {
 _NEVER = frozenset({"host", "content-length", "transfer-encoding", "connection", "content-type", "accept",
                     "accept-encoding", "keep-alive", "te", "upgrade", "expect", "proxy-authorization"})
 MULTI_SEPARATOR = "\n"
-# Always forwarded: the gateway's own signed identity headers (gateway/access/identity.py); the gateway
-# drops any a client sends before adding its own.
-GATEWAY_HEADERS = frozenset({"x-bff-principal", "x-bff-timestamp", "x-bff-signature"})
+# The gateway's own headers (gateway/access/identity.py): never taken from the client.
+GATEWAY_PREFIX = "x-bff-"
 
 
 class HeaderRules:
@@ -59,9 +59,9 @@ class HeaderRules:
         out = {}
         for name, value in headers.items():
             key = name.lower()
-            if key in _NEVER:
+            if key in _NEVER or key.startswith(GATEWAY_PREFIX):
                 continue
-            if key in exact or key in GATEWAY_HEADERS or (prefixes and key.startswith(prefixes)):
+            if key in exact or (prefixes and key.startswith(prefixes)):
                 out[key] = value
         return out
 
@@ -117,24 +117,3 @@ def most_restrictive(values: list[str]) -> str | None:
 
 def _int(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() else None
-
-
-_collected: contextvars.ContextVar[ResponseHeaders | None] = contextvars.ContextVar("bff_response_headers",
-                                                                                      default=None)
-
-
-def collect() -> tuple[ResponseHeaders, contextvars.Token]:
-    """Start collecting subgraph response headers for the current request."""
-    sink = ResponseHeaders()
-    return sink, _collected.set(sink)
-
-
-def stop(token: contextvars.Token) -> None:
-    _collected.reset(token)
-
-
-def record(headers: Mapping[str, str]) -> None:
-    """Called by the transport for each subgraph answer; a no-op outside a request."""
-    sink = _collected.get()
-    if sink is not None:
-        sink.record(headers)

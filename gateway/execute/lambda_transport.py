@@ -85,8 +85,10 @@ class LambdaTransport:
         self._client_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
-    async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
-        """Invoke the function behind `url`; returns the GraphQL response map, else SubgraphFailure."""
+    async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
+                   call: Any = None) -> dict[str, Any]:
+        """Invoke the function behind `url`; returns the GraphQL response map, else SubgraphFailure.
+        (A SubgraphTransport; `call` is accepted and its response headers are not reported.)"""
         try:
             function, alias = parse_endpoint(url)
         except ValueError:

@@ -1,31 +1,45 @@
-"""Talking to subgraphs over HTTP: one pooled client for the gateway's lifetime.
+"""Talking to subgraphs: the `SubgraphTransport` protocol and its HTTP implementations.
 
-The client is the gateway's own asyncio HTTP/1.1 client (`http11.py`): httpx
-cost about half the gateway's CPU under load and ~190 ms of import at a Lambda
-cold start. httpx remains available as a fallback:
+A transport sends one GraphQL request and returns the response map, or raises
+`SubgraphFailure` with a message that names the service, never its URL. The
+gateway's default, `HttpTransport`, routes by endpoint: `lambda:FUNCTION` to
+`LambdaTransport` (lambda_transport.py), anything else over HTTP with the
+gateway's own asyncio HTTP/1.1 client (`NativeTransport`, http11.py; httpx cost
+about half the gateway's CPU under load and ~190 ms of import at a Lambda cold
+start) or with httpx:
 
     BFF_HTTP_CLIENT=httpx     use httpx (imported only then, on first request)
     BFF_HTTP_CLIENT=native    the default
 
-The variable is read when an HttpTransport is created. Either way, failures
-become SubgraphFailure with a message that names the service, never its URL.
+Retries, circuit breakers and per-subgraph timeouts wrap any transport
+(`resilient_transport.ResilientTransport`); header rules and the gateway's own
+headers are the pipeline's (pipeline/builtins.py), not the transport's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from typing import Any
+from typing import Any, Mapping, Protocol
 
 import orjson
 
-from . import headers as header_rules
 from . import http11
 from .errors import SubgraphFailure
-from .resilience import RETRY_STATUSES, Breakers, RetryPolicy
+from .headers import MULTI_SEPARATOR
+from .resilience import RETRY_STATUSES
 
 CLIENT_ENV = "BFF_HTTP_CLIENT"
 CLIENTS = ("native", "httpx")
+
+
+class SubgraphTransport(Protocol):
+    """What the executor calls. `call` (pipeline.SubgraphCall), when given, receives the answer's
+    headers in `call.response_headers` (lower-cased names; Set-Cookie values joined with "\\n")."""
+
+    async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
+                   call: Any = None) -> dict[str, Any]: ...
+
+    async def aclose(self) -> None: ...
 
 
 def is_mutation(body: dict[str, Any]) -> bool:
@@ -34,112 +48,40 @@ def is_mutation(body: dict[str, Any]) -> bool:
     return isinstance(query, str) and query.lstrip().startswith("mutation")
 
 
-class HttpTransport:
-    def __init__(self, timeout: float = 30.0, max_connections: int = 100,
-                 api_keys: dict[str, str] | None = None, *, timeouts: dict[str, float] | None = None,
-                 retry: RetryPolicy | None = None, breakers: Breakers | None = None,
-                 headers: header_rules.HeaderRules | None = None, identity: Any = None) -> None:
+def graphql_payload(service: str, status: int, answer_headers: Mapping[str, str], payload_bytes: bytes,
+                    call: Any) -> dict[str, Any]:
+    """The GraphQL response map in an HTTP answer (whatever its status), else SubgraphFailure."""
+    try:
+        payload = orjson.loads(payload_bytes)
+    except orjson.JSONDecodeError:
+        payload = None
+    if isinstance(payload, dict) and ("data" in payload or "errors" in payload):
+        if call is not None:
+            call.response_headers = answer_headers
+        return payload
+    if status >= 400:
+        raise SubgraphFailure(f'Subgraph "{service}" answered HTTP {status}', retryable=status in RETRY_STATUSES)
+    raise SubgraphFailure(f'Subgraph "{service}" answered something that is not a GraphQL response')
+
+
+class NativeTransport:
+    """HTTP subgraphs through http11.HttpClient: pooled keep-alive connections, `timeout` per request."""
+
+    def __init__(self, timeout: float = 30.0, max_connections: int = 100) -> None:
         self.timeout = timeout
-        # Per-subgraph deadlines (service name -> seconds); others get `timeout`.
-        self.timeouts = dict(timeouts or {})
-        self.retry = retry  # None: no retries
-        self.breakers = breakers  # None: no circuit breaking
-        self.header_rules = headers  # None: the caller's headers are sent as given
-        # gateway/access/identity.IdentitySigner: signs x-bff-principal for the service, method and body bytes.
-        self.identity = identity
-        # service name -> resolved key, sent as X-API-Key (never logged, never in errors)
-        self._api_keys = dict(api_keys or {})
         self.max_connections = max_connections
-        choice = os.environ.get(CLIENT_ENV, "").strip().lower() or "native"
-        if choice not in CLIENTS:
-            raise ValueError(f"{CLIENT_ENV}={choice!r}: expected one of {', '.join(CLIENTS)}")
-        self.client_name = choice
-        self._client: Any = None
-        self._lambda: Any = None  # LambdaTransport, created on the first lambda: endpoint
+        self._client: http11.HttpClient | None = None
 
-    async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
-        """POST a GraphQL request; returns the response map ({"data", "errors"}), even on a non-2xx status.
+    async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
+                   call: Any = None) -> dict[str, Any]:
+        return await self.post(service, url, orjson.dumps(body), headers, not is_mutation(body), call)
 
-        With header rules, `headers` are the client's request headers and only those the rules name
-        are sent. Queries are retried per the retry policy; an open circuit fails fast."""
-        if self.header_rules is not None:
-            headers = self.header_rules.forward(service, headers)
-        breaker = self.breakers[service] if self.breakers is not None else None
-        if breaker is not None and not breaker.allow():
-            raise SubgraphFailure(f'Subgraph "{service}" is unavailable (circuit open)')
-        retries = 0 if self.retry is None or is_mutation(body) else self.retry.max_retries
-        attempt = 0
-        try:
-            while True:
-                try:
-                    result = await self._send_once(service, url, body, headers)
-                except SubgraphFailure as failure:
-                    if failure.retryable and attempt < retries and (
-                            not failure.timeout or self.retry.retry_timeouts):  # type: ignore[union-attr]
-                        await asyncio.sleep(self.retry.delay(attempt))  # type: ignore[union-attr]
-                        attempt += 1
-                        continue
-                    if breaker is not None:
-                        breaker.failure()
-                    raise
-                if breaker is not None:
-                    breaker.success()
-                return result
-        except asyncio.CancelledError:
-            if breaker is not None:
-                breaker.release()
-            raise
-
-    async def _send_once(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None) -> dict[str, Any]:
-        content = orjson.dumps(body)
-        if self.identity is not None:  # signed over the exact bytes sent (each attempt: a fresh timestamp)
-            headers = self.identity.sign(service, "POST", content, headers)
-        key = self._api_keys.get(service)
-        if key is not None:
-            headers = {**headers, "x-api-key": key} if headers else {"x-api-key": key}
-        if url.startswith("lambda:"):  # lambda:FUNCTION[:ALIAS]: direct invoke (lambda_transport.py)
-            return await self._lambda_transport().send(service, url, body, headers)
-        try:
-            async with asyncio.timeout(self.timeouts.get(service, self.timeout)):
-                if self.client_name == "httpx":
-                    status, answer_headers, payload_bytes = await self._post_httpx(service, url, content, headers)
-                else:
-                    status, answer_headers, payload_bytes = await self._post_native(service, url, content, headers,
-                                                                                    not is_mutation(body))
-        except TimeoutError:
-            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True, timeout=True) from None
-        try:
-            payload = orjson.loads(payload_bytes)
-        except orjson.JSONDecodeError:
-            payload = None
-        if isinstance(payload, dict) and ("data" in payload or "errors" in payload):
-            header_rules.record(answer_headers)
-            return payload
-        if status >= 400:
-            raise SubgraphFailure(f'Subgraph "{service}" answered HTTP {status}', retryable=status in RETRY_STATUSES)
-        raise SubgraphFailure(f'Subgraph "{service}" answered something that is not a GraphQL response')
-
-    def _lambda_transport(self) -> Any:
-        if self._lambda is None:
-            from .lambda_transport import LambdaTransport
-
-            self._lambda = LambdaTransport(timeout=self.timeout, max_concurrency=min(self.max_connections, 32))
-        return self._lambda
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-        if self._lambda is not None:
-            await self._lambda.aclose()
-            self._lambda = None
-
-    async def _post_native(self, service: str, url: str, content: bytes, headers: dict[str, str] | None,
-                           retry_stale: bool = True) -> tuple[int, dict[str, str], bytes]:
+    async def post(self, service: str, url: str, content: bytes, headers: dict[str, str] | None,
+                   retry_stale: bool = True, call: Any = None) -> dict[str, Any]:
+        """`send` with the body already serialized; `retry_stale` False for mutations."""
         client = self._client
         if client is None:
-            deadline = max([self.timeout, *self.timeouts.values()])  # per-subgraph deadlines are applied in send
-            client = self._client = http11.HttpClient(deadline, self.max_connections)
+            client = self._client = http11.HttpClient(self.timeout, self.max_connections)
         try:
             response = await client.post(url, content, headers, retry_stale=retry_stale)
         except http11.HttpTimeout:
@@ -154,17 +96,38 @@ class HttpTransport:
             raise SubgraphFailure(f'Subgraph "{service}" could not be reached', retryable=not started) from None
         except http11.HttpError:
             raise SubgraphFailure(f'Subgraph "{service}" could not be reached') from None
-        return response.status, response.headers, response.body
+        return graphql_payload(service, response.status, response.headers, response.body, call)
 
-    async def _post_httpx(self, service: str, url: str, content: bytes,
-                          headers: dict[str, str] | None) -> tuple[int, dict[str, str], bytes]:
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+class HttpxTransport:
+    """HTTP subgraphs through httpx (imported on the first request)."""
+
+    def __init__(self, timeout: float = 30.0, max_connections: int = 100) -> None:
+        self.timeout = timeout
+        self.max_connections = max_connections
+        self._client: Any = None
+
+    async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
+                   call: Any = None) -> dict[str, Any]:
+        return await self.post(service, url, orjson.dumps(body), headers, True, call)
+
+    async def post(self, service: str, url: str, content: bytes, headers: dict[str, str] | None,
+                   retry_stale: bool = True, call: Any = None) -> dict[str, Any]:
+        """`send` with the body already serialized (`retry_stale`: unused, httpx decides)."""
         import httpx
 
         if self._client is None:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout),
-                limits=httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections),
-                headers={"content-type": "application/json", "accept": "application/graphql-response+json, application/json"},
+                limits=httpx.Limits(max_connections=self.max_connections,
+                                    max_keepalive_connections=self.max_connections),
+                headers={"content-type": "application/json",
+                         "accept": "application/graphql-response+json, application/json"},
             )
         try:
             response = await self._client.post(url, content=content, headers=headers)
@@ -175,5 +138,58 @@ class HttpTransport:
         answer = {k.lower(): v for k, v in response.headers.items() if k.lower() != "set-cookie"}
         cookies = response.headers.get_list("set-cookie")
         if cookies:
-            answer["set-cookie"] = header_rules.MULTI_SEPARATOR.join(cookies)
-        return response.status_code, answer, response.content
+            answer["set-cookie"] = MULTI_SEPARATOR.join(cookies)
+        return graphql_payload(service, response.status_code, answer, response.content, call)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+class HttpTransport:
+    """The gateway's default transport: `lambda:` endpoints by direct invoke, others over HTTP
+    (native or httpx per BFF_HTTP_CLIENT, read here); adds each subgraph's X-API-Key."""
+
+    def __init__(self, timeout: float = 30.0, max_connections: int = 100,
+                 api_keys: dict[str, str] | None = None, *, identity: Any = None) -> None:
+        self.timeout = timeout
+        self.max_connections = max_connections
+        # service name -> resolved key, sent as X-API-Key (never logged, never in errors)
+        self._api_keys = dict(api_keys or {})
+        # gateway/access/identity.IdentitySigner: signs the x-bff-principal the pipeline put in the headers
+        # for the service, method and body bytes (here: each attempt gets a fresh timestamp).
+        self.identity = identity
+        choice = os.environ.get(CLIENT_ENV, "").strip().lower() or "native"
+        if choice not in CLIENTS:
+            raise ValueError(f"{CLIENT_ENV}={choice!r}: expected one of {', '.join(CLIENTS)}")
+        self.client_name = choice
+        http_class = HttpxTransport if choice == "httpx" else NativeTransport
+        self.http: NativeTransport | HttpxTransport = http_class(timeout, max_connections)
+        self._lambda: Any = None  # LambdaTransport, created on the first lambda: endpoint
+
+    async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
+                   call: Any = None) -> dict[str, Any]:
+        """POST a GraphQL request; returns the response map ({"data", "errors"}), even on a non-2xx status."""
+        content = orjson.dumps(body)
+        if self.identity is not None:  # signed over the exact bytes sent
+            headers = self.identity.sign(service, "POST", content, headers)
+        key = self._api_keys.get(service)
+        if key is not None:
+            headers = {**headers, "x-api-key": key} if headers else {"x-api-key": key}
+        if url.startswith("lambda:"):  # lambda:FUNCTION[:ALIAS]: direct invoke (lambda_transport.py, same bytes)
+            return await self._lambda_transport().send(service, url, body, headers, call)
+        return await self.http.post(service, url, content, headers, not is_mutation(body), call)
+
+    def _lambda_transport(self) -> Any:
+        if self._lambda is None:
+            from .lambda_transport import LambdaTransport
+
+            self._lambda = LambdaTransport(timeout=self.timeout, max_concurrency=min(self.max_connections, 32))
+        return self._lambda
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        if self._lambda is not None:
+            await self._lambda.aclose()
+            self._lambda = None

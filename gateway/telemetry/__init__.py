@@ -11,20 +11,18 @@ beyond a few clock reads and dict updates (no I/O while a response is pending):
                                   (sqlite:///PATH, dynamodb://TABLE; "1" uses $BFF_REGISTRY)
     BFF_USAGE_FLUSH_SECONDS=10    flush the usage counts at most this often
 
-`install(gateway)` is the one hook (see gateway.Gateway.__init__).
+`telemetry_plugins(settings, api_schema)` gives the pipeline plugins (gateway/pipeline/):
+none when telemetry is off.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .settings import TelemetrySettings
 
-if TYPE_CHECKING:
-    from .hook import Telemetry
-
-__all__ = ["TelemetrySettings", "settings_from_env", "install"]
+__all__ = ["TelemetrySettings", "settings_from_env", "telemetry_plugins"]
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> TelemetrySettings:
@@ -35,13 +33,18 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> TelemetrySettings
     return telemetry_settings(env)
 
 
-def install(gateway: Any) -> "Telemetry | None":
-    """Wrap the gateway's execute/prepare/plan and transport when telemetry is on; None when off."""
-    settings = gateway.config.telemetry
+def telemetry_plugins(settings: TelemetrySettings | None, api_schema: Any) -> list[Any]:
+    """[Telemetry] (logs, metrics, usage), plus [Tracing] when tracing is on; [] when all is off.
+    `settings` None reads the BFF_* environment."""
     if settings is None:
         settings = settings_from_env()
     if not settings.enabled:
-        return None
+        return []
     from .hook import Telemetry
 
-    return Telemetry(settings).attach(gateway)
+    plugins: list[Any] = [Telemetry(settings, api_schema)]
+    if settings.tracing:
+        from .tracing import Tracing, tracer
+
+        plugins.append(Tracing(tracer()))
+    return plugins

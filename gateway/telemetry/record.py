@@ -1,8 +1,7 @@
-"""The per-request record the telemetry hooks fill in (one per Gateway.execute call)."""
+"""The per-request record telemetry fills in (`RequestContext.telemetry`, one per request)."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 
@@ -15,10 +14,5 @@ class SubgraphCall:
 
 @dataclass(slots=True)
 class RequestRecord:
-    # Headers propagated to subgraphs (X-Amzn-Trace-Id), when tracing is on.
-    propagate: dict[str, str] = field(default_factory=dict)
+    start: float = 0.0  # time.perf_counter() when the request arrived
     subgraphs: list[SubgraphCall] = field(default_factory=list)
-
-
-# Set by the execute hook; the transport wrapper appends to it (tasks copy the context, not the record).
-CURRENT: ContextVar[RequestRecord | None] = ContextVar("bff_request_record", default=None)

@@ -59,7 +59,7 @@ def gateway_handler(monkeypatch: pytest.MonkeyPatch, lambdas: InProcessLambda) -
 
     def factory() -> Any:
         gateway = lambda_handler._build_gateway()
-        gateway.transport._lambda_transport()._client = lambdas
+        gateway.transport.inner._lambda_transport()._client = lambdas  # inside the ResilientTransport
         return gateway
 
     monkeypatch.setattr(lambda_handler, "_gateway_factory", factory)

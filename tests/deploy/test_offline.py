@@ -67,7 +67,7 @@ def gateway(lambda_port: int, key: str) -> "object":
     os.environ["BFF_OFFLINE_TEST_KEY"] = key
     sdl = load_build().lambda_supergraph((ROOT / "services" / "supergraph.graphql").read_text(), "local")
     built = Gateway(sdl, GatewayConfig(subgraph_api_keys={n: "env:BFF_OFFLINE_TEST_KEY" for n in SERVICES}))
-    built.transport._lambda_transport().endpoint_url = f"http://127.0.0.1:{lambda_port}"
+    built.transport.inner._lambda_transport().endpoint_url = f"http://127.0.0.1:{lambda_port}"
     return built
 
 

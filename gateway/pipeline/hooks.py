@@ -1,0 +1,132 @@
+"""`Pipeline`: the plugins of one gateway, sorted into per-hook lists once.
+
+A plugin is any object with one or more of the hook methods below; it need
+not subclass anything. The gateway calls a hook only when some plugin has it
+(each list is a tuple, empty when nobody listens), so a hook nobody uses costs
+one truth test per request.
+
+Order: request-side hooks run in plugin order; `on_subgraph_response` and
+`on_response` run in reverse (like middleware: the first plugin sees the
+request first and the response last).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Iterable
+
+# Hook name -> whether it may be a coroutine function. on_operation, on_plan and on_execute run
+# inside CPU-bound preparation / between execution and shaping, so they are plain functions.
+HOOKS: dict[str, bool] = {
+    "on_request": True,  # (ctx): a request arrived; raise Reject to refuse it
+    "on_operation": False,  # (ctx): operation parsed, validated, selected; variables coerced
+    "on_plan": False,  # (ctx): ctx.prepared.plan is known (from the cache or just built)
+    "on_subgraph_request": True,  # (ctx, call): before a subgraph call; may change call.headers / call.body
+    "on_subgraph_response": True,  # (ctx, call): after it (call.response or call.error)
+    "on_execute": False,  # (ctx): plan executed; ctx.data / ctx.errors before shaping
+    "on_response": True,  # (ctx): ctx.response built; may add ctx.response_headers / ctx.extensions
+}
+_REVERSED = frozenset({"on_subgraph_response", "on_response"})
+
+
+class Reject(Exception):
+    """Raised by `on_request` / `on_operation` / `on_plan` to refuse a request with a GraphQL error."""
+
+    def __init__(self, message: str, code: str = "FORBIDDEN", status: int = 403) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = [{"message": message, "extensions": {"code": code}}]
+
+
+def is_plugin(obj: Any) -> bool:
+    """Whether `obj` has at least one hook method."""
+    return any(callable(getattr(obj, name, None)) for name in HOOKS)
+
+
+class Pipeline:
+    """Per-hook tuples of (callable, is_async), plus the plugins' `aclose`."""
+
+    __slots__ = ("plugins", *HOOKS)
+    plugins: tuple[Any, ...]
+    on_request: tuple[tuple[Callable, bool], ...]
+    on_operation: tuple[tuple[Callable, bool], ...]
+    on_plan: tuple[tuple[Callable, bool], ...]
+    on_subgraph_request: tuple[tuple[Callable, bool], ...]
+    on_subgraph_response: tuple[tuple[Callable, bool], ...]
+    on_execute: tuple[tuple[Callable, bool], ...]
+    on_response: tuple[tuple[Callable, bool], ...]
+
+    def __init__(self, plugins: Iterable[Any] = ()) -> None:
+        self.plugins = tuple(plugins)
+        for name, may_be_async in HOOKS.items():
+            found: list[tuple[Callable, bool]] = []
+            for plugin in self.plugins:
+                fn = getattr(plugin, name, None)
+                if not callable(fn):
+                    continue
+                is_async = inspect.iscoroutinefunction(fn)
+                if is_async and not may_be_async:
+                    raise TypeError(f"{type(plugin).__name__}.{name} must be a plain function, not async")
+                found.append((fn, is_async))
+            if name in _REVERSED:
+                found.reverse()
+            setattr(self, name, tuple(found))
+
+    async def request(self, ctx: Any) -> None:
+        for fn, is_async in self.on_request:
+            if is_async:
+                await fn(ctx)
+            else:
+                fn(ctx)
+
+    def operation(self, ctx: Any) -> None:
+        for fn, _ in self.on_operation:
+            fn(ctx)
+
+    def plan(self, ctx: Any) -> None:
+        for fn, _ in self.on_plan:
+            fn(ctx)
+
+    async def subgraph_request(self, ctx: Any, call: Any) -> None:
+        for fn, is_async in self.on_subgraph_request:
+            if is_async:
+                await fn(ctx, call)
+            else:
+                fn(ctx, call)
+
+    async def subgraph_response(self, ctx: Any, call: Any) -> None:
+        for fn, is_async in self.on_subgraph_response:
+            if is_async:
+                await fn(ctx, call)
+            else:
+                fn(ctx, call)
+
+    def execute(self, ctx: Any) -> None:
+        for fn, _ in self.on_execute:
+            fn(ctx)
+
+    async def response(self, ctx: Any) -> None:
+        for fn, is_async in self.on_response:
+            if is_async:
+                await fn(ctx)
+            else:
+                fn(ctx)
+
+    async def aclose(self) -> None:
+        """Each plugin's `aclose()` (sync or async) when it has one; every one runs even if another fails."""
+        failure: BaseException | None = None
+        for plugin in self.plugins:
+            close = getattr(plugin, "aclose", None)
+            if not callable(close):
+                continue
+            try:
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as error:  # closes the others first, then reports the first failure
+                failure = failure or error
+        if failure is not None:
+            raise failure
+
+
+EMPTY = Pipeline()
