@@ -1,0 +1,1 @@
+"""Plugins shipped with the gateway, used by name from the configuration (docs/plugins.md)."""
