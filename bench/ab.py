@@ -16,7 +16,8 @@ then candidate/baseline ratios. Shares bench/run.py's process handling.
 answers instantly from recorded subgraph answers (no HTTP either side): one
 worker process per build, batches of --iterations calls alternating between
 them, --rounds batches each; the gateway's own per-request cost, far less
-noisy than the load test.
+noisy than the load test. --cold N instead starts each build N times
+(alternating) and times process start to the first answer.
 """
 
 from __future__ import annotations
@@ -133,6 +134,34 @@ def in_process(args: argparse.Namespace, builds: dict[str, dict[str, str]], supe
     return {**summary, "candidate/baseline": ratio}
 
 
+def cold_starts(args: argparse.Namespace, builds: dict[str, dict[str, str]], supergraph: Path, env: dict[str, str],
+                procs: Any) -> dict[str, Any]:
+    """Process start to the first answer of `bff serve`, alternating builds, --cold times each."""
+    import time
+
+    body = bench.body_of(bench.WORKLOADS["one-subgraph"]["query"])
+    times: dict[str, list[float]] = {CANDIDATE: [], BASELINE: []}
+    for i in range(args.cold):
+        for name in ((CANDIDATE, BASELINE) if i % 2 == 0 else (BASELINE, CANDIDATE)):
+            port = bench.free_port()
+            url = f"http://127.0.0.1:{port}/graphql"
+            argv = [sys.executable, "-P", "-m", "gateway", "serve", "--supergraph", str(supergraph),
+                    "--host", "127.0.0.1", "--port", str(port)]
+            t0 = time.perf_counter()
+            proc = procs.start(f"cold-{name}", argv, env={**env, **builds[name]})
+            t1 = bench.wait_until(lambda: bench.answers(url, body), procs, proc, 60, f"gateway {name} (cold start)",
+                                  interval=0.002)
+            times[name].append(round((t1 - t0) * 1000, 1))
+            procs.stop(proc)
+            time.sleep(0.3)
+    out = {name: {"median_ms": statistics.median(t), "runs_ms": t} for name, t in times.items()}
+    diff = round(out[CANDIDATE]["median_ms"] - out[BASELINE]["median_ms"], 1)
+    for name, o in out.items():
+        print(f"cold start {name:<9} median {o['median_ms']:.0f} ms  runs {o['runs_ms']}")
+    print(f"cold start candidate - baseline: {diff} ms")
+    return {**out, "candidate-baseline_ms": diff}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline-tree", required=True, help="source tree of the baseline build (e.g. /work/main)")
@@ -148,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-process", action="store_true",
                         help="time Gateway.execute in-process over recorded answers instead of load over HTTP")
     parser.add_argument("--iterations", type=int, default=2000, help="execute() calls per batch (--in-process)")
+    parser.add_argument("--cold", type=int, default=0, metavar="N",
+                        help="instead: N cold starts of each build (process start to first answer)")
     parser.add_argument("--output", help="also write the results as JSON here")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -172,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
             urls = {name: f"{proxy}/{name}/graphql" for name in urls}
         supergraph = bench.write_supergraph(workdir / "supergraph.graphql", urls)
         builds = {CANDIDATE: {}, BASELINE: {"PYTHONPATH": str(baseline_tree)}}
+        if args.cold:
+            result = cold_starts(args, builds, supergraph, env, procs)
+            if args.output:
+                Path(args.output).write_text(json.dumps(result, indent=2))
+            return 0
         if args.in_process:
             result = in_process(args, builds, supergraph, env, workdir)
             if args.output:

@@ -10,7 +10,6 @@ one per request, also when no plugin is installed.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -71,6 +70,8 @@ class RequestContext:
     def operation(self) -> OperationInfo | None:
         """Name, kind and sha256 of the selected operation; None before it is prepared (or when it failed)."""
         if self._operation is None and self.operation_node is not None:
+            import hashlib  # not on the cold path: only for plugins that ask
+
             node = self.operation_node
             text = self.query if isinstance(self.query, str) else ""
             self._operation = OperationInfo(node.name.value if node.name else None, node.operation.value,
