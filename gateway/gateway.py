@@ -79,7 +79,7 @@ class Gateway:
             self.trusted = load_manifest(self.config.trusted_documents)
         if self.config.trusted_documents_only and self.trusted is None:
             raise ValueError("trusted_documents_only needs trusted_documents (a manifest) or a document_store")
-        from .pipeline import Pipeline, load_plugins
+        from .pipeline import Pipeline
         from .pipeline.builtins import builtin_plugins
         from .telemetry import telemetry_plugins
 
@@ -87,13 +87,17 @@ class Gateway:
         # persisted documents, access control, response headers), then the user's plugins.
         telemetry = telemetry_plugins(self.config.telemetry, self.api_schema)
         self.telemetry = telemetry[0] if telemetry else None
-        self.pipeline = Pipeline([*builtin_plugins(self, telemetry), *load_plugins(self.config.plugins)])
+        plugins = builtin_plugins(self, telemetry)
+        if self.config.plugins:
+            from .pipeline.loader import load_plugins
+
+            plugins += load_plugins(self.config.plugins)
+        self.pipeline = Pipeline(plugins)
         self.executor = Executor(self.transport, self.urls, self.masking, self.pipeline)
 
     def _http_transport(self, by_name: dict[str, Any]) -> Any:
         """The subgraph client (HTTP or Lambda) inside the configured timeouts, retries and breakers."""
-        from .execute.resilience import Breakers, RetryPolicy
-        from .execute.resilient_transport import ResilientTransport
+        from .execute.resilience import Breakers, ResilientTransport, RetryPolicy
         from .execute.transport import HttpTransport
 
         c = self.config

@@ -1,4 +1,4 @@
-"""Retries with backoff and a circuit breaker per subgraph.
+"""Retries with backoff, a circuit breaker per subgraph, and `ResilientTransport` applying them.
 
 `RetryPolicy` says how often and how long to wait: exponential backoff with full
 jitter (a random delay between 0 and base * 2**attempt, capped). The transport
@@ -8,16 +8,27 @@ at the transport level (connection failures, timeouts, HTTP 502/503/504).
 `CircuitBreaker` counts consecutive failures of one subgraph. At `threshold` it
 opens: calls fail fast for `open_seconds`. Then it is half-open: one probe call
 goes through; success closes it, failure opens it again for another period.
+
+`ResilientTransport` wraps any `SubgraphTransport` (transport.py): each attempt
+gets the subgraph's deadline (`timeouts[service]` or `timeout`); queries (never
+mutations) are retried per the policy on retryable failures; an open breaker
+fails fast without calling the inner transport. Kept apart from the transports
+so the HTTP, httpx and Lambda ones and any user transport behave the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-RETRY_STATUSES = frozenset({502, 503, 504})
+from .errors import SubgraphFailure
+from .transport import RETRY_STATUSES, is_mutation
+
+__all__ = ["RETRY_STATUSES", "Breakers", "CircuitBreaker", "ResilientTransport", "RetryPolicy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +108,51 @@ class Breakers:
         if breaker is None:
             breaker = self._by_service[service] = CircuitBreaker(self.threshold, self.open_seconds, self.clock)
         return breaker
+
+
+class ResilientTransport:
+    def __init__(self, inner: Any, timeout: float = 30.0, timeouts: dict[str, float] | None = None,
+                 retry: RetryPolicy | None = None, breakers: Breakers | None = None) -> None:
+        self.inner = inner  # the wrapped SubgraphTransport
+        self.timeout = timeout
+        self.timeouts = dict(timeouts or {})  # service name -> seconds; others get `timeout`
+        self.retry = retry  # None: no retries
+        self.breakers = breakers  # None: no circuit breaking
+
+    async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
+                   call: Any = None) -> dict[str, Any]:
+        breaker = self.breakers[service] if self.breakers is not None else None
+        if breaker is not None and not breaker.allow():
+            raise SubgraphFailure(f'Subgraph "{service}" is unavailable (circuit open)')
+        retry = self.retry
+        retries = 0 if retry is None or is_mutation(body) else retry.max_retries
+        deadline = self.timeouts.get(service, self.timeout)
+        attempt = 0
+        try:
+            while True:
+                try:
+                    try:
+                        async with asyncio.timeout(deadline):
+                            result = await self.inner.send(service, url, body, headers, call)
+                    except TimeoutError:
+                        raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True,
+                                              timeout=True) from None
+                except SubgraphFailure as failure:
+                    if failure.retryable and attempt < retries and (
+                            not failure.timeout or retry.retry_timeouts):  # type: ignore[union-attr]
+                        await asyncio.sleep(retry.delay(attempt))  # type: ignore[union-attr]
+                        attempt += 1
+                        continue
+                    if breaker is not None:
+                        breaker.failure()
+                    raise
+                if breaker is not None:
+                    breaker.success()
+                return result
+        except asyncio.CancelledError:
+            if breaker is not None:
+                breaker.release()
+            raise
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

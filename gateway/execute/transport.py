@@ -12,7 +12,7 @@ start) or with httpx:
     BFF_HTTP_CLIENT=native    the default
 
 Retries, circuit breakers and per-subgraph timeouts wrap any transport
-(`resilient_transport.ResilientTransport`); header rules and the gateway's own
+(`resilience.ResilientTransport`); header rules and the gateway's own
 headers are the pipeline's (pipeline/builtins.py), not the transport's.
 """
 
@@ -26,8 +26,9 @@ import orjson
 from . import http11
 from .errors import SubgraphFailure
 from .headers import MULTI_SEPARATOR
-from .resilience import RETRY_STATUSES
 
+# HTTP statuses without a GraphQL body that a query may be retried after (resilience.py).
+RETRY_STATUSES = frozenset({502, 503, 504})
 CLIENT_ENV = "BFF_HTTP_CLIENT"
 CLIENTS = ("native", "httpx")
 

@@ -14,9 +14,19 @@ hooks too (`builtins.py`); user plugins come from `GatewayConfig.plugins`
 (`loader.py`). docs/plugins.md has the details and a worked example.
 """
 
+from typing import Any
+
 from .context import OperationInfo, RequestContext, SubgraphCall
 from .hooks import HOOKS, EMPTY, Pipeline, Reject, is_plugin
-from .loader import PluginError, check_plugin_specs, load_plugins
 
 __all__ = ["HOOKS", "EMPTY", "OperationInfo", "Pipeline", "PluginError", "Reject", "RequestContext", "SubgraphCall",
            "check_plugin_specs", "is_plugin", "load_plugins"]
+
+
+def __getattr__(name: str) -> Any:
+    # The loader is imported only when plugins are configured (or checked): not on the cold path.
+    if name in ("PluginError", "check_plugin_specs", "load_plugins"):
+        from . import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
