@@ -138,12 +138,19 @@ class Gateway:
         hooks = self.pipeline
         try:
             if hooks.on_request:
-                await hooks.request(ctx)
+                pending = hooks.request(ctx)
+                if pending is not None:
+                    await pending
             prepared, variables = self._prepare(request, ctx)
         except (RequestError, Reject) as error:
             response = GraphQLResponse(body={"errors": error.errors}, request_error=True, status=error.status,
                                        headers=ctx.response_headers)
-            return await self._respond(ctx, response)
+            ctx.response = response
+            if hooks.on_response:
+                pending = hooks.response(ctx)
+                if pending is not None:
+                    await pending
+            return _with_extensions(ctx, response)
         if self.masking.masks:
             ctx.response_headers["x-request-id"] = ctx.request_id
         data, errors = await self.executor.run(prepared.plan, variables, ctx)
@@ -163,18 +170,12 @@ class Gateway:
         if errors:
             body["errors"] = errors
         body["data"] = data
-        return await self._respond(ctx, GraphQLResponse(body=body, headers=ctx.response_headers))
-
-    async def _respond(self, ctx: Any, response: GraphQLResponse) -> GraphQLResponse:
-        """The on_response hooks, then the extensions they added."""
-        ctx.response = response
-        if self.pipeline.on_response:
-            await self.pipeline.response(ctx)
-        if ctx.extensions:
-            extensions = response.body.get("extensions")
-            response.body["extensions"] = {**extensions, **ctx.extensions} if isinstance(extensions, dict) \
-                else ctx.extensions
-        return response
+        response = ctx.response = GraphQLResponse(body=body, headers=ctx.response_headers)
+        if hooks.on_response:
+            pending = hooks.response(ctx)
+            if pending is not None:
+                await pending
+        return _with_extensions(ctx, response)
 
     def explain(self, query: str, operation_name: str | None = None, variables: dict | None = None) -> str:
         """The query plan of an operation, printed (Fetch / Flatten / Sequence / Parallel)."""
@@ -328,3 +329,12 @@ def _default_of(operation: Any, name: str) -> Any:
 
             return value_from_ast_untyped(d.default_value)
     return None
+
+
+def _with_extensions(ctx: Any, response: GraphQLResponse) -> GraphQLResponse:
+    """The response with the extensions hooks added (ctx.extensions) merged into its body."""
+    if ctx.extensions:
+        extensions = response.body.get("extensions")
+        response.body["extensions"] = {**extensions, **ctx.extensions} if isinstance(extensions, dict) \
+            else ctx.extensions
+    return response

@@ -71,7 +71,9 @@ class Executor:
         call = SubgraphCall(node.service, self.urls[node.graph], body)
         hooks = self.pipeline
         if hooks.on_subgraph_request:
-            await hooks.subgraph_request(ctx, call)
+            pending = hooks.subgraph_request(ctx, call)
+            if pending is not None:
+                await pending
         try:
             call.response = await self.transport.send(call.service, call.url, call.body, call.headers, call)
         except SubgraphFailure as failure:
@@ -79,7 +81,9 @@ class Executor:
             raise
         finally:
             if hooks.on_subgraph_response:
-                await hooks.subgraph_response(ctx, call)
+                pending = hooks.subgraph_response(ctx, call)
+                if pending is not None:
+                    await pending
         return call.response
 
     def _request_id(self, ctx: RequestContext) -> str | None:

@@ -13,7 +13,7 @@ request first and the response last).
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
 # Hook name -> whether it may be a coroutine function. on_operation, on_plan and on_execute run
 # inside CPU-bound preparation / between execution and shaping, so they are plain functions.
@@ -72,12 +72,11 @@ class Pipeline:
                 found.reverse()
             setattr(self, name, tuple(found))
 
-    async def request(self, ctx: Any) -> None:
-        for fn, is_async in self.on_request:
-            if is_async:
-                await fn(ctx)
-            else:
-                fn(ctx)
+    # The async-capable hooks return None when every hook ran synchronously (no coroutine is made),
+    # else an awaitable that runs the rest in order: `pending = p.request(ctx); if pending: await pending`.
+
+    def request(self, ctx: Any) -> Awaitable[None] | None:
+        return _run(self.on_request, (ctx,))
 
     def operation(self, ctx: Any) -> None:
         for fn, _ in self.on_operation:
@@ -87,30 +86,18 @@ class Pipeline:
         for fn, _ in self.on_plan:
             fn(ctx)
 
-    async def subgraph_request(self, ctx: Any, call: Any) -> None:
-        for fn, is_async in self.on_subgraph_request:
-            if is_async:
-                await fn(ctx, call)
-            else:
-                fn(ctx, call)
+    def subgraph_request(self, ctx: Any, call: Any) -> Awaitable[None] | None:
+        return _run(self.on_subgraph_request, (ctx, call))
 
-    async def subgraph_response(self, ctx: Any, call: Any) -> None:
-        for fn, is_async in self.on_subgraph_response:
-            if is_async:
-                await fn(ctx, call)
-            else:
-                fn(ctx, call)
+    def subgraph_response(self, ctx: Any, call: Any) -> Awaitable[None] | None:
+        return _run(self.on_subgraph_response, (ctx, call))
 
     def execute(self, ctx: Any) -> None:
         for fn, _ in self.on_execute:
             fn(ctx)
 
-    async def response(self, ctx: Any) -> None:
-        for fn, is_async in self.on_response:
-            if is_async:
-                await fn(ctx)
-            else:
-                fn(ctx)
+    def response(self, ctx: Any) -> Awaitable[None] | None:
+        return _run(self.on_response, (ctx,))
 
     async def aclose(self) -> None:
         """Each plugin's `aclose()` (sync or async) when it has one; every one runs even if another fails."""
@@ -127,6 +114,22 @@ class Pipeline:
                 failure = failure or error
         if failure is not None:
             raise failure
+
+
+def _run(hooks: tuple[tuple[Callable, bool], ...], args: tuple) -> Awaitable[None] | None:
+    for i, (fn, is_async) in enumerate(hooks):
+        if is_async:
+            return _finish(hooks, i, args)
+        fn(*args)
+    return None
+
+
+async def _finish(hooks: tuple[tuple[Callable, bool], ...], start: int, args: tuple) -> None:
+    for fn, is_async in hooks[start:]:
+        if is_async:
+            await fn(*args)
+        else:
+            fn(*args)
 
 
 EMPTY = Pipeline()
