@@ -46,7 +46,7 @@ def is_plugin(obj: Any) -> bool:
 class Pipeline:
     """Per-hook tuples of (callable, is_async), plus the plugins' `aclose`."""
 
-    __slots__ = ("plugins", *HOOKS)
+    __slots__ = ("plugins", *HOOKS, "request", "subgraph_request", "subgraph_response", "response")
     plugins: tuple[Any, ...]
     on_request: tuple[tuple[Callable, bool], ...]
     on_operation: tuple[tuple[Callable, bool], ...]
@@ -55,6 +55,10 @@ class Pipeline:
     on_subgraph_response: tuple[tuple[Callable, bool], ...]
     on_execute: tuple[tuple[Callable, bool], ...]
     on_response: tuple[tuple[Callable, bool], ...]
+    request: Callable[..., Awaitable[None] | None]
+    subgraph_request: Callable[..., Awaitable[None] | None]
+    subgraph_response: Callable[..., Awaitable[None] | None]
+    response: Callable[..., Awaitable[None] | None]
 
     def __init__(self, plugins: Iterable[Any] = ()) -> None:
         self.plugins = tuple(plugins)
@@ -71,12 +75,12 @@ class Pipeline:
             if name in _REVERSED:
                 found.reverse()
             setattr(self, name, tuple(found))
+            if may_be_async:
+                setattr(self, name[3:], _runner(tuple(found)))
 
     # The async-capable hooks return None when every hook ran synchronously (no coroutine is made),
     # else an awaitable that runs the rest in order: `pending = p.request(ctx); if pending: await pending`.
-
-    def request(self, ctx: Any) -> Awaitable[None] | None:
-        return _run(self.on_request, (ctx,))
+    # `request`, `subgraph_request`, `subgraph_response` and `response` are set per instance (_runner).
 
     def operation(self, ctx: Any) -> None:
         for fn, _ in self.on_operation:
@@ -86,18 +90,9 @@ class Pipeline:
         for fn, _ in self.on_plan:
             fn(ctx)
 
-    def subgraph_request(self, ctx: Any, call: Any) -> Awaitable[None] | None:
-        return _run(self.on_subgraph_request, (ctx, call))
-
-    def subgraph_response(self, ctx: Any, call: Any) -> Awaitable[None] | None:
-        return _run(self.on_subgraph_response, (ctx, call))
-
     def execute(self, ctx: Any) -> None:
         for fn, _ in self.on_execute:
             fn(ctx)
-
-    def response(self, ctx: Any) -> Awaitable[None] | None:
-        return _run(self.on_response, (ctx,))
 
     async def aclose(self) -> None:
         """Each plugin's `aclose()` (sync or async) when it has one; every one runs even if another fails."""
@@ -116,12 +111,18 @@ class Pipeline:
             raise failure
 
 
-def _run(hooks: tuple[tuple[Callable, bool], ...], args: tuple) -> Awaitable[None] | None:
-    for i, (fn, is_async) in enumerate(hooks):
-        if is_async:
-            return _finish(hooks, i, args)
-        fn(*args)
-    return None
+def _runner(hooks: tuple[tuple[Callable, bool], ...]) -> Callable[..., Awaitable[None] | None]:
+    """One callable running `hooks` in order: plain calls while they are synchronous; from the first
+    async one on, the rest as a coroutine it returns (so an all-sync list makes no coroutine)."""
+    if any(is_async for _, is_async in hooks):
+        return lambda *args: _finish(hooks, 0, args)
+    fns = tuple(fn for fn, _ in hooks)
+
+    def run(*args: Any) -> None:
+        for fn in fns:
+            fn(*args)
+
+    return run
 
 
 async def _finish(hooks: tuple[tuple[Callable, bool], ...], start: int, args: tuple) -> None:
