@@ -43,7 +43,8 @@ CANDIDATE, BASELINE = "candidate", "baseline"
 # Runs inside each build's process (python -P -c, PYTHONPATH = the build's tree): record the subgraph
 # answers once through the real transport, warm up, then run one timed batch of execute() calls over
 # the recorded answers per line read from stdin, writing "<package path> <CPU µs per request>" to the
-# file descriptor argv[4] (stdout/stderr may carry telemetry). argv: supergraph, query, iterations, fd.
+# file descriptor argv[4] (stdout/stderr may carry telemetry). argv: supergraph, query, iterations, fd,
+# "canned" or "real" (the gateway's own transport over HTTP).
 WORKER = """
 import asyncio, os, sys, time
 import orjson
@@ -77,7 +78,9 @@ async def main():
     answer = await g.execute(GraphQLRequest(query=query))
     assert not answer.body.get("errors"), answer.body
     await g.aclose()
-    g = Gateway(sdl, transport=Canned(recording.answers))
+    # "real": the gateway's own transport stack over HTTP to the (replayed) subgraphs; CPU time is
+    # still this process's alone.
+    g = Gateway(sdl) if sys.argv[5] == "real" else Gateway(sdl, transport=Canned(recording.answers))
     request = GraphQLRequest(query=query)
     for _ in range(iterations):
         await g.execute(request)
@@ -100,7 +103,7 @@ def in_process(args: argparse.Namespace, builds: dict[str, dict[str, str]], supe
         for name, extra in builds.items():
             read_fd, write_fd = os.pipe()
             proc = subprocess.Popen([sys.executable, "-P", "-c", WORKER, str(supergraph), query, str(args.iterations),
-                                     str(write_fd)], env={**os.environ, **env, **extra}, pass_fds=(write_fd,),
+                                     str(write_fd), "real" if args.real_transport else "canned"], env={**os.environ, **env, **extra}, pass_fds=(write_fd,),
                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     text=True)
             os.close(write_fd)
@@ -177,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-process", action="store_true",
                         help="time Gateway.execute in-process over recorded answers instead of load over HTTP")
     parser.add_argument("--iterations", type=int, default=2000, help="execute() calls per batch (--in-process)")
+    parser.add_argument("--real-transport", action="store_true",
+                        help="--in-process through the gateway's own transport over HTTP (to the replayed "
+                             "subgraphs) instead of recorded answers")
     parser.add_argument("--cold", type=int, default=0, metavar="N",
                         help="instead: N cold starts of each build (process start to first answer)")
     parser.add_argument("--output", help="also write the results as JSON here")
