@@ -31,7 +31,8 @@ async def ask(secret: str, query: str, principal: Principal) -> dict:
     config = GatewayConfig(subgraph_urls={n: f"lambda:bff-test-{n}" for n in SERVICES}, identity_secret=SECRET,
                            access_policies=EXAMPLE_POLICIES, subgraph_retries=0)
     gateway = Gateway(SUPERGRAPH_PATH.read_text(), config)
-    gateway.transport._lambda_transport()._client = lambdas(secret)  # boto3's client, answered in-process
+    # boto3's client, answered in-process (the Lambda transport sits inside the resilience wrapper)
+    gateway.transport.inner._lambda_transport()._client = lambdas(secret)
     try:
         return (await gateway.execute(GraphQLRequest(query=query, principal=principal))).body
     finally:
