@@ -102,8 +102,9 @@ def in_process(args: argparse.Namespace, builds: dict[str, dict[str, str]], supe
     try:
         for name, extra in builds.items():
             read_fd, write_fd = os.pipe()
-            proc = subprocess.Popen([sys.executable, "-P", "-c", WORKER, str(supergraph), query, str(args.iterations),
-                                     str(write_fd), "real" if args.real_transport else "canned"], env={**os.environ, **env, **extra}, pass_fds=(write_fd,),
+            argv = [sys.executable, "-P", "-c", WORKER, str(supergraph), query, str(args.iterations), str(write_fd),
+                    "real" if args.real_transport else "canned"]
+            proc = subprocess.Popen(argv, env={**os.environ, **env, **extra}, pass_fds=(write_fd,),
                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     text=True)
             os.close(write_fd)
@@ -152,8 +153,8 @@ def cold_starts(args: argparse.Namespace, builds: dict[str, dict[str, str]], sup
                     "--host", "127.0.0.1", "--port", str(port)]
             t0 = time.perf_counter()
             proc = procs.start(f"cold-{name}", argv, env={**env, **builds[name]})
-            t1 = bench.wait_until(lambda: bench.answers(url, body), procs, proc, 60, f"gateway {name} (cold start)",
-                                  interval=0.002)
+            t1 = bench.wait_until(lambda u=url: bench.answers(u, body), procs, proc, 60,
+                                  f"gateway {name} (cold start)", interval=0.002)
             times[name].append(round((t1 - t0) * 1000, 1))
             procs.stop(proc)
             time.sleep(0.3)
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.wait_until(lambda u=url: bench.answers(u, body), procs, proc, 60, f"gateway {name}")
             gateways[name] = (url, proc)
         load = bench.Load(procs, workdir, args)
-        for name, (url, _) in gateways.items():
+        for url, _ in gateways.values():
             load.run(url, body, args.warmup)
         runs: dict[str, list] = {CANDIDATE: [], BASELINE: []}
         for round_no in range(args.rounds):
@@ -250,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         print(bench.table([["build", "req/s", "p50 ms", "p99 ms", "errors", "CPU µs/req"]] + [
             [name, f"{a['rps']:.1f}", f"{a['p50_ms']:.2f}", f"{a['p99_ms']:.2f}", str(a["errors"]),
              f"{a.get('gateway_cpu_us_per_request', 0):.0f}"] for name, a in agg.items()]))
-        print(f"candidate/baseline: req/s {ratio['rps']}, p50 {ratio['p50']}, CPU per request {ratio['cpu_per_request']}")
+        print(f"candidate/baseline: req/s {ratio['rps']}, p50 {ratio['p50']}, "
+              f"CPU per request {ratio['cpu_per_request']}")
         if args.output:
             Path(args.output).write_text(json.dumps(out, indent=2) + "\n")
         return 0

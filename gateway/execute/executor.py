@@ -113,7 +113,8 @@ class Executor:
             if isinstance(path, list) and path:
                 errors.append(self.masking.subgraph_error(error, service, path, self._request_id(ctx)))
             else:
-                errors.extend(at_paths(self.masking.subgraph_error(error, service, None, self._request_id(ctx)), missing))
+                client = self.masking.subgraph_error(error, service, None, self._request_id(ctx))
+                errors.extend(at_paths(client, missing))
 
     async def _entity_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, ctx: RequestContext) -> None:
         representations: list[dict] = []

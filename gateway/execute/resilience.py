@@ -133,7 +133,7 @@ class ResilientTransport:
                 try:
                     try:
                         async with asyncio.timeout(deadline):
-                            result = await self.inner.send(service, url, body, headers, call)
+                            result: dict[str, Any] = await self.inner.send(service, url, body, headers, call)
                     except TimeoutError:
                         raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', retryable=True,
                                               timeout=True) from None

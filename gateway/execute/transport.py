@@ -19,7 +19,8 @@ headers are the pipeline's (pipeline/builtins.py), not the transport's.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import orjson
 

@@ -17,7 +17,7 @@ hooks too (`builtins.py`); user plugins come from `GatewayConfig.plugins`
 from typing import Any
 
 from .context import OperationInfo, RequestContext, SubgraphCall
-from .hooks import HOOKS, EMPTY, Pipeline, Reject, is_plugin
+from .hooks import EMPTY, HOOKS, Pipeline, Reject, is_plugin
 
 __all__ = ["HOOKS", "EMPTY", "OperationInfo", "Pipeline", "PluginError", "Reject", "RequestContext", "SubgraphCall",
            "check_plugin_specs", "is_plugin", "load_plugins"]

@@ -10,8 +10,9 @@ one per request, also when no plugin is installed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class RequestContext:
         # the client headers the propagation rules let through, which they override.
         self.subgraph_headers: dict[str, str] = {}
         self.data: Any = None  # the subgraphs' merged data, before shaping (on_execute)
-        self.errors: list[dict] = []  # errors collected so far; hooks may append (before shaping)
+        self.errors: list[dict[str, Any]] = []  # errors collected so far; hooks may append (before shaping)
         self.response: Any = None  # gateway.request.GraphQLResponse, in on_response
         self.response_headers: dict[str, str] = {}  # headers added to the client's response
         self.extensions: dict[str, Any] = {}  # entries added to the response's "extensions"

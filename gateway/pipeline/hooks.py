@@ -13,7 +13,8 @@ request first and the response last).
 from __future__ import annotations
 
 import inspect
-from typing import Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 # Hook name -> whether it may be a coroutine function. on_operation, on_plan and on_execute run
 # inside CPU-bound preparation / between execution and shaping, so they are plain functions.
@@ -27,6 +28,7 @@ HOOKS: dict[str, bool] = {
     "on_response": True,  # (ctx): ctx.response built; may add ctx.response_headers / ctx.extensions
 }
 _REVERSED = frozenset({"on_subgraph_response", "on_response"})
+Hooks = tuple[tuple[Callable[..., Any], bool], ...]  # (hook, is it a coroutine function), in call order
 
 
 class Reject(Exception):
@@ -48,13 +50,13 @@ class Pipeline:
 
     __slots__ = ("plugins", *HOOKS, "request", "subgraph_request", "subgraph_response", "response")
     plugins: tuple[Any, ...]
-    on_request: tuple[tuple[Callable, bool], ...]
-    on_operation: tuple[tuple[Callable, bool], ...]
-    on_plan: tuple[tuple[Callable, bool], ...]
-    on_subgraph_request: tuple[tuple[Callable, bool], ...]
-    on_subgraph_response: tuple[tuple[Callable, bool], ...]
-    on_execute: tuple[tuple[Callable, bool], ...]
-    on_response: tuple[tuple[Callable, bool], ...]
+    on_request: Hooks
+    on_operation: Hooks
+    on_plan: Hooks
+    on_subgraph_request: Hooks
+    on_subgraph_response: Hooks
+    on_execute: Hooks
+    on_response: Hooks
     request: Callable[..., Awaitable[None] | None]
     subgraph_request: Callable[..., Awaitable[None] | None]
     subgraph_response: Callable[..., Awaitable[None] | None]
@@ -63,7 +65,7 @@ class Pipeline:
     def __init__(self, plugins: Iterable[Any] = ()) -> None:
         self.plugins = tuple(plugins)
         for name, may_be_async in HOOKS.items():
-            found: list[tuple[Callable, bool]] = []
+            found: list[tuple[Callable[..., Any], bool]] = []
             for plugin in self.plugins:
                 fn = getattr(plugin, name, None)
                 if not callable(fn):
@@ -111,7 +113,7 @@ class Pipeline:
             raise failure
 
 
-def _runner(hooks: tuple[tuple[Callable, bool], ...]) -> Callable[..., Awaitable[None] | None]:
+def _runner(hooks: Hooks) -> Callable[..., Awaitable[None] | None]:
     """One callable running `hooks` in order: plain calls while they are synchronous; from the first
     async one on, the rest as a coroutine it returns (so an all-sync list makes no coroutine)."""
     if any(is_async for _, is_async in hooks):
@@ -125,7 +127,7 @@ def _runner(hooks: tuple[tuple[Callable, bool], ...]) -> Callable[..., Awaitable
     return run
 
 
-async def _finish(hooks: tuple[tuple[Callable, bool], ...], start: int, args: tuple) -> None:
+async def _finish(hooks: Hooks, start: int, args: tuple[Any, ...]) -> None:
     for fn, is_async in hooks[start:]:
         if is_async:
             await fn(*args)

@@ -9,7 +9,8 @@ what went wrong, so `bff config check` and the start-up can print it as is.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .hooks import HOOKS, is_plugin
 

@@ -23,7 +23,7 @@ class User:
     name: str
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "User":
+    def resolve_reference(cls, id: strawberry.ID) -> User:
         return User(id=id, name=f"user {id}")
 
 
@@ -52,7 +52,7 @@ class PostsUser:
         return [Post(title=f"post {self.id}.{i}") for i in range(2)]
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> "PostsUser":
+    def resolve_reference(cls, id: strawberry.ID) -> PostsUser:
         return PostsUser(id=id)
 
 
@@ -63,7 +63,7 @@ class PostsQuery:
         return [Post(title="hello")]
 
 
-def _schema(query: type, types: list[type]) -> "object":
+def _schema(query: type, types: list[type]) -> object:
     from services.toolkit import Schema
 
     return Schema(query=query, types=types)

@@ -8,8 +8,9 @@ import asyncio
 
 import pytest
 
+from gateway.execute.errors import SubgraphFailure
 from gateway.execute.resilience import Breakers, ResilientTransport, RetryPolicy
-from gateway.execute.transport import HttpxTransport, NativeTransport, SubgraphFailure
+from gateway.execute.transport import HttpxTransport, NativeTransport
 from gateway.pipeline import SubgraphCall
 from tests.execute.raw_http_server import RawRequest, RawServer, respond
 
