@@ -246,7 +246,16 @@ def write_supergraph(path: Path, urls: dict[str, str]) -> Path:
         if n != 1:
             raise BenchError(f"cannot find the join__graph entry of subgraph {name!r} in {SUPERGRAPH}")
     path.write_text(sdl)
+    # @apollo/gateway refuses a supergraph linking features it cannot enforce (`for: SECURITY`: @authenticated,
+    # @policy); only Apollo Router enforces them. The workloads read public fields only, so Apollo gets a copy
+    # without those links (and answers the same); ours serves the file as it is, access checks included.
+    apollo_sdl = re.sub(r' @link\(url: "[^"]*", for: SECURITY\)', "", sdl)
+    apollo_copy(path).write_text(apollo_sdl)
     return path
+
+
+def apollo_copy(path: Path) -> Path:
+    return path.with_name(path.stem + ".apollo.graphql")
 
 
 def start_subgraphs(procs: Processes) -> dict[str, str]:
@@ -279,7 +288,7 @@ def gateway_argv(which: str, supergraph: Path, port: int) -> tuple[list[str], di
     if which == OURS:
         return [*BFF_LAUNCH["command"], "serve", "--supergraph", str(supergraph), "--host", "127.0.0.1",
                 "--port", str(port)], dict(BFF_LAUNCH["env"]), False
-    return ["node", str(APOLLO_SCRIPT), str(supergraph), str(port)], {"NODE_ENV": "production"}, True
+    return ["node", str(APOLLO_SCRIPT), str(apollo_copy(supergraph)), str(port)], {"NODE_ENV": "production"}, True
 
 
 def start_gateways(procs: Processes, supergraph: Path, tag: str) -> Gateways:
