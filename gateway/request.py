@@ -42,6 +42,8 @@ class GraphQLResponse:
     request_error: bool = False
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # The operation's estimated cost (operation/cost.py, assumed list sizes included), for the request log.
+    cost: int | None = None
 
 
 def error_response(message: str, *, code: str = "BAD_REQUEST", status: int | None = None) -> GraphQLResponse:

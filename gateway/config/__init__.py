@@ -22,6 +22,14 @@ class GatewayConfig:
     subgraph_timeout: float = 30.0
     # Bounded LRU of prepared operations (parsed, validated, planned).
     plan_cache_size: int = 1024
+    # Byte budget of each of the document and plan caches (estimated from document sizes), so big
+    # documents cannot grow the process past its memory however few entries there are.
+    cache_max_bytes: int = 32_000_000
+    # Refused documents (parse, limits, validation errors) remembered by digest.
+    refused_cache_size: int = 4096
+    # A new document at least this long (characters) is parsed and validated in a worker thread,
+    # so /health and small requests do not wait behind it on the event loop.
+    validate_in_thread_chars: int = 256
     # Override a subgraph's URL from the supergraph: {"accounts": "http://127.0.0.1:4001/graphql"}.
     subgraph_urls: dict[str, str] = field(default_factory=dict)
     # Largest request body the HTTP layer accepts, in bytes.

@@ -10,7 +10,10 @@ type or an argument, and `@listSize(assumedSize:, slicingArguments:, sizedFields
 on list fields. Without them: a field returning an object, interface or union
 weighs 1, a scalar or enum 0, a mutation root field 10; a list field counts its
 slicing argument (`first`, `last`, `limit`, `pageSize` by default) or else the
-default list size. A field costs `size * (weight + cost of its selections)`, plus
+default list size. The default list size is None by default: a list whose size
+neither the schema nor the client states counts once, so the limit is enforced
+only where sizes are known; the estimate with an assumed size (10) is kept as
+`OperationCost.reported` for the request log. A field costs `size * (weight + cost of its selections)`, plus
 the weight of the arguments it is given. Introspection fields are free (answered
 locally from the API schema; the depth limit bounds them). @skip/@include are
 ignored: the estimate is an upper bound.
@@ -42,10 +45,14 @@ class CostModel:
     type_weights: dict[str, int]
     argument_weights: dict[tuple[str, str, str], int]
     list_sizes: dict[tuple[str, str], ListSize]
-    default_list_size: int = 10
+    # Size of a list nothing sizes; None: counted once (the enforced figure stays where sizes are known).
+    default_list_size: int | None = None
+    # Size assumed for such lists in the reported estimate.
+    reported_list_size: int = 10
 
     @classmethod
-    def from_supergraph(cls, document: Any, schema: Any, default_list_size: int = 10) -> "CostModel":
+    def from_supergraph(cls, document: Any, schema: Any, default_list_size: int | None = None,
+                        reported_list_size: int = 10) -> "CostModel":
         """Read @cost / @listSize from the supergraph document (they are not in the API schema)."""
         from graphql.language import (EnumTypeDefinitionNode, EnumTypeExtensionNode, InterfaceTypeDefinitionNode,
                                       InterfaceTypeExtensionNode, ObjectTypeDefinitionNode, ObjectTypeExtensionNode,
@@ -58,7 +65,7 @@ class CostModel:
         size_name = links.directive_name(COST_IDENTITY, "listSize")
         if cost_name is None and not links.is_core_schema:
             cost_name, size_name = "cost", "listSize"
-        model = cls(schema, {}, {}, {}, {}, default_list_size)
+        model = cls(schema, {}, {}, {}, {}, default_list_size, reported_list_size)
         if cost_name is None:
             return model
         with_fields = (ObjectTypeDefinitionNode, ObjectTypeExtensionNode, InterfaceTypeDefinitionNode,
@@ -95,16 +102,21 @@ class OperationCost:
     When they do, the figure is remembered per distinct set of those values (bounded).
     """
 
-    __slots__ = ("model", "operation", "fragments", "variables", "fixed", "_by_values")
+    __slots__ = ("model", "operation", "fragments", "variables", "fixed", "reported", "_by_values")
 
     def __init__(self, model: CostModel, operation: Any, fragments: dict[str, Any]) -> None:
         self.model = model
         self.operation = operation
         self.fragments = fragments
         used: set[str] = set()
-        cost = _Estimate(model, fragments, _variable_defaults(operation), used).operation(operation)
+        defaults = _variable_defaults(operation)
+        cost = _Estimate(model, fragments, defaults, used).operation(operation)
         self.variables = tuple(sorted(used))
         self.fixed: int | None = None if used else cost
+        # With `reported_list_size` for unsized lists (variables at their defaults): logged, not enforced.
+        assumed = model.default_list_size if model.default_list_size is not None else model.reported_list_size
+        self.reported = cost if assumed == model.default_list_size else \
+            _Estimate(model, fragments, defaults, set(), assumed).operation(operation)
         self._by_values: dict[tuple, int] = {}
 
     def of(self, variables: dict[str, Any] | None) -> int:
@@ -124,8 +136,10 @@ class OperationCost:
 
 
 class _Estimate:
-    def __init__(self, model: CostModel, fragments: dict[str, Any], variables: dict[str, Any], used: set[str]) -> None:
+    def __init__(self, model: CostModel, fragments: dict[str, Any], variables: dict[str, Any], used: set[str],
+                 unsized: int | None = None) -> None:
         self.model = model
+        self.unsized = unsized if unsized is not None else model.default_list_size
         self.fragments = fragments
         self.variables = variables
         self.used = used  # variables read by a slicing argument
@@ -214,7 +228,7 @@ class _Estimate:
             return max(best, 0)
         if list_size is not None and list_size.assumed_size is not None:
             return list_size.assumed_size
-        return self.model.default_list_size
+        return self.unsized if self.unsized is not None else 1
 
     def int_value(self, value: Any) -> int | None:
         from graphql.language import IntValueNode, VariableNode

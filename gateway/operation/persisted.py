@@ -30,10 +30,13 @@ class DocumentStore(Protocol):
 
 
 class MemoryDocumentStore(LRU[str]):
-    """A bounded LRU of documents by hash: the APQ store by default."""
+    """A bounded LRU of documents by hash: the APQ store by default (bounded by entries and bytes)."""
 
-    def __init__(self, maxsize: int = 1000) -> None:
-        super().__init__(maxsize)
+    def __init__(self, maxsize: int = 1000, maxbytes: int | None = 20_000_000) -> None:
+        super().__init__(maxsize, maxbytes)
+
+    def put(self, key: str, value: str, size: int = 0) -> None:
+        super().put(key, value, size or len(value) + 120)  # text plus the key and entry overhead
 
 
 def resolve_query(request: Any, apq: MemoryDocumentStore | None, trusted: Any, trusted_only: bool) -> tuple[str | None, str | None]:

@@ -34,6 +34,8 @@ class Observation:
     subgraphs: list[SubgraphCall]
     error_codes: list[str]
     request_error: bool
+    # Estimated cost of the operation (assumed list sizes included); None when it did not run.
+    cost: int | None = None
 
 
 class Telemetry:
@@ -102,7 +104,8 @@ class Telemetry:
             request_id=response.headers.get("x-request-id") or request.headers.get("x-request-id"),
             operation=info, client_name=name, client_version=version,
             principal_kind=getattr(principal, "kind", None) or "anonymous", duration_ms=duration,
-            subgraphs=record.subgraphs, error_codes=codes, request_error=response.request_error)
+            subgraphs=record.subgraphs, error_codes=codes, request_error=response.request_error,
+            cost=response.cost)
         if self.log is not None:
             self.log.write(obs)
         if self.metrics is not None:

@@ -67,4 +67,5 @@ def line(obs: Any) -> dict[str, Any]:
         "duration_ms": round(obs.duration_ms, 3),
         "subgraphs": [{"service": c.service, "ms": round(c.ms, 3), "ok": c.ok} for c in obs.subgraphs],
         "errors": obs.error_codes,
+        "cost": obs.cost,
     }
