@@ -96,7 +96,7 @@ class Gateway:
 
         # The request's hooks (gateway/pipeline/): built-ins (header propagation, telemetry when on,
         # persisted documents, access control, response headers), then the user's plugins.
-        telemetry = telemetry_plugins(self.config.telemetry, self.api_schema)
+        telemetry = telemetry_plugins(self.config.telemetry, self.api_schema, self.config.metrics_operations)
         self.telemetry = telemetry[0] if telemetry else None
         plugins = builtin_plugins(self, telemetry)
         if self.config.plugins:

@@ -53,6 +53,11 @@ class GatewayConfig:
     # Telemetry (gateway/telemetry/): request logs, metrics, tracing, field usage, as a
     # telemetry.TelemetrySettings; None reads BFF_LOG_LEVEL, BFF_METRICS, BFF_TRACING, BFF_USAGE.
     telemetry: Any = None
+    # Metrics: operation names that may become labels (the first N operations that ran; the rest
+    # count as "other"), and a bearer token GET /metrics must carry (a secret reference, e.g.
+    # "env:BFF_METRICS_TOKEN"; None leaves /metrics open, for a scraper on a private network).
+    metrics_operations: int = 100
+    metrics_token: str | None = None
     # Subgraph errors passed through verbatim: subgraph names, or "*" for all. Others are masked
     # ("Unexpected error in subgraph", code SUBGRAPH_ERROR, requestId) unless their code is listed
     # in `exposed_error_codes`. The default passes everything (see `production()`).

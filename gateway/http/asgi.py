@@ -83,6 +83,11 @@ class _App:
             logger.warning("The IDE is on but introspection is off: the IDE is not served "
                            "(set ide_without_introspection to serve it anyway).")
         self._ide_html: bytes | None = None
+        self._metrics_token: bytes | None = None
+        if config.metrics_token:
+            from ..secrets import SecretResolver
+
+            self._metrics_token = SecretResolver().resolve(config.metrics_token).encode()
         self._cors = CorsPolicy(tuple(config.cors_origins), config.cors_allow_credentials,
                                 tuple(config.cors_allow_headers), config.cors_max_age)
 
@@ -164,8 +169,9 @@ class _App:
                 await _send_raw(send, 204, b"", {})  # browsers ask for it on every page
             elif path.startswith(IDE_ASSETS) and self._ide_on and method == "GET":
                 await self._ide_asset(path[len(IDE_ASSETS):], _request_headers(scope), send)
-            elif path == METRICS_PATH and (metrics := _prometheus_text(self.config)) is not None:
-                await _send_text(send, metrics)  # only with BFF_METRICS=prometheus / `bff serve --metrics`
+            elif path == METRICS_PATH and _prometheus_on(self.config):  # BFF_METRICS=prometheus / `bff serve --metrics`
+                self._check_metrics_token(scope)
+                await _send_text(send, _prometheus_text())
             else:
                 raise HttpError(404, f"Not found: {path}. The GraphQL endpoint is {GRAPHQL_PATH}.", code="NOT_FOUND")
         except HttpError as exc:
@@ -195,6 +201,18 @@ class _App:
         if found is None:
             raise HttpError(404, f"Not found: {IDE_ASSETS}{name}.", code="NOT_FOUND")
         await _send_raw(send, 200, *found)
+
+    def _check_metrics_token(self, scope: Scope) -> None:
+        """401 unless the request carries `Authorization: Bearer <metrics_token>` (when one is set)."""
+        if self._metrics_token is None:
+            return
+        import hmac
+
+        given = _request_headers(scope).get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), self._metrics_token):
+            raise HttpError(401, "GET /metrics needs the metrics bearer token.", code="UNAUTHENTICATED",
+                            headers={"www-authenticate": 'Bearer realm="metrics"'})
 
     async def _health(self, send: Send) -> None:
         if await self._ready_gateway() is None:
@@ -327,13 +345,18 @@ def _wants_html(accept: str | None) -> bool:
     return bool(accept) and "text/html" in accept  # type: ignore[operator]
 
 
-def _prometheus_text(config: GatewayConfig) -> str | None:
-    """The Prometheus exposition when this app's settings ask for it, else None (then /metrics is a 404)."""
+def _prometheus_on(config: GatewayConfig) -> bool:
+    """Whether this app's settings serve /metrics (else it is a 404)."""
     from ..telemetry import settings_from_env
-    from ..telemetry.metrics import prometheus
 
     settings = config.telemetry if config.telemetry is not None else settings_from_env()
-    return prometheus().text() if settings.metrics == "prometheus" else None
+    return settings.metrics == "prometheus"
+
+
+def _prometheus_text() -> str:
+    from ..telemetry.metrics import prometheus
+
+    return prometheus().text()
 
 
 async def _send_raw(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:

@@ -33,7 +33,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> TelemetrySettings
     return telemetry_settings(env)
 
 
-def telemetry_plugins(settings: TelemetrySettings | None, api_schema: Any) -> list[Any]:
+def telemetry_plugins(settings: TelemetrySettings | None, api_schema: Any, metric_operations: int = 100) -> list[Any]:
     """[Telemetry] (logs, metrics, usage), plus [Tracing] when tracing is on; [] when all is off.
     `settings` None reads the BFF_* environment."""
     if settings is None:
@@ -42,7 +42,7 @@ def telemetry_plugins(settings: TelemetrySettings | None, api_schema: Any) -> li
         return []
     from .hook import Telemetry
 
-    plugins: list[Any] = [Telemetry(settings, api_schema)]
+    plugins: list[Any] = [Telemetry(settings, api_schema, metric_operations)]
     if settings.tracing:
         from .tracing import Tracing, tracer
 

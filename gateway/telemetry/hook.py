@@ -36,15 +36,18 @@ class Observation:
     request_error: bool
     # Estimated cost of the operation (assumed list sizes included); None when it did not run.
     cost: int | None = None
+    # The operation's metric label: its name when known (metrics.OperationLabels), else "other".
+    label: str | None = None
 
 
 class Telemetry:
     """The sinks that are on, fed from the request's hooks: timing in on_request, each subgraph call
     in on_subgraph_request/response, one Observation in on_response."""
 
-    def __init__(self, settings: TelemetrySettings, api_schema: Any = None) -> None:
+    def __init__(self, settings: TelemetrySettings, api_schema: Any = None, metric_operations: int = 100) -> None:
         self.settings = settings
         self.api_schema = api_schema  # for the coordinates of field usage
+        self.labels: Any = None
         self._ops: dict[tuple[str | None, str | None], OperationInfo] = {}
         self.log: Any = None
         self.metrics: Any = None
@@ -53,6 +56,10 @@ class Telemetry:
             from .logging import RequestLog
 
             self.log = RequestLog(settings.log_level)
+        if settings.metrics:
+            from .metrics import OperationLabels
+
+            self.labels = OperationLabels(metric_operations)
         if settings.metrics == "emf":
             from .metrics import EmfMetrics
 
@@ -105,7 +112,8 @@ class Telemetry:
             operation=info, client_name=name, client_version=version,
             principal_kind=getattr(principal, "kind", None) or "anonymous", duration_ms=duration,
             subgraphs=record.subgraphs, error_codes=codes, request_error=response.request_error,
-            cost=response.cost)
+            cost=response.cost,
+            label=self.labels.label(info.name, not response.request_error) if self.labels is not None else None)
         if self.log is not None:
             self.log.write(obs)
         if self.metrics is not None:

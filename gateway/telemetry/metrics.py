@@ -18,8 +18,35 @@ NAMESPACE = "bff"
 BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
+OTHER = "other"
+
+
 def _op(obs: Any) -> str:
-    return obs.operation.name or "anonymous"
+    return obs.label or obs.operation.name or "anonymous"
+
+
+class OperationLabels:
+    """Which operation names may become a metric label (a Prometheus series, an EMF dimension).
+
+    Only operations that ran (a persisted one, or a document that passed the limits and validated)
+    and only the first `cap` distinct names; every other request is counted under "other". A
+    client-sent `operationName` alone never creates a series: 3,000 made a 99 MB exposition.
+    """
+
+    def __init__(self, cap: int = 100) -> None:
+        self.cap = cap
+        self.known: set[str] = set()
+
+    def label(self, name: str | None, ran: bool) -> str:
+        if not ran:
+            return OTHER
+        name = name or "anonymous"
+        if name in self.known:
+            return name
+        if len(self.known) < self.cap:
+            self.known.add(name)
+            return name
+        return OTHER
 
 
 class EmfMetrics:

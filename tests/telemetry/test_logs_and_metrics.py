@@ -134,3 +134,40 @@ def test_no_metrics_endpoint_when_off(supergraph, monkeypatch):
     config = GatewayConfig()
     with serve_in_thread(create_app(Gateway(supergraph, config), config)) as server:
         assert httpx.get(server.base_url + "/metrics").status_code == 404
+
+
+def test_metric_labels_only_for_operations_that_ran_and_capped(supergraph):
+    """Issue 12, finding 5: client-sent operation names never become series of their own."""
+    from gateway.http import create_app
+    from gateway.telemetry.metrics import prometheus
+
+    config = GatewayConfig(telemetry=TelemetrySettings(metrics="prometheus"), metrics_operations=3)
+    app = create_app(Gateway(supergraph, config), config)
+    with serve_in_thread(app) as server:
+        for i in range(30):  # refused: an unknown operation name, or a document that does not validate
+            httpx.post(server.graphql_url, json={"query": QUERY, "operationName": f"Junk{i}"})
+            httpx.post(server.graphql_url, json={"query": f"query Bad{i} {{ nope }}"})
+        for i in range(5):  # valid and ran: the first three names get labels, the others count as "other"
+            r = httpx.post(server.graphql_url, json={"query": f"query Ok{i} {{ me {{ id }} }}"})
+            assert "errors" not in r.json()
+        text = httpx.get(server.base_url + "/metrics").text
+    names = {line.split('operation="')[1].split('"')[0] for line in text.splitlines()
+             if line.startswith("bff_requests_total{operation=")}
+    assert not any(n.startswith(("Junk", "Bad")) for n in names)
+    assert {"Ok0", "Ok1", "Ok2", "other"} <= names and not {"Ok3", "Ok4"} & names
+    assert len(prometheus().text()) < 200_000
+
+
+def test_metrics_bearer_token(supergraph, monkeypatch):
+    from gateway.http import create_app
+
+    monkeypatch.setenv("TEST_METRICS_TOKEN", "s3cret-scrape")
+    config = GatewayConfig(telemetry=TelemetrySettings(metrics="prometheus"), metrics_token="env:TEST_METRICS_TOKEN")
+    with serve_in_thread(create_app(Gateway(supergraph, config), config)) as server:
+        missing = httpx.get(server.base_url + "/metrics")
+        wrong = httpx.get(server.base_url + "/metrics", headers={"authorization": "Bearer nope"})
+        right = httpx.get(server.base_url + "/metrics", headers={"authorization": "Bearer s3cret-scrape"})
+    assert missing.status_code == wrong.status_code == 401
+    assert missing.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "s3cret" not in missing.text
+    assert right.status_code == 200 and "bff_requests_total" in right.text
