@@ -79,6 +79,10 @@ class GatewayConfig:
     # Client request headers forwarded to subgraphs: {subgraph name or "*": [name, or "prefix-*"]}.
     # None: execute/headers.py's DEFAULT_PROPAGATION (request ids and trace context; never Authorization).
     propagate_headers: dict[str, list[str]] | None = None
+    # Caps on what is forwarded: a header value over this many bytes is dropped, and headers past
+    # the total are dropped (None: no cap). W3C baggage allows 8192 bytes.
+    max_forwarded_header_bytes: int | None = 8192
+    max_forwarded_headers_total_bytes: int | None = 16384
     # CSRF prevention: a GET that carries cookies or comes from a foreign Origin must carry one of
     # `csrf_preflight_headers` (or a non-simple Content-Type). See http/asgi.py.
     csrf_prevention: bool = True

@@ -6,7 +6,9 @@ prefix ending in "*" ("x-b3-*"). Authorization and cookies are not forwarded
 unless a rule names them; client headers named like the gateway's own
 identity headers (`x-bff-*`) never are. The gateway's own headers travel
 separately (`RequestContext.subgraph_headers`) and are added after these
-(pipeline/builtins.py).
+(pipeline/builtins.py). Sizes are capped: a value over
+`max_value_bytes`, or past `max_total_bytes` in all, is not forwarded (a 1 MB
+`baggage` stays here).
 
 Responses: `ResponseHeaders` gathers each subgraph answer's headers of one
 request. Every Set-Cookie value of every subgraph is kept; Cache-Control
@@ -37,8 +39,13 @@ GATEWAY_PREFIX = "x-bff-"
 class HeaderRules:
     """Which client request headers each subgraph receives."""
 
-    def __init__(self, rules: Mapping[str, tuple[str, ...] | list[str]] | None = None) -> None:
+    def __init__(self, rules: Mapping[str, tuple[str, ...] | list[str]] | None = None,
+                 max_value_bytes: int | None = 8192, max_total_bytes: int | None = 16384) -> None:
         rules = DEFAULT_PROPAGATION if rules is None else rules
+        # A header value longer than this is not forwarded (dropped, not cut: half a `baggage` is
+        # worse than none); nor are headers past the total. W3C baggage allows 8192 bytes.
+        self.max_value_bytes = max_value_bytes
+        self.max_total_bytes = max_total_bytes
         self._rules = {service: tuple(r.lower() for r in names) for service, names in rules.items()}
         self._cache: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
 
@@ -57,11 +64,19 @@ class HeaderRules:
             return {}
         exact, prefixes = self._for(service)
         out = {}
+        limit, budget = self.max_value_bytes, self.max_total_bytes
         for name, value in headers.items():
             key = name.lower()
             if key in _NEVER or key.startswith(GATEWAY_PREFIX):
                 continue
             if key in exact or (prefixes and key.startswith(prefixes)):
+                size = len(key) + len(value)  # header values are Latin-1: characters are bytes
+                if limit is not None and len(value) > limit:
+                    continue
+                if budget is not None:
+                    if size > budget:
+                        continue
+                    budget -= size
                 out[key] = value
         return out
 

@@ -94,7 +94,9 @@ def builtin_plugins(gateway: Any, telemetry: list[Any]) -> list[Any]:
     from ..execute.headers import HeaderRules
 
     config = gateway.config
-    plugins: list[Any] = [HeaderPropagation(HeaderRules(config.propagate_headers)), *telemetry]
+    rules = HeaderRules(config.propagate_headers, config.max_forwarded_header_bytes,
+                        config.max_forwarded_headers_total_bytes)
+    plugins: list[Any] = [HeaderPropagation(rules), *telemetry]
     # Always: with APQ off, a persistedQuery extension still gets its PERSISTED_QUERY_NOT_SUPPORTED.
     plugins.append(PersistedDocuments(gateway.apq, gateway.trusted, config.trusted_documents_only))
     if gateway.access.rules or gateway.access.secret:

@@ -51,6 +51,19 @@ async def test_authorization_is_not_forwarded_by_default(servers):
     await gateway.aclose()
 
 
+async def test_oversized_headers_are_not_forwarded(servers):
+    """Issue 12, finding 6: a 1 MB `baggage` header stays at the gateway."""
+    alpha, beta = servers
+    client, gateway = client_for(alpha, beta)
+    await client.post("/graphql", json={"query": "{ a }"},
+                      headers={**JSON, "baggage": "k=" + "v" * 1_000_000, "traceparent": "00-abc-def-01"})
+    await client.post("/graphql", json={"query": "{ a }"}, headers={**JSON, "baggage": "userId=alice"})
+    (_, big), (_, small) = alpha.requests
+    assert "baggage" not in big and big["traceparent"] == "00-abc-def-01"
+    assert small["baggage"] == "userId=alice"
+    await gateway.aclose()
+
+
 async def test_set_cookie_from_every_subgraph_and_the_strictest_cache_control(servers):
     alpha, beta = servers
     alpha.response_headers = [("Set-Cookie", "a=1; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT"),
