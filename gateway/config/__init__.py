@@ -34,6 +34,10 @@ class GatewayConfig:
     subgraph_urls: dict[str, str] = field(default_factory=dict)
     # Largest request body the HTTP layer accepts, in bytes.
     max_body_bytes: int = 1_000_000
+    # `bff serve`: seconds a client has to send a request's headers, then its body, before the
+    # connection is closed (uvicorn has no such timeouts; see http/read_timeouts.py).
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
     # The API key sent as X-API-Key to each subgraph, as a secret reference per subgraph
     # name ({"accounts": "ssm:/bff/keys/accounts"}; see gateway/secrets.py). Resolved once.
     subgraph_api_keys: dict[str, str] = field(default_factory=dict)
