@@ -87,6 +87,10 @@ class GatewayConfig:
     # the total are dropped (None: no cap). W3C baggage allows 8192 bytes.
     max_forwarded_header_bytes: int | None = 8192
     max_forwarded_headers_total_bytes: int | None = 16384
+    # Full-text queries over GET (`?query=...`). Off in production (`production()`): a GET can be
+    # triggered cross-site and cached by proxies; persisted queries (a sha256 in `extensions`) are
+    # still served over GET. `bff serve --get-queries` turns them on (the GraphQL-over-HTTP audit).
+    get_queries: bool = True
     # CSRF prevention: a GET that carries cookies or comes from a foreign Origin must carry one of
     # `csrf_preflight_headers` (or a non-simple Content-Type). See http/asgi.py.
     csrf_prevention: bool = True
@@ -123,8 +127,9 @@ class GatewayConfig:
     @classmethod
     def production(cls, **overrides: Any) -> GatewayConfig:
         """Settings for a public endpoint: subgraph errors masked, introspection and field
-        suggestions off, operation limits on (the defaults)."""
+        suggestions off, full-text queries over GET off, operation limits on (the defaults)."""
         settings: dict[str, Any] = {"introspection": False, "field_suggestions": False,
-                                    "expose_subgraph_errors": frozenset(), "limits": OperationLimits()}
+                                    "expose_subgraph_errors": frozenset(), "limits": OperationLimits(),
+                                    "get_queries": False}
         settings.update(overrides)
         return cls(**settings)

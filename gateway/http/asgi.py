@@ -256,6 +256,10 @@ class _App:
                 request = request_from_body(body, headers)
             else:
                 request = request_from_query_string(scope.get("query_string", b""), headers)
+                if request.query is not None and not (self.config.get_queries or self.config.trusted_documents_only):
+                    raise HttpError(405, "Full-text queries are not allowed over GET here: use POST, or GET with a "
+                                         "persisted query (extensions.persistedQuery.sha256Hash).",
+                                    code="METHOD_NOT_ALLOWED", headers={"allow": "POST"})
             request.principal = principal
         except HttpError as exc:
             await _send_json(send, exc.status, error_body(exc.message, exc.code), media_type,

@@ -79,6 +79,21 @@ async def test_apq_hash_only_over_http(make_gateway):
     assert response.json() == {"data": {"tags": ["a", "b"]}}
 
 
+async def test_production_serves_persisted_queries_over_get_but_not_full_text(make_gateway):
+    """Issue 12, finding 10 (graphql-cop: "GET Method Query Support")."""
+    from gateway.config import GatewayConfig
+
+    gateway = make_gateway(GatewayConfig.production())
+    async with http_client(gateway) as client:
+        full_text = await client.get("/graphql", params={"query": "query cop { __typename }"})
+        registering = await client.get("/graphql", params={"query": QUERY, "extensions": json.dumps(apq(QUERY))})
+        await client.post("/graphql", json={"query": QUERY, "extensions": apq(QUERY)})  # registered over POST
+        hashed = await client.get("/graphql", params={"extensions": json.dumps(apq(QUERY))})
+    assert full_text.status_code == registering.status_code == 405 and full_text.headers["allow"] == "POST"
+    assert code_of(full_text.json()) == "METHOD_NOT_ALLOWED" and "data" not in full_text.json()
+    assert hashed.status_code == 200 and hashed.json() == {"data": {"tags": ["a", "b"]}}
+
+
 TRUSTED = "query Tags { tags }"
 WEB_ONLY = "query Shelf { shelf { __typename } }"
 
