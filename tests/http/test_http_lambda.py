@@ -27,6 +27,7 @@ def built(monkeypatch) -> list[FakeGateway]:
 
     monkeypatch.setattr(lambda_handler, "_handler", None)
     monkeypatch.setattr(lambda_handler, "_gateway_factory", factory)
+    monkeypatch.setenv("BFF_GET_QUERIES", "1")  # these tests map GET events: full-text GET is off in production
     return gateways
 
 
@@ -73,6 +74,13 @@ def test_http_api_v2_get_and_unknown_path(built):
     assert body_of(missing)["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
+def test_full_text_get_is_refused_by_default_on_lambda(built, monkeypatch):
+    monkeypatch.delenv("BFF_GET_QUERIES")
+    (refused,) = invoke(http_api_v2_event("GET", query={"query": "{ hello }"}, headers=PREFLIGHT))
+    assert refused["statusCode"] == 405
+    assert body_of(refused)["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
 def test_rest_v1_get_and_post(built):
     get, post, refused = invoke(
         rest_v1_event("GET", query={"query": "{ hello }", "operationName": ""}, headers={"Accept": "application/json"}),
@@ -116,7 +124,8 @@ def test_default_factory_reads_bff_supergraph(monkeypatch, tmp_path):
     monkeypatch.setattr(gateway.gateway.Gateway, "from_file", staticmethod(from_file))
     monkeypatch.setattr(lambda_handler, "_handler", None)
     monkeypatch.setenv("BFF_SUPERGRAPH", str(supergraph))
-    [result] = invoke(http_api_v2_event("GET", query={"query": "{ hello }"}, headers=PREFLIGHT))
+    [result] = invoke(http_api_v2_event("POST", body=json.dumps({"query": "{ hello }"}),
+                                        headers={"Content-Type": "application/json"}))
     assert result["statusCode"] == 200
     assert seen == [str(supergraph)]
 
