@@ -263,8 +263,12 @@ class Gateway:
         """Whether this request's document is big enough, and new, to be prepared (parsed, bounded,
         validated, planned) in the worker thread, so /health and cached requests never wait behind
         it on the event loop. Refused documents are answered from their digest on the loop."""
-        return (isinstance(query, str) and len(query) >= self.config.validate_in_thread_chars
-                and query not in self._documents and _digest(query) not in self._refused)
+        if not isinstance(query, str) or len(query) < self.config.validate_in_thread_chars:
+            return False
+        max_bytes = self.config.limits.max_document_bytes
+        if max_bytes is not None and len(query) > max_bytes:
+            return False  # refused on the loop for the price of its length
+        return query not in self._documents and _digest(query) not in self._refused
 
     async def _off_loop(self, fn: Any, *args: Any) -> Any:
         """Run `fn(*args)` in the gateway's one worker thread (in the caller's context)."""
@@ -395,10 +399,16 @@ def _collected(fn: Any, *args: Any) -> Any:
     in this thread stalls the event loop too)."""
     import gc
 
+    from .operation.prepare import RequestError
+
     try:
-        return fn(*args)
-    finally:
-        gc.collect()
+        result = fn(*args)
+    except RequestError as error:  # refused before validation (size, tokens, limits): no cycles were made
+        if any((e.get("extensions") or {}).get("code") == "GRAPHQL_VALIDATION_FAILED" for e in error.errors):
+            gc.collect()
+        raise
+    gc.collect()
+    return result
 
 
 def _digest(query: str) -> bytes:

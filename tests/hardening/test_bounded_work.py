@@ -126,9 +126,15 @@ async def test_ten_unknown_directives_are_one_error():
 
 def test_the_seven_level_query_passes_the_default_limits():
     """Finding 8: no ordinary query is refused by default where the schema does not size its lists."""
-    assert plans(example(), SEVEN_LEVELS)
-    gateway = example()
-    prepared, _ = gateway._prepare(GraphQLRequest(SEVEN_LEVELS))
+    from gateway.auth.principal import Principal
+    from gateway.plan.printer import print_plan
+
+    from services.policies import EXAMPLE_POLICIES
+
+    viewer = Principal("user", subject="u1", roles=frozenset({"admin"}))  # sees every field of the example graph
+    gateway = example(access_policies=EXAMPLE_POLICIES)  # as `bff dev` runs it
+    prepared, _ = gateway._prepare(GraphQLRequest(SEVEN_LEVELS, principal=viewer))
+    assert print_plan(prepared.plan).count("Fetch(service:") >= 4  # planned across the services
     assert prepared.estimate > 5_000  # measured with 10 items a list, and reported in the request log
     strict = example(limits=OperationLimits(default_list_size=10))  # the operator asks for assumed sizes
     with pytest.raises(ValueError, match="estimated cost .* exceeds max_cost 5000"):
