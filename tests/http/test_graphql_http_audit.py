@@ -71,8 +71,8 @@ def start_bff_serve(supergraph: Path, logs: Path) -> tuple[subprocess.Popen, str
     """
     with logs.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--supergraph", str(supergraph), "--port", "0", "--introspection",
-             "--get-queries"],  # the audit's GET cases need full-text queries over GET (off in production)
+            [sys.executable, "-m", "gateway", "serve", "--supergraph", str(supergraph), "--port", "0", "--introspection"],
+            # full-text GET is off (production): the audit's GET cases are MAY (notices), not MUST/SHOULD
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True,
         )
     deadline = time.monotonic() + 60
