@@ -21,7 +21,6 @@ import itertools
 import os
 import re
 import selectors
-import statistics
 import subprocess
 import sys
 import time
