@@ -30,7 +30,7 @@ def with_read_timeouts(header_timeout: float, body_timeout: float, base: type | 
         _body_cycle: Any = None  # the request whose body is being read (headers done)
         _read_cycle: Any = None  # the last request read in full
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm(header_timeout)
 

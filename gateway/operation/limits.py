@@ -149,8 +149,8 @@ def measure(document: Any, limits: OperationLimits | None = None) -> Measures:
         for operation in operations:
             depth, aliases, directives, width, fields, spreads = walk.selection_set(operation.selection_set)
             directives += len(operation.directives or ())
-            for definition in operation.variable_definitions or ():
-                directives += len(definition.directives or ())
+            for variable in operation.variable_definitions or ():
+                directives += len(variable.directives or ())
             found.depth, found.aliases = max(found.depth, depth), max(found.aliases, aliases)
             found.root_fields, found.directives = max(found.root_fields, width), max(found.directives, directives)
             found.fields += fields
@@ -159,12 +159,12 @@ def measure(document: Any, limits: OperationLimits | None = None) -> Measures:
                 found.introspection.add(operation.name.value if operation.name else None)
                 walk.introspection = False
             roots.append([operation.selection_set])
-        for name, definition in fragments.items():  # validated too, even when no operation spreads them
+        for name, fragment in fragments.items():  # validated too, even when no operation spreads them
             if name not in walk.memo:
                 _, _, _, _, fields, spreads = walk.fragment(name)
                 found.fields += fields
                 found.spreads += spreads
-                roots.append([definition.selection_set])
+                roots.append([fragment.selection_set])
     except RecursionError:
         from .prepare import RequestError
 

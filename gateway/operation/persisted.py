@@ -13,6 +13,7 @@ lookup for a hash-only request and one sha256 for a document in trusted mode.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Protocol
 
 from bff_common.documents import sha256_hex
@@ -35,7 +36,7 @@ class MemoryDocumentStore(LRU[str]):
     def __init__(self, maxsize: int = 1000, maxbytes: int | None = 20_000_000) -> None:
         super().__init__(maxsize, maxbytes)
 
-    def put(self, key: str, value: str, size: int = 0) -> None:
+    def put(self, key: Hashable, value: str, size: int = 0) -> None:
         super().put(key, value, size or len(value) + 120)  # text plus the key and entry overhead
 
 

@@ -80,7 +80,7 @@ def _drop_tokens(document: Any) -> None:
         node = stack.pop()
         loc = node.loc
         if loc is not None:
-            loc.start_token = loc.end_token = None  # type: ignore[assignment]
+            loc.start_token = loc.end_token = None
         for key in node.keys:
             value = getattr(node, key, None)
             if isinstance(value, tuple | list):

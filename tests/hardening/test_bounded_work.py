@@ -128,7 +128,6 @@ def test_the_seven_level_query_passes_the_default_limits():
     """Finding 8: no ordinary query is refused by default where the schema does not size its lists."""
     from gateway.auth.principal import Principal
     from gateway.plan.printer import print_plan
-
     from services.policies import EXAMPLE_POLICIES
 
     viewer = Principal("user", subject="u1", roles=frozenset({"admin"}))  # sees every field of the example graph

@@ -39,7 +39,7 @@ def closed_by_server(conn: socket.socket, within: float) -> float | None:
         try:
             if conn.recv(65536) == b"":
                 return time.monotonic() - start
-        except socket.timeout:
+        except TimeoutError:
             continue
         except ConnectionError:
             return time.monotonic() - start
