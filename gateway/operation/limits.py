@@ -75,7 +75,7 @@ class Measures:
 
 def limit_error(code: str, what: str, name: str, limit: int, figure: str, measured: int) -> Exception:
     """The request error for one exceeded limit."""
-    from .prepare import RequestError
+    from .errors import RequestError
 
     message = f"{what}: {figure} {measured} exceeds {name} {limit}."
     return RequestError([{"message": message, "extensions": {"code": code, "limit": limit, "measured": measured}}])
@@ -166,7 +166,7 @@ def measure(document: Any, limits: OperationLimits | None = None) -> Measures:
                 found.spreads += spreads
                 roots.append([fragment.selection_set])
     except RecursionError:
-        from .prepare import RequestError
+        from .errors import RequestError
 
         raise RequestError([{"message": "The operation is too deep: it nests beyond what can be measured.",
                              "extensions": {"code": "OPERATION_TOO_DEEP"}}]) from None
@@ -261,7 +261,7 @@ class _Walk:
             if definition is None:
                 return 0, 0, 0, 0, 0, 0  # validation reports the unknown fragment
             if name in self.active:
-                from .prepare import RequestError
+                from .errors import RequestError
 
                 raise RequestError([{"message": f'Cannot spread fragment "{name}" within itself.',
                                      "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}])

@@ -9,16 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import RequestError
 from .normalize import skip_include_variables
 
-
-class RequestError(Exception):
-    """The request cannot run: the message and code go to the client as a GraphQL error."""
-
-    def __init__(self, errors: list[dict], status: int | None = None) -> None:
-        super().__init__(errors[0]["message"] if errors else "bad request")
-        self.errors = errors
-        self.status = status
+__all__ = ["RequestError", "PreparedDocument", "prepare_document", "select_operation", "coerce_variables"]
 
 
 @dataclass(slots=True)
