@@ -46,6 +46,9 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("BFF_SUBGRAPH_TIMEOUT", "subgraphs.all.timeout", "float", "seconds per subgraph request"),
     EnvVar("BFF_SUBGRAPH_RETRIES", "subgraphs.all.retries.attempts", "int", "retries of a query fetch"),
     EnvVar("BFF_INTROSPECTION", "security.introspection", "bool", "answer __schema / __type"),
+    EnvVar("BFF_GET_QUERIES", "server.get_queries", "bool", "full-text queries over GET (persisted ones always)"),
+    EnvVar("BFF_METRICS_TOKEN", "telemetry.metrics.token", "str", "bearer token GET /metrics requires "
+           "(a secret reference)"),
     EnvVar("BFF_FIELD_SUGGESTIONS", "security.suggestions", "bool", "\"Did you mean\" hints"),
     EnvVar("BFF_EXPOSE_SUBGRAPH_ERRORS", "security.errors.expose_subgraphs", "list", "subgraphs (or *) unmasked"),
     EnvVar("BFF_ACCESS_MODE", "security.access.mode", "lower", "filter or reject"),

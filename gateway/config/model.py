@@ -59,6 +59,10 @@ class Supergraph(_Section):
                                                  "reference")] = None
     plan_cache_size: Annotated[NonNegative, _d("prepared operations kept (parsed, validated, planned)")] = \
         _default("plan_cache_size")
+    cache_max_bytes: Annotated[NonNegative, _d("byte budget of each of the document and plan caches "
+                                               "(docs/limits.md)")] = _default("cache_max_bytes")
+    refused_cache_size: Annotated[NonNegative, _d("refused documents remembered by digest")] = \
+        _default("refused_cache_size")
 
 
 # -- server ---------------------------------------------------------------------------------------
@@ -95,6 +99,19 @@ class Server(_Section):
     ide_default_query: Annotated[str | None, _d("the query GraphiQL opens with (default: one built from the "
                                                 "graph's first root field)")] = _default("ide_default_query")
     access_log: Annotated[bool, _d("one log line per HTTP request (uvicorn's access log)")] = False
+    get_queries: Annotated[bool, _d("full-text queries over GET (persisted ones are always served over GET)")] = \
+        False
+    header_timeout: Annotated[Seconds, _d("bff serve: seconds to send a request's headers")] = \
+        _default("header_timeout")
+    body_timeout: Annotated[Seconds, _d("bff serve: seconds to send a request's body")] = _default("body_timeout")
+    validate_in_thread_chars: Annotated[NonNegative, _d("new documents this long are prepared off the event "
+                                                        "loop")] = _default("validate_in_thread_chars")
+    forwarded_header_max_bytes: Annotated[NonNegative | None, _d("a client header value longer than this is not "
+                                                                 "forwarded to subgraphs")] = \
+        _default("max_forwarded_header_bytes")
+    forwarded_headers_max_total_bytes: Annotated[NonNegative | None, _d("client headers forwarded to a subgraph, "
+                                                                        "in all")] = \
+        _default("max_forwarded_headers_total_bytes")
 
 
 # -- subgraphs ------------------------------------------------------------------------------------
@@ -227,6 +244,9 @@ class Logs(_Section):
 class Metrics(_Section):
     exporter: Annotated[Literal["emf", "prometheus"] | None, _d("emf: CloudWatch EMF on stdout; prometheus: "
                                                                  "GET /metrics")] = None
+    operations: Annotated[NonNegative, _d("operation names that may become labels (the rest: \"other\")")] = \
+        _default("metrics_operations")
+    token: Annotated[SecretRef | None, _d("bearer token GET /metrics requires, as a secret reference")] = None
 
 
 class Tracing(_Section):
@@ -271,7 +291,7 @@ class BffFile(_Section):
 
 # Paths whose values must be secret references ("*" matches any one key).
 SECRET_PATHS = ("supergraph.reload_token", "subgraphs.*.api_key", "security.identity_secret",
-                "security.jwt.hs256_secret")
+                "security.jwt.hs256_secret", "telemetry.metrics.token")
 # Paths of files, resolved against the config file's folder when they come from the file.
 FILE_PATHS = ("supergraph.file", "supergraph.fallback_file", "persisted_documents.trusted.manifest")
 # Only under subgraphs.all / only under a named subgraph.
