@@ -57,7 +57,9 @@ def contract_breaking(store: Any, old_supergraph: str | None, old_contracts: str
     problems: list[Problem] = []
     for name, schema in sorted(before.items()):
         changes = find_breaking_changes(schema, after.get(name) or GraphQLSchema())
-        found = [Problem("BREAKING_CHANGE", f"{c.type.name.lower()}: {c.description}") for c in changes]
+        # A standard scalar no field uses any more: the fields that used it are reported themselves.
+        found = [Problem("BREAKING_CHANGE", f"{c.type.name.lower()}: {c.description}") for c in changes
+                 if not c.description.startswith("Standard scalar ")]
         for p in filter_breaking(store, found, days, contract=name):
             problems.append(Problem(p.code, f'contract "{name}": {p.message}', p.subgraphs, p.coordinate))
     return problems
@@ -81,5 +83,6 @@ def _element(message: str) -> str | None:
     """The schema element a contract error names ("Type.field" at the start of graphql-core's messages)."""
     import re
 
-    m = re.search(r"\b([A-Z_a-z]\w*\.[A-Za-z_]\w*(?:\(\w+:\))?)", message)
+    m = re.search(r'"([A-Z_a-z]\w*(?:\.[A-Za-z_]\w*(?:\(\w+:\))?)?)"', message) or re.search(
+        r"query type (\w+)", message)
     return m.group(1) if m else None

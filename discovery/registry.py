@@ -300,7 +300,7 @@ class Registry:
                 decided, warnings = decided
                 self.store.commit(decided)
                 for warning in warnings:
-                    _log.warning("registry: %s", warning)
+                    _log.info("registry: %s", warning)
                 return Outcome(True, decided.new_version, summary=decided.event.summary, warnings=tuple(warnings))
             except VersionConflict:
                 time.sleep(random.uniform(0, 0.02 * (2 ** min(attempt, 5))))
