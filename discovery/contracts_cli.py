@@ -23,7 +23,8 @@ from typing import Any, Sequence
 
 from .cli import REGISTRY_ENV, _actor, _open, _report, _Usage
 
-_REGISTRY_HELP = ("sqlite:///PATH, dynamodb://TABLE (default: $BFF_REGISTRY, else sqlite:///.bff/registry.db)")
+_REGISTRY_HELP = ("sqlite:///PATH, dynamodb://TABLE or the registry API's http(s):// URL (default: $BFF_REGISTRY, "
+                  "else sqlite:///.bff/registry.db)")
 
 
 def list_main(argv: Sequence[str]) -> int:
@@ -77,9 +78,6 @@ def main(argv: Sequence[str]) -> int:
 def _run(label: str, args: argparse.Namespace, command: Any) -> int:
     try:
         registry = _open(args.registry or os.environ.get(REGISTRY_ENV) or "sqlite:///.bff/registry.db")
-        if not hasattr(registry, "set_contract"):
-            raise _Usage("contracts are managed on the registry's store (sqlite:///PATH or dynamodb://TABLE), "
-                         "not through the registry HTTP API")
         try:
             return command(registry, args)
         finally:
@@ -148,7 +146,8 @@ def _diff(registry: Any, args: argparse.Namespace) -> int:
         from .registry import compose_services
         from .model import Service
 
-        services = {s.name: s for s in registry.services()}
+        # The HTTP API lists services without their SDL: ask for each.
+        services = {s.name: s if s.sdl else registry.show(s.name) for s in registry.services()}
         old = services.get(args.service)
         services[args.service] = Service(args.service, old.endpoint if old else "http://new.invalid/graphql", text)
         text, problems = compose_services([services[n] for n in sorted(services)])

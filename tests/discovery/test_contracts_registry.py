@@ -201,3 +201,29 @@ def test_a_registry_made_before_contracts_is_upgraded(tmp_path):
     assert definitions_from_json(registry.supergraph().contracts) == (MOBILE,)
     rows = registry.store.usage("2024-01-01")
     assert [(r.coordinate, r.client, r.count, r.contract) for r in rows] == [("Query.me", "ios", 4, "")]
+
+
+def test_the_http_api_serves_contracts_with_the_supergraph(tmp_path):
+    import httpx
+
+    from discovery.client import HttpRegistry
+    from discovery.http_api import ApiConfig, create_registry_app
+    from tests.support.asgi_server import serve_in_thread
+
+    store = open_registry(f"sqlite:///{tmp_path}/api.db")
+    assert _pub(store, "catalog", CATALOG).ok and _pub(store, "accounts", ACCOUNTS).ok
+    with serve_in_thread(create_registry_app(store, ApiConfig(deploy_token="t")), health_path=None) as server:
+        client = HttpRegistry(server.base_url, token="t")
+        set_ = client.set_contract(ContractDefinition("mobile", ("mobile", "mobil"), clients=("ios",)), "ci")
+        assert set_.ok and set_.version == 3 and "mobil" in set_.warnings[0]
+        assert client.contracts() == [ContractDefinition("mobile", ("mobile", "mobil"), clients=("ios",))]
+        stored = client.supergraph()
+        assert stored.version == 3 and definitions_from_json(stored.contracts)[0].clients == ("ios",)
+        bad = httpx.put(f"{server.base_url}/v1/contracts/kiosk", json={"include": ["mobile"], "exclude": ["mobile"]},
+                        headers={"authorization": "Bearer t"})
+        assert bad.status_code == 422 and 'both includes and excludes' in bad.json()["errors"][0]["message"]
+        empty = client.set_contract(ContractDefinition("kiosk", ("none",)), "ci")
+        assert not empty.ok and empty.problems[0].code == "CONTRACT_INVALID"
+        assert httpx.delete(f"{server.base_url}/v1/contracts/mobile").status_code == 401
+        assert client.remove_contract("mobile", "ci", allow_breaking=True).ok
+        assert client.remove_contract("mobile", "ci").problems[0].code == "UNKNOWN_CONTRACT"
