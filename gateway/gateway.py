@@ -33,7 +33,10 @@ class PreparedPlan:
 class Gateway:
     """Serves GraphQL requests over one supergraph."""
 
-    def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None, transport: Any = None) -> None:
+    def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None, transport: Any = None,
+                 contracts: Any = None) -> None:
+        """`contracts`: the registry's definitions for this version (JSON or ContractDefinitions); None
+        serves `config.contracts`."""
         from .execute.executor import Executor
         from .plan.planner import FieldSetCache
         from bff_common.api_schema import build_api_schema
@@ -52,6 +55,8 @@ class Gateway:
             raise syntax_error(error) from None
         self.supergraph = read_supergraph(document)
         self.api_schema = build_api_schema(document)
+        # Every contract's schema and the per-request selection hook (gateway/contracts), when any are defined.
+        self.contracts = _contract_serving(document, self.config, contracts)
         self.field_sets = FieldSetCache()
         self._documents: LRU[Any] = LRU(self.config.plan_cache_size)
         self._plans: LRU[PreparedPlan] = LRU(self.config.plan_cache_size)
@@ -157,7 +162,7 @@ class Gateway:
         if prepared.plan.local_fields:
             from .execute.introspection import introspect
 
-            intro, intro_errors = await introspect(self.api_schema, prepared.document.document,
+            intro, intro_errors = await introspect(self.schema_of(ctx.contract), prepared.document.document,
                                                    prepared.operation, variables)
             data.update(intro)
             errors.extend(intro_errors)
@@ -191,26 +196,40 @@ class Gateway:
                                        for e in error.errors)) from None
         return print_plan(prepared.plan)
 
+    def schema_of(self, contract: str | None) -> Any:
+        """The schema a caller of `contract` sees (None: the full API schema)."""
+        return self.api_schema if contract is None else self.contracts.schemas[contract]
+
+    @property
+    def contract_paths(self) -> frozenset[str]:
+        """The HTTP paths that serve a contract (besides /graphql)."""
+        return self.contracts.paths if self.contracts is not None else frozenset()
+
     def _prepare(self, request: GraphQLRequest, ctx: Any = None) -> tuple[PreparedPlan, dict[str, Any]]:
         """The prepared plan and coerced variables; with `ctx` (pipeline.RequestContext), its query (as
-        resolved by on_request) is the one prepared and on_operation / on_plan run."""
+        resolved by on_request) is the one prepared and on_operation / on_plan run. Validation,
+        variables and introspection are against the caller's contract (`ctx.contract`, chosen in
+        on_request); documents and plans are cached per contract."""
         from .operation.prepare import (RequestError, coerce_variables, prepare_document, select_operation)
 
         query = request.query if ctx is None else ctx.query
+        contract = None if ctx is None else ctx.contract
+        schema = self.schema_of(contract)
         if not isinstance(query, str) or not query.strip():
             raise RequestError([{"message": "Missing query: send a GraphQL document in \"query\".",
                                  "extensions": {"code": "BAD_REQUEST"}}])
-        document = self._documents.get(query)
+        cache_key = query if contract is None else (contract, query)
+        document = self._documents.get(cache_key)
         if document is None:
             from .operation.limits import check_source
 
             check_source(query, self.config.limits)
             try:
-                document = prepare_document(self.api_schema, query)
+                document = prepare_document(schema, query)
             except RequestError as error:
                 self._hide_suggestions(error)
                 raise
-            self._documents.put(query, document)
+            self._documents.put(cache_key, document)
         operation = select_operation(document, request.operation_name)
         kind = operation.operation.value
         if kind == "subscription":
@@ -220,7 +239,7 @@ class Gateway:
             raise RequestError([{"message": "Mutations are not allowed over GET; use POST.",
                                  "extensions": {"code": "METHOD_NOT_ALLOWED"}}], status=405)
         try:
-            variables = coerce_variables(self.api_schema, operation, request.variables)
+            variables = coerce_variables(schema, operation, request.variables)
         except RequestError as error:
             self._hide_suggestions(error)
             raise
@@ -229,13 +248,13 @@ class Gateway:
             if self.pipeline.on_operation:
                 self.pipeline.operation(ctx)
         flags = tuple(bool(variables.get(v, _default_of(operation, v))) for v in document.skip_variables)
-        key = (query, operation.name.value if operation.name else None, flags)
+        key = (query, operation.name.value if operation.name else None, flags, contract)
         # The access decisions for the requirements this operation's fields carry (() when none).
         key += (self.access.signature(key[:2], operation, document.fragments, request.principal),)
         prepared = self._plans.get(key)
         if prepared is None:
             cost = self._check_operation(key[:2], operation, document, variables)
-            prepared = self._plan(operation, document, variables, request.principal)
+            prepared = self._plan(operation, document, variables, request.principal, schema)
             prepared.document = document
             prepared.cost = cost if cost.fixed is None else None
             self._plans.put(key, prepared)
@@ -282,7 +301,8 @@ class Gateway:
 
             without_suggestions(error.errors)
 
-    def _plan(self, operation: Any, document: Any, variables: dict[str, Any], principal: Any = None) -> PreparedPlan:
+    def _plan(self, operation: Any, document: Any, variables: dict[str, Any], principal: Any = None,
+              schema: Any = None) -> PreparedPlan:
         from graphql import print_ast
 
         from .operation.normalize import Normalizer
@@ -311,7 +331,7 @@ class Gateway:
                               operation.name.value if operation.name else None)
         except PlanningError as error:
             raise RequestError([{"message": str(error), "extensions": {"code": "QUERY_PLANNING_FAILED"}}]) from None
-        shape = compile_shape(self.api_schema, operation, document.fragments, values)
+        shape = compile_shape(schema or self.api_schema, operation, document.fragments, values)
         return PreparedPlan(operation=operation, plan=plan, shape=shape, denied=denied)
 
     async def aclose(self) -> None:
@@ -338,3 +358,23 @@ def _with_extensions(ctx: Any, response: GraphQLResponse) -> GraphQLResponse:
         response.body["extensions"] = {**extensions, **ctx.extensions} if isinstance(extensions, dict) \
             else ctx.extensions
     return response
+
+
+def _contract_serving(document: Any, config: GatewayConfig, stored: Any) -> Any:
+    """The ContractServing for the registry's definitions (`stored`) or the configured ones; None without any."""
+    definitions = config.contracts
+    if stored:
+        from bff_common.contracts.definitions import definitions_from_json
+
+        definitions = definitions_from_json(stored) if isinstance(stored, str) else tuple(stored)
+    if not definitions:
+        return None
+    from bff_common.contracts.definitions import DEFAULT_API, DEFAULT_REFUSE, Contracts
+
+    from .contracts.serving import ContractServing
+
+    default = config.contract_default
+    if default not in (DEFAULT_API, DEFAULT_REFUSE) and all(d.name != default for d in definitions):
+        raise ValueError(f'contract_default names contract "{default}", which is not defined (defined: '
+                         f'{", ".join(d.name for d in definitions)})')
+    return ContractServing(document, Contracts(tuple(definitions), default))

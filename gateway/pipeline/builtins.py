@@ -95,6 +95,8 @@ def builtin_plugins(gateway: Any, telemetry: list[Any]) -> list[Any]:
 
     config = gateway.config
     plugins: list[Any] = [HeaderPropagation(HeaderRules(config.propagate_headers)), *telemetry]
+    if gateway.contracts is not None:  # the caller's contract, before anything is parsed (gateway/contracts)
+        plugins.append(gateway.contracts)
     # Always: with APQ off, a persistedQuery extension still gets its PERSISTED_QUERY_NOT_SUPPORTED.
     plugins.append(PersistedDocuments(gateway.apq, gateway.trusted, config.trusted_documents_only))
     if gateway.access.rules or gateway.access.secret:

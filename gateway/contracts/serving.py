@@ -1,0 +1,58 @@
+"""One gateway, every contract: their schemas, and the pipeline hook that picks one per request.
+
+`ContractServing` is built with the gateway (once per supergraph version) and
+plugged into the request pipeline as a built-in: its `on_request` sets
+`ctx.contract` (None for the full API schema) or refuses the request. The
+gateway then validates, coerces variables, introspects, suggests and caches
+against `schema(ctx.contract)`; plans are still made on the full supergraph
+(a contract only hides, it never changes how a field is resolved).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .definitions import Contracts
+from .selection import ContractRefused, ContractSelector
+
+logger = logging.getLogger("bff.contracts")
+
+
+class ContractServing:
+    """The contracts' schemas by name, and the selection hook."""
+
+    __slots__ = ("contracts", "schemas", "selector", "paths", "warnings")
+
+    def __init__(self, supergraph: Any, contracts: Contracts) -> None:
+        """`supergraph`: the parsed supergraph document. Raises ContractsInvalid naming each bad contract."""
+        from .schemas import build_contract_schemas
+
+        built = build_contract_schemas(supergraph, contracts.definitions)
+        self.contracts = contracts
+        self.schemas: dict[str, Any] = built.schemas
+        self.selector = ContractSelector(contracts)
+        self.paths = self.selector.paths
+        self.warnings = built.warnings
+        for warning in built.warnings:
+            logger.warning("%s", warning)
+
+    def on_request(self, ctx: Any) -> None:
+        try:
+            ctx.contract = self.selector.select(ctx.headers, ctx.principal, getattr(ctx.request, "path", None))
+        except ContractRefused as refused:
+            from ..pipeline import Reject
+
+            raise Reject(refused.message, refused.code, refused.status) from None
+
+    def select(self, request: Any) -> str | None:
+        """The contract for `request` (None: the full API schema); a RequestError when refused."""
+        try:
+            return self.selector.select(request.headers, request.principal, request.path)
+        except ContractRefused as refused:
+            from ..operation.prepare import RequestError
+
+            raise RequestError(refused.errors, status=refused.status) from None
+
+    def schema(self, name: str) -> Any:
+        return self.schemas[name]
