@@ -68,7 +68,8 @@ def gateway(tmp_path_factory):
         for definition in contracts.definitions:
             assert registry.set_contract(definition, "test").ok
         registry.store.close()
-        env = {**os.environ, "BFF_JWT_HS256_SECRET": SECRET, "BFF_ALLOW_ANONYMOUS": "true"}
+        env = {**os.environ, "BFF_JWT_HS256_SECRET": SECRET, "BFF_ALLOW_ANONYMOUS": "true",
+               "BFF_USAGE": registry_url, "BFF_USAGE_FLUSH_SECONDS": "0.2"}
         proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--registry", registry_url, "--port", "0",
                                  "--introspection"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env=env, cwd=ROOT)
@@ -81,7 +82,7 @@ def gateway(tmp_path_factory):
             if not line and proc.poll() is not None:
                 pytest.fail(f"bff serve exited with {proc.returncode}")
         url = re.search(r"(http://\S+/graphql)", line).group(1)
-        yield url, proc
+        yield url, proc, registry_url
 
 
 def ask(url: str, query: str, headers: dict | None = None, variables: dict | None = None) -> httpx.Response:
@@ -95,7 +96,7 @@ def roots(response: httpx.Response) -> list[str]:
 
 
 def test_two_clients_in_one_process_see_different_schemas_introspection_included(gateway):
-    url, proc = gateway
+    url, proc, _ = gateway
     ios = {"apollographql-client-name": "ios"}
     web = {"apollographql-client-name": "web"}
     assert roots(ask(url, ROOTS, ios)) == ["me", "courses", "course", "review", "latestReviews"]
@@ -120,7 +121,7 @@ def test_two_clients_in_one_process_see_different_schemas_introspection_included
 
 
 def test_a_field_outside_the_contract_does_not_exist_for_that_caller(gateway):
-    url, _ = gateway
+    url, _, _ = gateway
     ios = {"apollographql-client-name": "ios"}
     hidden = ask(url, "{ courses { id ratingSummary } }", ios)
     unknown = ask(url, "{ courses { id ratingSumary } }", ios)
@@ -141,7 +142,7 @@ def test_a_field_outside_the_contract_does_not_exist_for_that_caller(gateway):
 
 
 def test_a_request_claiming_a_contract_its_token_does_not_allow_is_refused(gateway):
-    url, _ = gateway
+    url, _, _ = gateway
     partner_path = url.replace("/graphql", "/graphql/partner")
     no_token = ask(partner_path, "{ courses { id } }")
     assert no_token.status_code == 403
@@ -158,3 +159,33 @@ def test_a_request_claiming_a_contract_its_token_does_not_allow_is_refused(gatew
     # Neither error names another client's contract; an unknown path is a plain 404.
     assert "partner" not in mixed.text
     assert httpx.post(url + "/nope", json={"query": "{ courses { id } }"}).status_code == 404
+
+
+def test_usage_is_recorded_per_contract_and_a_change_breaking_only_mobile_names_its_clients(gateway):
+    url, _, registry_url = gateway
+    mobile = ask(url, "{ course(id: \"c1\") { description } }", {"apollographql-client-name": "android",
+                                                                "apollographql-client-version": "3.2"})
+    assert "errors" not in mobile.json()
+    registry = open_registry(registry_url)
+    deadline = time.monotonic() + 30
+    rows: list = []
+    while time.monotonic() < deadline:
+        ask(url, "{ course(id: \"c1\") { id } }", {"apollographql-client-name": "web"})  # triggers the flush
+        rows = [r for r in registry.store.usage("2000-01-01", "Course.description") if r.client == "android"]
+        if rows:
+            break
+        time.sleep(0.3)
+    assert [(r.client, r.client_version, r.contract) for r in rows] == [("android", "3.2", "mobile")]
+    # Course.description loses its mobile tag: the full API schema is unchanged, mobile loses the field.
+    courses = next(s for s in SERVICES if s.name == "courses")
+    sdl = courses.load_schema().execute_sync("{ _service { sdl } }").data["_service"]["sdl"]
+    tagged = 'description: String! @tag(name: "mobile") @tag(name: "partner")'
+    assert tagged in sdl
+    endpoint = registry.show("courses").endpoint
+    outcome = registry.publish(PublishRequest("courses", endpoint, sdl.replace(tagged, 'description: String! '
+                                                                                      '@tag(name: "partner")'), "t"))
+    assert not outcome.ok
+    assert [p.message for p in outcome.problems] == [
+        'contract "mobile": field_removed: Field Course.description was removed. (still used in the last 30 days '
+        'by: android 3.2)']
+    registry.store.close()
