@@ -168,7 +168,7 @@ def parse_contracts(definitions: Mapping[str, Any] | Iterable[Mapping[str, Any]]
         if definition is not None:
             parsed.append(definition)
     problems += _overlaps(parsed, where)
-    if default not in (DEFAULT_API, DEFAULT_REFUSE) and default not in seen:
+    if default not in (DEFAULT_API, DEFAULT_REFUSE) and default not in {d.name for d in parsed}:
         problems.append(f'{where}.default: {default!r} is neither "api" (the full API schema), "refuse" nor a '
                         f'defined contract ({", ".join(sorted(seen)) or "none defined"})')
     return Contracts(tuple(sorted(parsed, key=lambda d: d.name)), default), problems
