@@ -24,7 +24,7 @@ def bff(*args: str, registry: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def registry(tmp_path) -> str:
     url = f"sqlite:///{tmp_path}/registry.db"
-    r = open_registry(url)
+    r = open_registry(url, create=True)
     for s in subgraph_inputs():
         assert r.publish(PublishRequest(s["name"], s["url"], s["sdl"], "test")).ok
     r.store.close()

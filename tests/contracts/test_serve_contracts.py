@@ -57,7 +57,7 @@ def gateway(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("contracts")
     registry_url = f"sqlite:///{tmp}/registry.db"
     with ExitStack() as stack:
-        registry = open_registry(registry_url)
+        registry = open_registry(registry_url, create=True)
         for service in SERVICES:
             url = stack.enter_context(serve_asgi(service.create_app())) + "/graphql"
             sdl = service.load_schema().execute_sync("{ _service { sdl } }").data["_service"]["sdl"]

@@ -44,7 +44,7 @@ def _pub(registry, name, sdl, **kw):
 
 @pytest.fixture
 def registry(registry_url):
-    r = open_registry(registry_url if "dynamodb" in registry_url else registry_url)
+    r = open_registry(registry_url, create=True)
     assert _pub(r, "catalog", CATALOG).ok and _pub(r, "accounts", ACCOUNTS).ok
     yield r
     r.store.close()
@@ -210,7 +210,7 @@ def test_the_http_api_serves_contracts_with_the_supergraph(tmp_path):
     from discovery.http_api import ApiConfig, create_registry_app
     from tests.support.asgi_server import serve_in_thread
 
-    store = open_registry(f"sqlite:///{tmp_path}/api.db")
+    store = open_registry(f"sqlite:///{tmp_path}/api.db", create=True)
     assert _pub(store, "catalog", CATALOG).ok and _pub(store, "accounts", ACCOUNTS).ok
     with serve_in_thread(create_registry_app(store, ApiConfig(deploy_token="t")), health_path=None) as server:
         client = HttpRegistry(server.base_url, token="t")
