@@ -95,7 +95,7 @@ def _requests() -> dict[str, Any]:
 
 def throughput(iterations: int, rounds: int) -> dict[str, Any]:
     from gateway.config import GatewayConfig
-    from gateway.contracts.definitions import parse_contracts
+    from bff_common.contracts.definitions import parse_contracts
     from gateway.gateway import Gateway
 
     sdl = (ROOT / "services" / "supergraph.graphql").read_text()
@@ -138,7 +138,7 @@ def throughput(iterations: int, rounds: int) -> dict[str, Any]:
 def memory() -> dict[str, Any]:
     from graphql import parse
 
-    from gateway.contracts.definitions import parse_contracts
+    from bff_common.contracts.definitions import parse_contracts
     from gateway.contracts.serving import ContractServing
 
     sdl = (ROOT / "services" / "supergraph.graphql").read_text()

@@ -85,7 +85,7 @@ class HttpRegistry:
                                 json.dumps(contracts, separators=(",", ":"), sort_keys=True) if contracts else None)
 
     def contracts(self) -> list[Any]:
-        from gateway.contracts.definitions import parse_contracts
+        from bff_common.contracts.definitions import parse_contracts
 
         definitions, _ = parse_contracts(self._call("GET", "/contracts")[1], where="registry contracts")
         return list(definitions.definitions)

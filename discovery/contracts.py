@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.contracts.definitions import ContractDefinition, definitions_from_json
+from bff_common.contracts.definitions import ContractDefinition, definitions_from_json
 
 from .model import Problem
 
@@ -22,7 +22,7 @@ def check_contracts(supergraph: str | None, contracts: str | None) -> tuple[list
     definitions = definitions_from_json(contracts)
     if not definitions or not supergraph:
         return [], []
-    from gateway.contracts.schemas import ContractsInvalid, build_contract_schemas
+    from bff_common.contracts.schemas import ContractsInvalid, build_contract_schemas
 
     try:
         return [], build_contract_schemas(supergraph, definitions).warnings
@@ -42,7 +42,7 @@ def contract_breaking(store: Any, old_supergraph: str | None, old_contracts: str
     from graphql import GraphQLSchema
     from graphql.utilities import find_breaking_changes
 
-    from gateway.contracts.schemas import ContractsInvalid, build_contract_schemas
+    from bff_common.contracts.schemas import ContractsInvalid, build_contract_schemas
 
     from .usage import filter_breaking
 
@@ -67,14 +67,14 @@ def contract_breaking(store: Any, old_supergraph: str | None, old_contracts: str
 
 def definitions_with(contracts: str | None, definition: ContractDefinition) -> str | None:
     """The stored JSON with `definition` added or replaced."""
-    from gateway.contracts.definitions import definitions_to_json
+    from bff_common.contracts.definitions import definitions_to_json
 
     rest = [d for d in definitions_from_json(contracts) if d.name != definition.name]
     return definitions_to_json([*rest, definition])
 
 
 def definitions_without(contracts: str | None, name: str) -> str | None:
-    from gateway.contracts.definitions import definitions_to_json
+    from bff_common.contracts.definitions import definitions_to_json
 
     return definitions_to_json([d for d in definitions_from_json(contracts) if d.name != name])
 

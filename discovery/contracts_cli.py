@@ -108,7 +108,7 @@ def _list(registry: Any, args: argparse.Namespace) -> int:
 
 
 def _contract_schema(registry: Any, name: str, supergraph: str | None = None) -> Any:
-    from gateway.contracts.schemas import ContractsInvalid, build_contract_schemas
+    from bff_common.contracts.schemas import ContractsInvalid, build_contract_schemas
 
     definition = next((d for d in registry.contracts() if d.name == name), None)
     if definition is None:
@@ -184,7 +184,7 @@ def _coordinates(schema: Any) -> set[str]:
 
 
 def _set(registry: Any, args: argparse.Namespace) -> int:
-    from gateway.contracts.definitions import parse_definition
+    from bff_common.contracts.definitions import parse_definition
 
     claims: dict[str, list[str]] = {}
     for item in args.claim:

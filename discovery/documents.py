@@ -50,11 +50,11 @@ def validate_documents(supergraph: str | None, documents: Mapping[str, str], con
     from graphql import GraphQLError, parse, validate
 
     from bff_common.api_schema import build_api_schema
-    from gateway.contracts.definitions import definitions_from_json
+    from bff_common.contracts.definitions import definitions_from_json
 
     contract = next((d for d in definitions_from_json(contracts) if client in d.clients), None)
     if contract is not None:
-        from gateway.contracts.schemas import build_contract_schemas
+        from bff_common.contracts.schemas import build_contract_schemas
 
         schema = build_contract_schemas(supergraph, [contract]).schemas[contract.name]
     else:

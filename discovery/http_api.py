@@ -183,7 +183,7 @@ async def _contracts(registry: Registry, method: str, route: str, query: dict[st
     if not name or "/" in name:
         raise _error(404, "NOT_FOUND", f"not found: {method} {PREFIX}{route}")
     if method == "PUT":
-        from gateway.contracts.definitions import parse_definition
+        from bff_common.contracts.definitions import parse_definition
 
         body = await _json_body(receive, headers)
         options = {k: body.pop(k) for k in ("allow_breaking", "published_by") if k in body}

@@ -59,7 +59,7 @@ class Snapshot:
     version: int
     services: dict[str, Service] = field(default_factory=dict)
     supergraph: str | None = None
-    # The contract definitions at this version (gateway.contracts.definitions_to_json), None when none.
+    # The contract definitions at this version (bff_common.contracts.definitions_to_json), None when none.
     contracts: str | None = None
 
 

@@ -216,7 +216,7 @@ class Registry:
         """Add or replace a contract definition (gateway.contracts.ContractDefinition): a new graph
         version, refused when the contract yields no valid schema, claims another contract's client,
         claim value or path, or breaks clients that used it (unless allow_breaking)."""
-        from gateway.contracts.definitions import definitions_from_json, parse_contracts
+        from bff_common.contracts.definitions import definitions_from_json, parse_contracts
 
         from .contracts import definitions_with
 
@@ -236,7 +236,7 @@ class Registry:
 
     def remove_contract(self, name: str, removed_by: str, *, allow_breaking: bool = False) -> Outcome:
         """Delete a contract definition; refused when clients used it recently (unless allow_breaking)."""
-        from gateway.contracts.definitions import definitions_from_json
+        from bff_common.contracts.definitions import definitions_from_json
 
         from .contracts import definitions_without
 
@@ -250,7 +250,7 @@ class Registry:
 
     def contracts(self) -> list[Any]:
         """The current contract definitions, sorted by name."""
-        from gateway.contracts.definitions import definitions_from_json
+        from bff_common.contracts.definitions import definitions_from_json
 
         return list(definitions_from_json(self.store.snapshot().contracts))
 

@@ -1,10 +1,6 @@
 """Per-client contracts served by one gateway (docs/contracts.md).
 
-definitions.py  what a contract is (tags) and which requests get it; checks that need no schema
-schemas.py      every contract's API schema for one supergraph, checked together
-The tag filter itself is gateway/supergraph/contracts.py.
+selection.py  which contract a request gets (path, token claim, client name, default)
+serving.py    every contract's schema and the selection hook, built with the gateway
+The definitions, the tag filter and the schema checks are shared with the registry: bff_common/contracts/.
 """
-
-from .definitions import ContractDefinition, Contracts, parse_contracts
-
-__all__ = ["ContractDefinition", "Contracts", "parse_contracts"]

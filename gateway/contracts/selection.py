@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .definitions import DEFAULT_API, DEFAULT_REFUSE, Contracts
+from bff_common.contracts.definitions import DEFAULT_API, DEFAULT_REFUSE, Contracts
 
 CLIENT_HEADER = "apollographql-client-name"
 

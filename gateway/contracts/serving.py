@@ -1,9 +1,8 @@
 """One gateway, every contract: their schemas, and the pipeline hook that picks one per request.
 
-`ContractServing` is built with the gateway (once per supergraph version) and
-plugged into the request pipeline as a built-in: its `on_request` sets
-`ctx.contract` (None for the full API schema) or refuses the request. The
-gateway then validates, coerces variables, introspects, suggests and caches
+`ContractServing` is built with the gateway (once per supergraph version); its
+`select` picks the request's contract (None for the full API schema) or refuses
+the request, before anything is parsed. The gateway then validates, coerces variables, introspects, suggests and caches
 against `schema(ctx.contract)`; plans are still made on the full supergraph
 (a contract only hides, it never changes how a field is resolved).
 """
@@ -13,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .definitions import Contracts
+from bff_common.contracts.definitions import Contracts
 from .selection import ContractRefused, ContractSelector
 
 logger = logging.getLogger("bff.contracts")
@@ -26,7 +25,7 @@ class ContractServing:
 
     def __init__(self, supergraph: Any, contracts: Contracts) -> None:
         """`supergraph`: the parsed supergraph document. Raises ContractsInvalid naming each bad contract."""
-        from .schemas import build_contract_schemas
+        from bff_common.contracts.schemas import build_contract_schemas
 
         built = build_contract_schemas(supergraph, contracts.definitions)
         self.contracts = contracts
@@ -36,14 +35,6 @@ class ContractServing:
         self.warnings = built.warnings
         for warning in built.warnings:
             logger.warning("%s", warning)
-
-    def on_request(self, ctx: Any) -> None:
-        try:
-            ctx.contract = self.selector.select(ctx.headers, ctx.principal, getattr(ctx.request, "path", None))
-        except ContractRefused as refused:
-            from ..pipeline import Reject
-
-            raise Reject(refused.message, refused.code, refused.status) from None
 
     def select(self, request: Any) -> str | None:
         """The contract for `request` (None: the full API schema); a RequestError when refused."""

@@ -14,7 +14,7 @@ import pytest
 from graphql import build_schema, lexicographic_sort_schema, parse, print_schema
 
 from discovery.compose import SubgraphInput, compose_supergraph
-from gateway.supergraph.contracts import Contract, ContractError, build_contract
+from bff_common.contracts.filter import Contract, ContractError, build_contract
 from tests.support.compose import NODE_DIR
 from tests.support.requires import missing
 

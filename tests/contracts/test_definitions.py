@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.auth.principal import ANONYMOUS, Principal
-from gateway.contracts.definitions import (ContractDefinition, definitions_from_json, definitions_to_json,
+from bff_common.contracts.definitions import (ContractDefinition, definitions_from_json, definitions_to_json,
                                            parse_contracts)
 from gateway.contracts.selection import ContractRefused, ContractSelector
 

@@ -25,7 +25,7 @@ import pytest
 
 from discovery.client import open_registry
 from discovery.registry import PublishRequest
-from gateway.contracts.definitions import parse_contracts
+from bff_common.contracts.definitions import parse_contracts
 from services.catalog import SERVICES
 from tests.support.py_peers import serve_asgi
 

@@ -11,7 +11,7 @@ from registry_support import LINK
 
 from discovery.client import open_registry
 from discovery.registry import PublishRequest
-from gateway.contracts.definitions import ContractDefinition, definitions_from_json
+from bff_common.contracts.definitions import ContractDefinition, definitions_from_json
 
 TAGS = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@tag"])\n'
 
@@ -73,7 +73,7 @@ def test_definitions_are_stored_with_the_graph_version_and_read_with_the_supergr
     # Setting the same definition again makes no version.
     again = registry.set_contract(MOBILE, "carol")
     assert again.ok and not again.changed and registry.version() == 5
-    from gateway.contracts.schemas import build_contract_schemas
+    from bff_common.contracts.schemas import build_contract_schemas
 
     schemas = build_contract_schemas(stored.sdl, definitions_from_json(stored.contracts)).schemas
     assert _fields(schemas["mobile"], "Query") == ["courses", "me"]

@@ -40,7 +40,7 @@ def build_contract_schemas(supergraph: Any, definitions: Iterable[ContractDefini
     ContractsInvalid listing every contract that fails, not just the first."""
     from graphql import DocumentNode, parse
 
-    from ..supergraph.contracts import ContractError, build_contract
+    from .filter import ContractError, build_contract
 
     document = supergraph if isinstance(supergraph, DocumentNode) else parse(supergraph, no_location=True)
     out = ContractSchemas()

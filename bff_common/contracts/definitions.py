@@ -4,7 +4,7 @@ One shape for both places a definition lives: the `contracts` section of
 bff.yaml and the registry (stored with every graph version as JSON). The checks
 here need no schema (names, tag overlap, two contracts claiming one client,
 claim value or path); the schema-dependent ones (a contract left with no root
-fields, tags nobody carries) are in `gateway.contracts.schemas`.
+fields, tags nobody carries) are in `bff_common.contracts.schemas`.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ class ContractDefinition:
         return data
 
     def filter(self) -> Any:
-        """The tag filter (gateway.supergraph.contracts.Contract) this definition describes."""
-        from ..supergraph.contracts import Contract
+        """The tag filter (bff_common.contracts.filter.Contract) this definition describes."""
+        from .filter import Contract
 
         return Contract(self.name, frozenset(self.include), frozenset(self.exclude))
 
