@@ -94,8 +94,8 @@ def _requests() -> dict[str, Any]:
 
 
 def throughput(iterations: int, rounds: int) -> dict[str, Any]:
-    from gateway.config import GatewayConfig
     from bff_common.contracts.definitions import parse_contracts
+    from gateway.config import GatewayConfig
     from gateway.gateway import Gateway
 
     sdl = (ROOT / "services" / "supergraph.graphql").read_text()

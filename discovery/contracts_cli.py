@@ -19,7 +19,8 @@ import functools
 import json
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .cli import REGISTRY_ENV, _actor, _open, _report, _Usage
 
@@ -143,8 +144,8 @@ def _diff(registry: Any, args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise _Usage(f"cannot read {args.schema!r}: {getattr(exc, 'strerror', None) or exc}") from None
     if args.service:
-        from .registry import compose_services
         from .model import Service
+        from .registry import compose_services
 
         # The HTTP API lists services without their SDL: ask for each.
         services = {s.name: s if s.sdl else registry.show(s.name) for s in registry.services()}

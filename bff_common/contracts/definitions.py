@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 __all__ = ["ContractDefinition", "Contracts", "DEFAULT_API", "DEFAULT_REFUSE", "definitions_from_json",
            "definitions_to_json", "parse_definition", "parse_contracts"]

@@ -9,8 +9,9 @@ element carries are warnings, not errors.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .definitions import ContractDefinition
 

@@ -16,7 +16,8 @@ Errors name the contract asked for, never another client's contract.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bff_common.contracts.definitions import DEFAULT_API, DEFAULT_REFUSE, Contracts
 

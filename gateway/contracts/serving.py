@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from bff_common.contracts.definitions import Contracts
+
 from .selection import ContractRefused, ContractSelector
 
 logger = logging.getLogger("bff.contracts")

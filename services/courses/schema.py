@@ -67,7 +67,9 @@ class Query:
         return [course for course_id in data.COURSES if (course := _course(course_id)) is not None]
 
     @strawberry.field(directives=tags(MOBILE, PARTNER))
-    def course(self, id: Annotated[strawberry.ID, strawberry.argument(directives=tags(MOBILE, PARTNER))]) -> Course | None:
+    def course(
+        self, id: Annotated[strawberry.ID, strawberry.argument(directives=tags(MOBILE, PARTNER))]
+    ) -> Course | None:
         return _course(id)
 
 

@@ -19,8 +19,8 @@ from graphql import GraphQLError
 from strawberry.federation.schema_directives import Policy
 
 from services.toolkit import Schema
-from services.toolkit.tags import MOBILE, PARTNER, tags
 from services.toolkit.access import Access, AccessExtension
+from services.toolkit.tags import MOBILE, PARTNER, tags
 
 from . import data
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from bff_common.contracts.definitions import (
+    ContractDefinition,
+    definitions_from_json,
+    definitions_to_json,
+    parse_contracts,
+)
 from gateway.auth.principal import ANONYMOUS, Principal
-from bff_common.contracts.definitions import (ContractDefinition, definitions_from_json, definitions_to_json,
-                                           parse_contracts)
 from gateway.contracts.selection import ContractRefused, ContractSelector
 
 GOOD = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from gateway.config import GatewayConfig
 from bff_common.contracts.definitions import parse_contracts
+from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.http.asgi import create_app
 from tests.support.asgi_server import serve_in_thread

@@ -23,9 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bff_common.contracts.definitions import parse_contracts
 from discovery.client import open_registry
 from discovery.registry import PublishRequest
-from bff_common.contracts.definitions import parse_contracts
 from services.catalog import SERVICES
 from tests.support.py_peers import serve_asgi
 

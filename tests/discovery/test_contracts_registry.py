@@ -4,14 +4,13 @@ and trusted documents validated against the contract of the client they are regi
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from registry_support import LINK
 
+from bff_common.contracts.definitions import ContractDefinition, definitions_from_json
 from discovery.client import open_registry
 from discovery.registry import PublishRequest
-from bff_common.contracts.definitions import ContractDefinition, definitions_from_json
 
 TAGS = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@tag"])\n'
 
@@ -35,7 +34,7 @@ type User @key(fields: "id") { id: ID! @tag(name: "mobile") name: String @tag(na
 
 MOBILE = ContractDefinition("mobile", include=("mobile",), clients=("ios", "android"))
 PARTNER = ContractDefinition("partner", include=("partner",), exclude=("internal",), paths=("/graphql/partner",))
-TODAY = datetime.now(timezone.utc).date().isoformat()
+TODAY = datetime.now(UTC).date().isoformat()
 
 
 def _pub(registry, name, sdl, **kw):
@@ -192,7 +191,8 @@ def test_a_registry_made_before_contracts_is_upgraded(tmp_path):
                             updated_at TEXT NOT NULL);
         INSERT INTO graph VALUES (1, 0, NULL, '');
         CREATE TABLE field_usage (day TEXT NOT NULL, coordinate TEXT NOT NULL, client TEXT NOT NULL,
-            client_version TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, coordinate, client, client_version));
+            client_version TEXT NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY (day, coordinate, client, client_version));
         INSERT INTO field_usage VALUES ('2024-01-01', 'Query.me', 'ios', '1', 4);""")
     db.commit()
     db.close()
