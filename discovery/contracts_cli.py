@@ -15,7 +15,6 @@ Exit codes: 0 done, 1 the registry refused (or `diff` found breaking changes), 2
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import sys
@@ -46,16 +45,15 @@ def main(argv: Sequence[str]) -> int:
                                      epilog="examples:\n  bff contract set mobile --include mobile --exclude internal "
                                             "--client ios --client android\n  bff contract show mobile\n"
                                             "  bff contract diff mobile --schema new-supergraph.graphql")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                     parser_class=functools.partial(argparse.ArgumentParser, allow_abbrev=False))
-    show = commands.add_parser("show", help="print the contract's API schema (SDL)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    show = commands.add_parser("show", allow_abbrev=False, help="print the contract's API schema (SDL)")
     show.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead of stdout")
-    diff = commands.add_parser("diff", help="what a new supergraph (or one service's new SDL) changes in the "
-                                            "contract's schema")
+    diff = commands.add_parser("diff", allow_abbrev=False,
+                               help="what a new supergraph (or one service's new SDL) changes in the contract's schema")
     diff.add_argument("--schema", required=True, metavar="FILE",
                       help="a composed supergraph, or with --service that service's new SDL (- for stdin)")
     diff.add_argument("--service", metavar="NAME", help="compose FILE as this service's SDL with the others")
-    put = commands.add_parser("set", help="add or replace a contract (a new graph version)")
+    put = commands.add_parser("set", allow_abbrev=False, help="add or replace a contract (a new graph version)")
     put.add_argument("--include", action="append", default=[], metavar="TAG", help="keep only elements tagged TAG")
     put.add_argument("--exclude", action="append", default=[], metavar="TAG", help="remove elements tagged TAG")
     put.add_argument("--client", action="append", default=[], metavar="NAME",
@@ -65,7 +63,7 @@ def main(argv: Sequence[str]) -> int:
     put.add_argument("--path", action="append", default=[], metavar="PATH", help="serve it at PATH (/graphql/NAME)")
     put.add_argument("--allow-breaking", action="store_true", help="accept breaking the contract's clients")
     put.add_argument("--by", metavar="WHO", help="who changes it (default: $BFF_PUBLISHER or user@host)")
-    remove = commands.add_parser("remove", help="delete a contract (a new graph version)")
+    remove = commands.add_parser("remove", allow_abbrev=False, help="delete a contract (a new graph version)")
     remove.add_argument("--allow-breaking", action="store_true", help="accept breaking the contract's clients")
     remove.add_argument("--by", metavar="WHO", help="who removes it (default: $BFF_PUBLISHER or user@host)")
     for sub in (show, diff, put, remove):
@@ -162,8 +160,8 @@ def _diff(registry: Any, args: argparse.Namespace) -> int:
     added = sorted(_coordinates(new_schema) - _coordinates(old_schema))
     for change in breaking:
         print(f"breaking: {change.description}")
-    for change in dangerous:
-        print(f"dangerous: {change.description}")
+    for danger in dangerous:
+        print(f"dangerous: {danger.description}")
     for coordinate in added:
         print(f"added: {coordinate}")
     if not (breaking or dangerous or added):

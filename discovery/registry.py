@@ -297,11 +297,11 @@ class Registry:
                 decided = change(snapshot, self._clock().isoformat(timespec="milliseconds"))
                 if isinstance(decided, Outcome):
                     return decided
-                decided, warnings = decided
-                self.store.commit(decided)
+                commit, warnings = decided
+                self.store.commit(commit)
                 for warning in warnings:
                     _log.info("registry: %s", warning)
-                return Outcome(True, decided.new_version, summary=decided.event.summary, warnings=tuple(warnings))
+                return Outcome(True, commit.new_version, summary=commit.event.summary, warnings=tuple(warnings))
             except VersionConflict:
                 time.sleep(random.uniform(0, 0.02 * (2 ** min(attempt, 5))))
             except StoreError as exc:

@@ -97,7 +97,7 @@ def parse_definition(name: str, raw: Mapping[str, Any], where: str = "") -> tupl
         if key not in known:
             problems.append(f"{where}.{key}: unknown key (known: {', '.join(sorted(known - {'name'}))})")
 
-    def strings(key: str, pattern: re.Pattern | None = None, what: str = "") -> tuple[str, ...]:
+    def strings(key: str, pattern: re.Pattern[str] | None = None, what: str = "") -> tuple[str, ...]:
         value = raw.get(key) or []
         if isinstance(value, str):
             value = [value]
