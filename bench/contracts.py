@@ -156,7 +156,7 @@ def memory() -> dict[str, Any]:
         tracemalloc.stop()
         sizes[n] = sum(s.size_diff for s in after.compare_to(before, "filename"))
         del kept
-    from gateway.supergraph.api_schema import build_api_schema
+    from bff_common.api_schema import build_api_schema
 
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
