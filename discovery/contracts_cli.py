@@ -42,7 +42,7 @@ def main(argv: Sequence[str]) -> int:
     """`bff contract COMMAND ...`."""
     parser = argparse.ArgumentParser(prog="bff contract", description="show, diff, set or remove one contract",
                                      allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="examples:\n  bff contract set mobile --include mobile --exclude internal "
+                                     epilog="example:\n  bff contract set mobile --include mobile --exclude internal "
                                             "--client ios --client android\n  bff contract show mobile\n"
                                             "  bff contract diff mobile --schema new-supergraph.graphql")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -82,7 +82,8 @@ class Contracts:
 
 def parse_definition(name: str, raw: Mapping[str, Any], where: str = "") -> tuple[ContractDefinition | None, list[str]]:
     """One definition from its JSON/YAML form ({include, exclude, clients, claims, paths}); problems name
-    `where` (a key path such as "contracts.definitions.mobile") and the contract."""
+    `where` (a key path such as "contracts.definitions.mobile") and the contract. The definition is None
+    only when `raw` is not a mapping; use it only when there are no problems."""
     where = where or f"contracts.{name}"
     problems: list[str] = []
     if not isinstance(name, str) or not _NAME.match(name):
@@ -140,13 +141,13 @@ def parse_definition(name: str, raw: Mapping[str, Any], where: str = "") -> tupl
                 problems.append(f"{where}.claims.{claim}: expected a claim name with a non-empty list of strings")
                 continue
             claims.append((claim, tuple(dict.fromkeys(values))))
-    if problems:
-        return None, problems
-    return ContractDefinition(name, include, exclude, clients, tuple(sorted(claims)), paths), []
+    # Built even with problems, so the checks across contracts (a client in two) still see it; callers
+    # use a definition only when the problems are empty.
+    return ContractDefinition(str(name), include, exclude, clients, tuple(sorted(claims)), paths), problems
 
 
 def parse_contracts(definitions: Mapping[str, Any] | Iterable[Mapping[str, Any]], default: str = DEFAULT_API,
-                    where: str = "contracts") -> tuple[Contracts, list[str]]:
+                    where: str = "contracts", default_where: str | None = None) -> tuple[Contracts, list[str]]:
     """Every definition (a mapping name -> definition, or a list of definitions with `name`), checked
     together: a client name, claim value or path claimed by two contracts is refused naming both."""
     problems: list[str] = []
@@ -170,7 +171,8 @@ def parse_contracts(definitions: Mapping[str, Any] | Iterable[Mapping[str, Any]]
             parsed.append(definition)
     problems += _overlaps(parsed, where)
     if default not in (DEFAULT_API, DEFAULT_REFUSE) and default not in {d.name for d in parsed}:
-        problems.append(f'{where}.default: {default!r} is neither "api" (the full API schema), "refuse" nor a '
+        key = default_where or f"{where}.default"
+        problems.append(f'{key}: {default!r} is neither "api" (the full API schema), "refuse" nor a '
                         f'defined contract ({", ".join(sorted(seen)) or "none defined"})')
     return Contracts(tuple(sorted(parsed, key=lambda d: d.name)), default), problems
 
