@@ -1,10 +1,11 @@
 """One gateway, every contract: their schemas, and the pipeline hook that picks one per request.
 
-`ContractServing` is built with the gateway (once per supergraph version); its
-`select` picks the request's contract (None for the full API schema) or refuses
-the request, before anything is parsed. The gateway then validates, coerces variables, introspects, suggests and caches
-against `schema(ctx.contract)`; plans are still made on the full supergraph
-(a contract only hides, it never changes how a field is resolved).
+`ContractServing` is built with the gateway (once per supergraph version) and is
+one of the pipeline's built-in plugins: its `on_request` sets `ctx.contract`
+(None for the full API schema) or refuses the request, before anything is
+parsed. The gateway then validates, coerces variables, introspects, suggests and
+caches against `schema(ctx.contract)`; plans are still made on the full
+supergraph (a contract only hides, it never changes how a field is resolved).
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ class ContractServing:
         for warning in built.warnings:
             logger.warning("%s", warning)
 
-    def select(self, request: Any) -> str | None:
-        """The contract for `request` (None: the full API schema); a RequestError when refused."""
+    def on_request(self, ctx: Any) -> None:
+        """The pipeline hook: `ctx.contract` for this request, or a Reject naming the contract asked for."""
         try:
-            return self.selector.select(request.headers, request.principal, request.path)
+            ctx.contract = self.selector.select(ctx.headers, ctx.principal, ctx.request.path)
         except ContractRefused as refused:
-            from ..operation.prepare import RequestError
+            from ..pipeline import Reject
 
-            raise RequestError(refused.errors, status=refused.status) from None
+            raise Reject(refused.message, refused.code, refused.status) from None
 
     def schema(self, name: str) -> Any:
         return self.schemas[name]

@@ -27,9 +27,9 @@ class OperationInfo:
 class RequestContext:
     """Everything one request has: what came in, what was worked out, what goes out."""
 
-    __slots__ = ("request", "query", "principal", "headers", "contract", "document", "operation_node", "variables", "prepared",
-                 "subgraph_headers", "data", "errors", "response", "response_headers", "extensions", "telemetry",
-                 "state", "_request_id", "_operation")
+    __slots__ = ("request", "query", "principal", "headers", "contract", "document", "operation_node", "variables",
+                 "prepared", "subgraph_headers", "data", "errors", "response", "response_headers", "extensions",
+                 "telemetry", "state", "_request_id", "_operation")
 
     def __init__(self, request: Any) -> None:
         self.request = request  # gateway.request.GraphQLRequest
