@@ -47,7 +47,7 @@ class InProcessSubgraphs:
         self.schemas = {s.name: s.load_schema() for s in SERVICES}
         self.answers: dict[tuple[str, bytes], bytes] = {}
 
-    async def send(self, service: str, url: str, body: dict, headers: dict | None = None, **_: Any) -> dict:
+    async def send(self, service: str, url: str, body: dict, headers: dict | None = None, call: Any = None) -> dict:
         import copy
 
         import orjson
@@ -71,7 +71,7 @@ class Canned:
     def __init__(self, answers: dict[tuple[str, bytes], bytes]) -> None:
         self.answers = answers
 
-    async def send(self, service: str, url: str, body: dict, headers: dict | None = None, **_: Any) -> dict:
+    async def send(self, service: str, url: str, body: dict, headers: dict | None = None, call: Any = None) -> dict:
         import orjson
 
         return orjson.loads(self.answers[(service, orjson.dumps(body))])
