@@ -47,6 +47,6 @@ class RegistryReader(Protocol):
 class UsageWriter(Protocol):
     """Where the gateway's field-usage counts go (one batch per day)."""
 
-    def record_usage(self, day: str, counts: dict[tuple[str, str, str], int]) -> None:
-        """Add `counts` ((coordinate, client name, client version) -> requests) to `day`'s totals."""
+    def record_usage(self, day: str, counts: dict[tuple[str, ...], int]) -> None:
+        """Add `counts` ((coordinate, client name, client version[, contract]) -> requests) to `day`'s totals."""
         ...

@@ -7,6 +7,7 @@ methods. Both are what the CLI and the gateway's supergraph source use.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -79,7 +80,24 @@ class HttpRegistry:
 
     def supergraph(self) -> StoredSupergraph:
         body = self._call("GET", "/supergraph")[1]
-        return StoredSupergraph(int(body["version"]), body["supergraph"])
+        contracts = body.get("contracts")
+        return StoredSupergraph(int(body["version"]), body["supergraph"],
+                                json.dumps(contracts, separators=(",", ":"), sort_keys=True) if contracts else None)
+
+    def contracts(self) -> list[Any]:
+        from bff_common.contracts.definitions import parse_contracts
+
+        definitions, _ = parse_contracts(self._call("GET", "/contracts")[1], where="registry contracts")
+        return list(definitions.definitions)
+
+    def set_contract(self, definition: Any, set_by: str, *, allow_breaking: bool = False) -> Outcome:
+        body = {**definition.to_json(), "allow_breaking": allow_breaking, "published_by": set_by}
+        body.pop("name")
+        return _outcome(self._call("PUT", f"/contracts/{_seg(definition.name)}", json=body)[1])
+
+    def remove_contract(self, name: str, removed_by: str, *, allow_breaking: bool = False) -> Outcome:
+        params = {"by": removed_by, **({"allow_breaking": "true"} if allow_breaking else {})}
+        return _outcome(self._call("DELETE", f"/contracts/{_seg(name)}", params=params)[1])
 
     def version(self) -> int:
         return int(self._call("GET", "/version")[1]["version"])
@@ -120,7 +138,7 @@ def _outcome(body: dict[str, Any]) -> Outcome:
     problems = tuple(Problem(e["code"], e["message"], tuple(e.get("subgraphs") or ()), e.get("coordinate"))
                      for e in body.get("errors", ()))
     return Outcome(bool(body.get("ok")), int(body.get("version", 0)), problems, body.get("summary", ""),
-                   bool(body.get("changed", True)))
+                   bool(body.get("changed", True)), tuple(body.get("warnings") or ()))
 
 
 def open_registry(url: str, *, token: str | None = None, timeout: float = 10.0,

@@ -41,15 +41,25 @@ def check_client(client: str, version: str) -> list[Problem]:
     return problems
 
 
-def validate_documents(supergraph: str | None, documents: Mapping[str, str]) -> list[Problem]:
-    """Problems for documents that do not parse or validate against the API schema of `supergraph`."""
+def validate_documents(supergraph: str | None, documents: Mapping[str, str], contracts: str | None = None,
+                       client: str | None = None) -> list[Problem]:
+    """Problems for documents that do not parse or validate against the API schema of `supergraph`, or
+    against the contract `client` gets when a contract names that client (docs/contracts.md)."""
     if supergraph is None:
         return [Problem("NO_SUPERGRAPH", "nothing is published: documents are checked against the current API schema")]
     from graphql import GraphQLError, parse, validate
 
     from bff_common.api_schema import build_api_schema
+    from bff_common.contracts.definitions import definitions_from_json
 
-    schema = build_api_schema(supergraph)
+    contract = next((d for d in definitions_from_json(contracts) if client in d.clients), None)
+    if contract is not None:
+        from bff_common.contracts.schemas import build_contract_schemas
+
+        schema = build_contract_schemas(supergraph, [contract]).schemas[contract.name]
+    else:
+        schema = build_api_schema(supergraph)
+    where = f' (contract "{contract.name}" of client "{client}")' if contract is not None else ""
     problems = []
     for sha, text in documents.items():
         try:
@@ -57,5 +67,6 @@ def validate_documents(supergraph: str | None, documents: Mapping[str, str]) -> 
         except GraphQLError as exc:
             errors = [exc]
         if errors:
-            problems.append(Problem("INVALID_DOCUMENT", "; ".join(e.message for e in errors[:5]), coordinate=sha))
+            problems.append(Problem("INVALID_DOCUMENT", "; ".join(e.message for e in errors[:5]) + where,
+                                    coordinate=sha))
     return problems

@@ -1,7 +1,10 @@
 """The registry's HTTP API: a raw ASGI app (no framework on a Lambda cold start) and a Lambda handler.
 
     GET    /v1/version               {"version": N}                      (the gateways' cheap poll)
-    GET    /v1/supergraph            {"version": N, "supergraph": SDL}
+    GET    /v1/supergraph            {"version": N, "supergraph": SDL, "contracts": [definition...]}
+    GET    /v1/contracts             the contract definitions (docs/contracts.md)
+    PUT    /v1/contracts/NAME        set {include?, exclude?, clients?, claims?, paths?, allow_breaking?, published_by?}
+    DELETE /v1/contracts/NAME        remove (?by=WHO&allow_breaking=true)
     GET    /v1/services              [{name, endpoint, ...}]             (no SDL)
     GET    /v1/services/NAME         one service with its SDL
     PUT    /v1/services/NAME         publish {endpoint, sdl, lookups?, api_key_ref?, allow_breaking?,
@@ -114,7 +117,10 @@ async def _route(registry: Registry, config: ApiConfig, scope: Scope, receive: R
         return 200, {"version": await run(registry.version)}
     if route == "/supergraph" and method == "GET":
         stored = await run(registry.supergraph)
-        return 200, {"version": stored.version, "supergraph": stored.sdl}
+        return 200, {"version": stored.version, "supergraph": stored.sdl,
+                     "contracts": orjson.loads(stored.contracts) if stored.contracts else []}
+    if route == "/contracts" or route.startswith("/contracts/"):
+        return await _contracts(registry, method, route, query, receive, headers)
     if route == "/services" and method == "GET":
         return 200, [s.to_json(with_sdl=False) for s in await run(registry.services)]
     if route == "/history" and method == "GET":
@@ -167,6 +173,32 @@ async def _documents(registry: Registry, method: str, route: str, query: dict[st
     raise _error(404, "NOT_FOUND", f"not found: {method} {PREFIX}{route}")
 
 
+async def _contracts(registry: Registry, method: str, route: str, query: dict[str, str], receive: Receive,
+                     headers: dict[str, str]) -> tuple[int, Any]:
+    """The contract routes: list, set, remove (Registry.set_contract / remove_contract)."""
+    run = asyncio.to_thread
+    if route == "/contracts" and method == "GET":
+        return 200, [d.to_json() for d in await run(registry.contracts)]
+    name = unquote(route[len("/contracts/"):])
+    if not name or "/" in name:
+        raise _error(404, "NOT_FOUND", f"not found: {method} {PREFIX}{route}")
+    if method == "PUT":
+        from bff_common.contracts.definitions import parse_definition
+
+        body = await _json_body(receive, headers)
+        options = {k: body.pop(k) for k in ("allow_breaking", "published_by") if k in body}
+        definition, problems = parse_definition(name, body, f"contract {name}")
+        if problems:
+            raise _error(422, "CONTRACT_INVALID", "; ".join(problems))
+        return _outcome(await run(lambda: registry.set_contract(definition, str(options.get("published_by") or "api"),
+                                                                allow_breaking=options.get("allow_breaking") is True)))
+    if method == "DELETE":
+        allow = query.get("allow_breaking") in ("1", "true")
+        return _outcome(await run(lambda: registry.remove_contract(name, query.get("by") or "api",
+                                                                   allow_breaking=allow)))
+    raise _error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {PREFIX}{route}", {"allow": "PUT, DELETE"})
+
+
 def _outcome(outcome: Outcome) -> tuple[int, Any]:
     if outcome.ok:
         return 200, outcome.to_json()
@@ -175,7 +207,7 @@ def _outcome(outcome: Outcome) -> tuple[int, Any]:
         return 503, outcome.to_json()
     if "CONFLICT" in codes:
         return 409, outcome.to_json()
-    if "UNKNOWN_SERVICE" in codes:
+    if codes & {"UNKNOWN_SERVICE", "UNKNOWN_CONTRACT"}:
         return 404, outcome.to_json()
     if "SDL_TOO_LARGE" in codes:
         return 413, outcome.to_json()

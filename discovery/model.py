@@ -59,6 +59,8 @@ class Snapshot:
     version: int
     services: dict[str, Service] = field(default_factory=dict)
     supergraph: str | None = None
+    # The contract definitions at this version (bff_common.contracts.definitions_to_json), None when none.
+    contracts: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +69,18 @@ class StoredSupergraph:
 
     version: int
     sdl: str | None
+    # The contract definitions stored with this version (JSON), so a gateway picks them up with it.
+    contracts: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Commit:
     """One atomic change: graph `expected_version` -> `expected_version + 1`.
 
-    Exactly one of `upsert` / `remove` is set; `supergraph` is the composed
-    result for the new version (None when the last service was removed).
+    At most one of `upsert` / `remove` is set (neither for a contract change);
+    `supergraph` is the composed result for the new version (None when the last
+    service was removed) and `contracts` the contract definitions at the new
+    version (JSON, carried over unchanged by a service change).
     """
 
     expected_version: int
@@ -82,6 +88,7 @@ class Commit:
     supergraph: str | None
     upsert: Service | None = None
     remove: str | None = None
+    contracts: str | None = None
 
     @property
     def new_version(self) -> int:
@@ -114,7 +121,12 @@ class Outcome:
     problems: tuple[Problem, ...] = ()
     summary: str = ""
     changed: bool = True
+    # Not refusals: e.g. a contract naming tags no element carries (a likely typo).
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "version": self.version, "changed": self.changed, "summary": self.summary,
+        data = {"ok": self.ok, "version": self.version, "changed": self.changed, "summary": self.summary,
                 "errors": [p.to_json() for p in self.problems]}
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data

@@ -9,6 +9,7 @@ concurrent publishes never lose an update and a failed one writes nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -85,7 +86,7 @@ class Registry:
         if problems:
             return Outcome(False, 0, tuple(problems))
 
-        def change(snapshot: Snapshot, now: str) -> Commit | Outcome:
+        def change(snapshot: Snapshot, now: str) -> "tuple[Commit, list[str]] | Outcome":
             old = snapshot.services.get(request.name)
             service = Service(request.name, request.endpoint, request.sdl, request.lookups, request.api_key_ref,
                               request.published_by, now)
@@ -105,6 +106,9 @@ class Registry:
             supergraph, errors = self._compose([candidate[n] for n in sorted(candidate)])
             if errors or supergraph is None:
                 return Outcome(False, snapshot.version, tuple(errors) or (Problem("COMPOSITION_FAILED", "composition produced no supergraph"),))
+            refused, warnings = self._check_contracts(snapshot, supergraph, snapshot.contracts)
+            if refused:
+                return refused
             refused = self._guard(snapshot, supergraph, request.allow_breaking, request.allow_security_change,
                                   request.published_by, "publish", allowed)
             if refused is not None:
@@ -113,7 +117,7 @@ class Registry:
                 _log.warning("registry: %s: %s", request.name, note)
             event = HistoryEvent(snapshot.version + 1, request.name, "publish", request.published_by, now,
                                  "; ".join([summarize(old, service), *allowed]), request.endpoint)
-            return Commit(snapshot.version, event, supergraph, upsert=service)
+            return Commit(snapshot.version, event, supergraph, upsert=service, contracts=snapshot.contracts), warnings
 
         return self._apply(change)
 
@@ -126,7 +130,7 @@ class Registry:
         if problems:
             return Outcome(False, 0, tuple(problems))
 
-        def change(snapshot: Snapshot, now: str) -> Commit | Outcome:
+        def change(snapshot: Snapshot, now: str) -> "tuple[Commit, list[str]] | Outcome":
             old = snapshot.services.get(name)
             if old is None:
                 return Outcome(False, snapshot.version, (Problem("UNKNOWN_SERVICE", f"no service named {name!r} is published"),))
@@ -136,6 +140,9 @@ class Registry:
                 supergraph, errors = self._compose(rest)
                 if errors or supergraph is None:
                     return Outcome(False, snapshot.version, tuple(errors) or (Problem("COMPOSITION_FAILED", "composition produced no supergraph"),))
+            refused, warnings = self._check_contracts(snapshot, supergraph, snapshot.contracts)
+            if refused:
+                return refused
             allowed: list[str] = []
             refused = self._guard(snapshot, supergraph, allow_breaking, allow_security_change, removed_by, "remove",
                                   allowed)
@@ -150,7 +157,7 @@ class Registry:
                 _log.warning("registry: %s: %s", name, note)
             event = HistoryEvent(snapshot.version + 1, name, "remove", removed_by, now,
                                  "; ".join([summarize(old, None), *allowed]), old.endpoint)
-            return Commit(snapshot.version, event, supergraph, remove=name)
+            return Commit(snapshot.version, event, supergraph, remove=name, contracts=snapshot.contracts), warnings
 
         return self._apply(change)
 
@@ -161,7 +168,7 @@ class Registry:
         history): one check for publish and remove, so neither path can skip it."""
         if not allow_breaking:
             # Changes to fields no client used in the last N days break nobody (discovery/usage.py).
-            broken = filter_breaking(self.store, breaking_changes(snapshot.supergraph, supergraph), self.usage_days)
+            broken = self._breaking(snapshot, supergraph, snapshot.contracts)
             if broken:
                 return Outcome(False, snapshot.version, tuple(broken),
                                summary=f"breaking changes; {verb} again with --allow-breaking "
@@ -192,7 +199,7 @@ class Registry:
         try:
             stored = self.store.supergraph()
             if not problems:
-                problems += validate_documents(stored.sdl, docs)
+                problems += validate_documents(stored.sdl, docs, stored.contracts, client_name)
             if problems:
                 return Outcome(False, stored.version, tuple(problems), summary="nothing was registered")
             at = self._clock().isoformat(timespec="milliseconds")
@@ -203,7 +210,86 @@ class Registry:
         return Outcome(True, stored.version, summary=f"{added} new of {len(docs)} document(s) for "
                        f"{client_name}/{client_version}", changed=added > 0)
 
-    def _apply(self, change: Callable[[Snapshot, str], "Commit | Outcome"]) -> Outcome:
+    # -- contracts (discovery/contracts.py, docs/contracts.md) ----------------------------
+
+    def set_contract(self, definition: Any, set_by: str, *, allow_breaking: bool = False) -> Outcome:
+        """Add or replace a contract definition (gateway.contracts.ContractDefinition): a new graph
+        version, refused when the contract yields no valid schema, claims another contract's client,
+        claim value or path, or breaks clients that used it (unless allow_breaking)."""
+        from bff_common.contracts.definitions import definitions_from_json, parse_contracts
+
+        from .contracts import definitions_with
+
+        def change(snapshot: Snapshot, now: str) -> "tuple[Commit, list[str]] | Outcome":
+            current = {d.name: d for d in definitions_from_json(snapshot.contracts)}
+            if current.get(definition.name) == definition:
+                return Outcome(True, snapshot.version, summary="unchanged", changed=False)
+            contracts = definitions_with(snapshot.contracts, definition)
+            _, clashes = parse_contracts(json.loads(contracts or "[]"), where="contracts")
+            if clashes:
+                return Outcome(False, snapshot.version, tuple(Problem("CONTRACT_INVALID", c) for c in clashes))
+            return self._contract_commit(snapshot, now, contracts, definition.name, set_by, allow_breaking,
+                                         ("changed" if definition.name in current else "added") + " "
+                                         + _describe(definition))
+
+        return self._apply(change)
+
+    def remove_contract(self, name: str, removed_by: str, *, allow_breaking: bool = False) -> Outcome:
+        """Delete a contract definition; refused when clients used it recently (unless allow_breaking)."""
+        from bff_common.contracts.definitions import definitions_from_json
+
+        from .contracts import definitions_without
+
+        def change(snapshot: Snapshot, now: str) -> "tuple[Commit, list[str]] | Outcome":
+            if all(d.name != name for d in definitions_from_json(snapshot.contracts)):
+                return Outcome(False, snapshot.version, (Problem("UNKNOWN_CONTRACT", f"no contract named {name!r}"),))
+            return self._contract_commit(snapshot, now, definitions_without(snapshot.contracts, name), name,
+                                         removed_by, allow_breaking, "removed")
+
+        return self._apply(change)
+
+    def contracts(self) -> list[Any]:
+        """The current contract definitions, sorted by name."""
+        from bff_common.contracts.definitions import definitions_from_json
+
+        return list(definitions_from_json(self.store.snapshot().contracts))
+
+    def _contract_commit(self, snapshot: Snapshot, now: str, contracts: str | None, name: str, actor: str,
+                         allow_breaking: bool, summary: str) -> "tuple[Commit, list[str]] | Outcome":
+        refused, warnings = self._check_contracts(snapshot, snapshot.supergraph, contracts)
+        if refused:
+            return refused
+        if not allow_breaking:
+            broken = self._breaking(snapshot, snapshot.supergraph, contracts)
+            if broken:
+                return Outcome(False, snapshot.version, tuple(broken),
+                               summary="breaking changes; try again with allow_breaking to accept them")
+        event = HistoryEvent(snapshot.version + 1, f"contract:{name}", "contract", actor, now, summary)
+        return Commit(snapshot.version, event, snapshot.supergraph, contracts=contracts), warnings
+
+    def _check_contracts(self, snapshot: Snapshot, supergraph: str | None,
+                         contracts: str | None) -> tuple[Outcome | None, list[str]]:
+        """(a refusal when a contract yields no valid schema over `supergraph`, warnings)."""
+        from .contracts import check_contracts
+
+        problems, warnings = check_contracts(supergraph, contracts)
+        if problems:
+            return Outcome(False, snapshot.version, tuple(problems), summary="a contract would be invalid"), []
+        return None, warnings
+
+    def _breaking(self, snapshot: Snapshot, supergraph: str | None, contracts: str | None) -> list[Problem]:
+        """Breaking changes to the full API schema and to each contract's, minus those to fields no
+        client used in the last N days (discovery/usage.py); each contract's clients named apart."""
+        from .contracts import contract_breaking
+
+        # With contracts, the full API schema's clients are the requests served no contract.
+        scope = "" if snapshot.contracts else None
+        broken = filter_breaking(self.store, breaking_changes(snapshot.supergraph, supergraph), self.usage_days,
+                                 contract=scope)
+        return broken + contract_breaking(self.store, snapshot.supergraph, snapshot.contracts, supergraph, contracts,
+                                          self.usage_days)
+
+    def _apply(self, change: Callable[[Snapshot, str], "tuple[Commit, list[str]] | Outcome"]) -> Outcome:
         """Read, decide, commit; on a lost race re-read and decide again (bounded, with jitter)."""
         for attempt in range(self.max_attempts):
             try:
@@ -211,8 +297,11 @@ class Registry:
                 decided = change(snapshot, self._clock().isoformat(timespec="milliseconds"))
                 if isinstance(decided, Outcome):
                     return decided
-                self.store.commit(decided)
-                return Outcome(True, decided.new_version, summary=decided.event.summary)
+                commit, warnings = decided
+                self.store.commit(commit)
+                for warning in warnings:
+                    _log.info("registry: %s", warning)
+                return Outcome(True, commit.new_version, summary=commit.event.summary, warnings=tuple(warnings))
             except VersionConflict:
                 time.sleep(random.uniform(0, 0.02 * (2 ** min(attempt, 5))))
             except StoreError as exc:
@@ -246,3 +335,13 @@ class Registry:
 
     def documents(self, client: str | None = None) -> list[DocumentEntry]:
         return self.store.documents(client)
+
+
+def _describe(definition: Any) -> str:
+    """E.g. "mobile: include mobile; exclude internal; clients ios, android" for the history."""
+    parts = [f"{key} {', '.join(values)}" for key, values in (("include", definition.include),
+                                                                ("exclude", definition.exclude),
+                                                                ("clients", definition.clients),
+                                                                ("paths", definition.paths)) if values]
+    parts += [f"claim {claim} {', '.join(values)}" for claim, values in definition.claims]
+    return f"{definition.name}: {'; '.join(parts) or 'the full API schema'}"

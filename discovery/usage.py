@@ -28,6 +28,8 @@ class UsageRow:
     client: str
     client_version: str
     count: int
+    # The contract the requests were served under ("" for the full API schema), docs/contracts.md.
+    contract: str = ""
 
 
 def since(days: int, today: date | None = None) -> str:
@@ -82,8 +84,10 @@ def window_days(days: int | None = None) -> int:
     return days if days is not None else int(os.environ.get(DAYS_ENV, "") or DEFAULT_DAYS)
 
 
-def filter_breaking(store: Any, problems: list[Problem], days: int | None = None) -> list[Problem]:
+def filter_breaking(store: Any, problems: list[Problem], days: int | None = None,
+                    contract: str | None = None) -> list[Problem]:
     """Drop breaking changes to coordinates unused for `days` days; name the clients of the others.
+    With `contract`, only the usage recorded under that contract counts ("" for the full API schema).
 
     Unchanged when the store keeps no usage, or none was recorded in the window."""
     if not problems or not hasattr(store, "usage"):
@@ -94,6 +98,8 @@ def filter_breaking(store: Any, problems: list[Problem], days: int | None = None
         return problems
     if not rows:
         return problems
+    if contract is not None:
+        rows = [r for r in rows if r.contract == contract]
     kept: list[Problem] = []
     for problem in problems:
         description = problem.message.split(": ", 1)[-1]

@@ -35,7 +35,10 @@ class PreparedPlan:
 class Gateway:
     """Serves GraphQL requests over one supergraph."""
 
-    def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None, transport: Any = None) -> None:
+    def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None, transport: Any = None,
+                 contracts: Any = None) -> None:
+        """`contracts`: the registry's definitions for this version (JSON or ContractDefinitions); None
+        serves `config.contracts`."""
         from .execute.executor import Executor
         from .plan.planner import FieldSetCache
         from bff_common.api_schema import build_api_schema
@@ -54,6 +57,8 @@ class Gateway:
             raise syntax_error(error) from None
         self.supergraph = read_supergraph(document)
         self.api_schema = build_api_schema(document)
+        # Every contract's schema and the per-request selection hook (gateway/contracts), when any are defined.
+        self.contracts = _contract_serving(document, self.config, contracts)
         self.field_sets = FieldSetCache()
         # Bounded by entries and by (estimated) bytes: see _document_weight and _plan_weight.
         budget = self.config.cache_max_bytes
@@ -151,7 +156,7 @@ class Gateway:
                 pending = hooks.request(ctx)
                 if pending is not None:
                     await pending
-            if self._prepares_off_loop(ctx.query):
+            if self._prepares_off_loop(ctx.query, ctx.contract):
                 prepared, variables = await self._off_loop(self._prepare, request, ctx)
             else:
                 prepared, variables = self._prepare(request, ctx)
@@ -170,7 +175,7 @@ class Gateway:
         if prepared.plan.local_fields:
             from .execute.introspection import introspect
 
-            intro, intro_errors = await introspect(self.api_schema, prepared.document.document,
+            intro, intro_errors = await introspect(self.schema_of(ctx.contract), prepared.document.document,
                                                    prepared.operation, variables)
             data.update(intro)
             errors.extend(intro_errors)
@@ -205,18 +210,32 @@ class Gateway:
                                        for e in error.errors)) from None
         return print_plan(prepared.plan)
 
+    def schema_of(self, contract: str | None) -> Any:
+        """The schema a caller of `contract` sees (None: the full API schema)."""
+        return self.api_schema if contract is None else self.contracts.schemas[contract]
+
+    @property
+    def contract_paths(self) -> frozenset[str]:
+        """The HTTP paths that serve a contract (besides /graphql)."""
+        return self.contracts.paths if self.contracts is not None else frozenset()
+
     def _prepare(self, request: GraphQLRequest, ctx: Any = None) -> tuple[PreparedPlan, dict[str, Any]]:
         """The prepared plan and coerced variables; with `ctx` (pipeline.RequestContext), its query (as
-        resolved by on_request) is the one prepared and on_operation / on_plan run."""
+        resolved by on_request) is the one prepared and on_operation / on_plan run. Validation,
+        variables and introspection are against the caller's contract (`ctx.contract`, chosen in
+        on_request); documents and plans are cached per contract."""
         from .operation.prepare import RequestError, coerce_variables, select_operation
 
         query = request.query if ctx is None else ctx.query
+        contract = None if ctx is None else ctx.contract
+        schema = self.schema_of(contract)
         if not isinstance(query, str) or not query.strip():
             raise RequestError([{"message": "Missing query: send a GraphQL document in \"query\".",
                                  "extensions": {"code": "BAD_REQUEST"}}])
-        document = self._documents.get(query)
+        cache_key = query if contract is None else (contract, query)
+        document = self._documents.get(cache_key)
         if document is None:
-            document = self._load(query)
+            document = self._load(query, contract)
         operation = select_operation(document, request.operation_name)
         if not self.config.introspection and document.introspection and (
                 (operation.name.value if operation.name else None) in document.introspection):
@@ -230,7 +249,7 @@ class Gateway:
             raise RequestError([{"message": "Mutations are not allowed over GET; use POST.",
                                  "extensions": {"code": "METHOD_NOT_ALLOWED"}}], status=405)
         try:
-            variables = coerce_variables(self.api_schema, operation, request.variables)
+            variables = coerce_variables(schema, operation, request.variables)
         except RequestError as error:
             self._hide_suggestions(error)
             raise
@@ -239,17 +258,17 @@ class Gateway:
             if self.pipeline.on_operation:
                 self.pipeline.operation(ctx)
         flags = tuple(bool(variables.get(v, _default_of(operation, v))) for v in document.skip_variables)
-        key = (query, operation.name.value if operation.name else None, flags)
+        key = (query, operation.name.value if operation.name else None, flags, contract)
         # The access decisions for the requirements this operation's fields carry (() when none).
         key += (self.access.signature(key[:2], operation, document.fragments, request.principal),)
         prepared = self._plans.get(key)
         if prepared is None:
             cost = self._check_operation(key[:2], operation, document, variables)
-            prepared = self._plan(operation, document, variables, request.principal)
+            prepared = self._plan(operation, document, variables, request.principal, schema)
             prepared.document = document
             prepared.cost = cost if cost.fixed is None else None
             prepared.estimate = cost.reported
-            if query in self._documents:  # the plan is kept only with its document (see _load)
+            if cache_key in self._documents:  # the plan is kept only with its document (see _load)
                 self._plans.put(key, prepared, _plan_weight(query))
         elif prepared.cost is not None:
             self._check_cost(prepared.cost, variables)
@@ -259,7 +278,7 @@ class Gateway:
                 self.pipeline.plan(ctx)
         return prepared, variables
 
-    def _prepares_off_loop(self, query: Any) -> bool:
+    def _prepares_off_loop(self, query: Any, contract: str | None = None) -> bool:
         """Whether this request's document is big enough, and new, to be prepared (parsed, bounded,
         validated, planned) in the worker thread, so /health and cached requests never wait behind
         it on the event loop. Refused documents are answered from their digest on the loop."""
@@ -268,7 +287,8 @@ class Gateway:
         max_bytes = self.config.limits.max_document_bytes
         if max_bytes is not None and len(query) > max_bytes:
             return False  # refused on the loop for the price of its length
-        return query not in self._documents and _digest(query) not in self._refused
+        cache_key = query if contract is None else (contract, query)
+        return cache_key not in self._documents and _digest(query, contract) not in self._refused
 
     async def _off_loop(self, fn: Any, *args: Any) -> Any:
         """Run `fn(*args)` in the gateway's one worker thread (in the caller's context)."""
@@ -284,23 +304,24 @@ class Gateway:
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(self._worker, context.run, _collected, fn, *args)
 
-    def _load(self, query: str) -> Any:
-        """The prepared document for `query`: parsed, within the limits and valid, or a RequestError
-        (remembered by digest, so a repeated bad document costs a hash)."""
+    def _load(self, query: str, contract: str | None = None) -> Any:
+        """The prepared document for `query` against `contract`'s schema: parsed, within the limits and
+        valid, or a RequestError (remembered by digest and contract, so a repeated bad document costs a
+        hash, and a document refused for one contract is not refused for another)."""
         from .operation.prepare import RequestError, prepare_document
 
-        digest = _digest(query)
+        digest = _digest(query, contract)
         refused = self._refused.get(digest)
         if refused is not None:
             raise RequestError(refused)
         try:
-            document = prepare_document(self.api_schema, query, self.config.limits)
+            document = prepare_document(self.schema_of(contract), query, self.config.limits)
         except RequestError as error:
             self._hide_suggestions(error)
             self._refused.put(digest, error.errors, _error_weight(error.errors))
             raise
         if len(query) < self.config.validate_in_thread_chars or digest in self._seen:
-            self._documents.put(query, document, _document_weight(query))
+            self._documents.put(query if contract is None else (contract, query), document, _document_weight(query))
         else:  # a big document is kept from its second use: one-off documents do not churn the caches
             self._seen.put(digest, True, 40)
         return document
@@ -333,7 +354,8 @@ class Gateway:
 
             without_suggestions(error.errors)
 
-    def _plan(self, operation: Any, document: Any, variables: dict[str, Any], principal: Any = None) -> PreparedPlan:
+    def _plan(self, operation: Any, document: Any, variables: dict[str, Any], principal: Any = None,
+              schema: Any = None) -> PreparedPlan:
         from graphql import print_ast
 
         from .operation.normalize import Normalizer
@@ -362,7 +384,7 @@ class Gateway:
                               operation.name.value if operation.name else None)
         except PlanningError as error:
             raise RequestError([{"message": str(error), "extensions": {"code": "QUERY_PLANNING_FAILED"}}]) from None
-        shape = compile_shape(self.api_schema, operation, document.fragments, values)
+        shape = compile_shape(schema or self.api_schema, operation, document.fragments, values)
         return PreparedPlan(operation=operation, plan=plan, shape=shape, denied=denied)
 
     async def aclose(self) -> None:
@@ -411,10 +433,14 @@ def _collected(fn: Any, *args: Any) -> Any:
     return result
 
 
-def _digest(query: str) -> bytes:
+def _digest(query: str, contract: str | None = None) -> bytes:
+    """A document's key in the refused-documents cache (per contract: validity depends on the schema)."""
     import hashlib
 
-    return hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    digest = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=16)
+    if contract is not None:
+        digest.update(b"\0" + contract.encode())
+    return digest.digest()
 
 
 def _default_of(operation: Any, name: str) -> Any:
@@ -433,3 +459,23 @@ def _with_extensions(ctx: Any, response: GraphQLResponse) -> GraphQLResponse:
         response.body["extensions"] = {**extensions, **ctx.extensions} if isinstance(extensions, dict) \
             else ctx.extensions
     return response
+
+
+def _contract_serving(document: Any, config: GatewayConfig, stored: Any) -> Any:
+    """The ContractServing for the registry's definitions (`stored`) or the configured ones; None without any."""
+    definitions = config.contracts
+    if stored:
+        from bff_common.contracts.definitions import definitions_from_json
+
+        definitions = definitions_from_json(stored) if isinstance(stored, str) else tuple(stored)
+    if not definitions:
+        return None
+    from bff_common.contracts.definitions import DEFAULT_API, DEFAULT_REFUSE, Contracts
+
+    from .contracts.serving import ContractServing
+
+    default = config.contract_default
+    if default not in (DEFAULT_API, DEFAULT_REFUSE) and all(d.name != default for d in definitions):
+        raise ValueError(f'contract_default names contract "{default}", which is not defined (defined: '
+                         f'{", ".join(d.name for d in definitions)})')
+    return ContractServing(document, Contracts(tuple(definitions), default))

@@ -24,6 +24,8 @@ class GraphQLRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     # Who is asking (gateway.auth's Principal; kind "anonymous" when nobody signed in), set by the HTTP layer.
     principal: Any = None
+    # The HTTP path it came on ("/graphql", or a contract's path such as "/graphql/mobile").
+    path: str = "/graphql"
 
 
 @dataclass(slots=True)

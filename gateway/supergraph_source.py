@@ -82,17 +82,17 @@ class GatewaySwitch:
             stored = await asyncio.to_thread(source.supergraph)
             if stored.sdl is None:
                 raise SupergraphUnavailable("the registry has no supergraph yet (nothing is published)")
-            sdl, version = stored.sdl, stored.version
+            sdl, version, contracts = stored.sdl, stored.version, getattr(stored, "contracts", None)
         except Exception as exc:
             if fallback_path is None:
                 raise SupergraphUnavailable(f"cannot load the supergraph from the registry: {exc}") from None
             logger.warning("registry unavailable at cold start (%s); serving the fallback %s", exc, fallback_path)
             try:
-                sdl, version = Path(fallback_path).read_text(encoding="utf-8"), 0
+                sdl, version, contracts = Path(fallback_path).read_text(encoding="utf-8"), 0, None
             except OSError as read_error:
                 raise SupergraphUnavailable(f"cannot load the supergraph from the registry ({exc}) nor read the "
                                             f"fallback {fallback_path!r} ({read_error.strerror})") from None
-        gateway = await asyncio.to_thread(build, sdl)
+        gateway = await asyncio.to_thread(_build, build, sdl, contracts)
         return cls(source, build, gateway, version, poll_interval=poll_interval)
 
     # -- the Gateway interface ----------------------------------------------------
@@ -105,6 +105,21 @@ class GatewaySwitch:
     @property
     def gateway(self) -> Any:
         return self._active.gateway
+
+    @property
+    def contract_paths(self) -> frozenset[str]:
+        return getattr(self._active.gateway, "contract_paths", frozenset())
+
+    @property
+    def contracts(self) -> Any:
+        return getattr(self._active.gateway, "contracts", None)
+
+    def schema_of(self, contract: str | None) -> Any:
+        return self._active.gateway.schema_of(contract)
+
+    @property
+    def api_schema(self) -> Any:
+        return self._active.gateway.api_schema
 
     async def execute(self, request: GraphQLRequest) -> GraphQLResponse:
         if self._clock() >= self._next_check and self._refreshing is None:
@@ -142,7 +157,7 @@ class GatewaySwitch:
         if stored.sdl is None:
             logger.warning("registry version %s has no services; keeping version %s", stored.version, self._active.version)
             return False
-        gateway = await asyncio.to_thread(self._build, stored.sdl)
+        gateway = await asyncio.to_thread(_build, self._build, stored.sdl, getattr(stored, "contracts", None))
         if stored.version <= self._active.version:  # a concurrent refresh won
             self._close_later(_Active(gateway, stored.version))
             return False
@@ -235,11 +250,17 @@ def with_registry(app: ASGIApp, switch: GatewaySwitch, *, reload_token: str | No
 
 # -- wiring for `bff serve --registry` and Lambda -------------------------------------------
 
-def gateway_builder(config: Any) -> Callable[[str], Any]:
-    """build(supergraph_sdl) -> Gateway with `config`: what the switch calls for each new version."""
+def gateway_builder(config: Any) -> Callable[..., Any]:
+    """build(supergraph_sdl[, contracts]) -> Gateway with `config`: what the switch calls for each new
+    version (`contracts`: the definitions stored with that version, docs/contracts.md)."""
     from .gateway import Gateway
 
-    return lambda sdl: Gateway(sdl, config)
+    return lambda sdl, contracts=None: Gateway(sdl, config, contracts=contracts)
+
+
+def _build(build: Callable[..., Any], sdl: str, contracts: str | None) -> Any:
+    """A version with contract definitions passes them; builders written for SDL alone still work."""
+    return build(sdl, contracts) if contracts else build(sdl)
 
 
 def open_switch(registry_url: str, config: Any, *, poll_interval: float = 10.0,

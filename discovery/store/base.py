@@ -82,8 +82,9 @@ class Store(ABC):
 
     # -- client field usage (discovery/usage.py); optional for a store ----------------------
 
-    def record_usage(self, day: str, counts: dict[tuple[str, str, str], int]) -> None:
-        """Add request counts for `day` (YYYY-MM-DD), keyed (coordinate, client, client version)."""
+    def record_usage(self, day: str, counts: "dict[tuple[str, ...], int]") -> None:
+        """Add request counts for `day` (YYYY-MM-DD), keyed (coordinate, client, client version[, contract])
+        (the contract "" or absent: the full API schema)."""
         raise NotImplementedError(f"{type(self).__name__} keeps no field usage")
 
     def usage(self, since_day: str, coordinate: str | None = None) -> "list[UsageRow]":

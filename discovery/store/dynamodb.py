@@ -128,6 +128,7 @@ class DynamoDBStore(Store):
                         ExpressionAttributeValues={":pk": {"S": SUPERGRAPH_PK}, ":v": {"S": f"V#{_v(version)}#"}})
         parts: dict[int, bytes] = {}
         total = None
+        contracts = None  # the contract definitions, on part 0: read with the supergraph, never apart from it
         for item in self._query(args):
             item_version = int(item["version"]["N"])
             if version is None:
@@ -136,13 +137,15 @@ class DynamoDBStore(Store):
                 break
             total = int(item["parts"]["N"])
             parts[int(item["part"]["N"])] = item["data"]["B"]
+            if "contracts" in item:
+                contracts = item["contracts"]["S"]
         if version is None:
             return StoredSupergraph(0, None)
         if total is None or len(parts) != total:
             return None
         if total == 0 or (total == 1 and parts[0] == b""):
-            return StoredSupergraph(version, None)
-        return StoredSupergraph(version, decompress_parts([parts[i] for i in range(total)]))
+            return StoredSupergraph(version, None, contracts)
+        return StoredSupergraph(version, decompress_parts([parts[i] for i in range(total)]), contracts)
 
     def snapshot(self) -> Snapshot:
         for _ in range(5):
@@ -174,7 +177,7 @@ class DynamoDBStore(Store):
             if supergraph is None or supergraph.version != version:
                 continue
             self._head_cache = head
-            return Snapshot(version, services, supergraph.sdl)
+            return Snapshot(version, services, supergraph.sdl, supergraph.contracts)
         raise StoreUnavailable("the registry kept changing while being read; try again")
 
     def _read_spill(self, service: Service, first: bytes, parts: int) -> str:
@@ -240,9 +243,11 @@ class DynamoDBStore(Store):
 
         graph_parts = compress_parts(change.supergraph) or [b""]
         for i, data in enumerate(graph_parts):
-            items.append(_put_new(self.table, {**_key(SUPERGRAPH_PK, f"V#{_v(new)}#P#{i:03d}"), "version": {"N": str(new)},
-                                               "part": {"N": str(i)}, "parts": {"N": str(len(graph_parts))},
-                                               "data": {"B": data}}))
+            part = {**_key(SUPERGRAPH_PK, f"V#{_v(new)}#P#{i:03d}"), "version": {"N": str(new)},
+                    "part": {"N": str(i)}, "parts": {"N": str(len(graph_parts))}, "data": {"B": data}}
+            if i == 0 and change.contracts is not None:
+                part["contracts"] = {"S": change.contracts}
+            items.append(_put_new(self.table, part))
         kept.append((new, len(graph_parts)))
         for version, count in kept[:-(KEEP_SUPERGRAPHS + 1)]:
             items.extend(_delete(self.table, SUPERGRAPH_PK, f"V#{_v(version)}#P#{i:03d}") for i in range(count))
@@ -321,13 +326,18 @@ class DynamoDBStore(Store):
 
     # -- client field usage: pk USAGE#<day>, sk <coordinate>#<client>#<version>, count ADDed ------------
 
-    def record_usage(self, day: str, counts: dict[tuple[str, str, str], int]) -> None:
-        for (coordinate, client, version), n in counts.items():
-            self._call("update_item", TableName=self.table, Key=_key(f"{USAGE_PK}{day}", f"{coordinate}#{client}#{version}"),
-                       UpdateExpression="ADD #n :n SET coordinate = :c, client = :cl, client_version = :v, #d = :d",
-                       ExpressionAttributeNames={"#n": "count", "#d": "day"},
+    def record_usage(self, day: str, counts: dict[tuple[str, ...], int]) -> None:
+        for key, n in counts.items():
+            coordinate, client, version = key[:3]
+            contract = key[3] if len(key) > 3 else ""
+            # Under a contract the sort key gets "#<contract>"; the full API schema's keys are as before.
+            sk = f"{coordinate}#{client}#{version}" + (f"#{contract}" if contract else "")
+            self._call("update_item", TableName=self.table, Key=_key(f"{USAGE_PK}{day}", sk),
+                       UpdateExpression="ADD #n :n SET coordinate = :c, client = :cl, client_version = :v, #d = :d, "
+                                        "#k = :k",
+                       ExpressionAttributeNames={"#n": "count", "#d": "day", "#k": "contract"},
                        ExpressionAttributeValues={":n": {"N": str(n)}, ":c": {"S": coordinate}, ":cl": {"S": client},
-                                                  ":v": {"S": version}, ":d": {"S": day}})
+                                                  ":v": {"S": version}, ":d": {"S": day}, ":k": {"S": contract}})
 
     def usage(self, since_day: str, coordinate: str | None = None) -> "list[UsageRow]":
         from datetime import date, datetime, timedelta, timezone
@@ -344,7 +354,8 @@ class DynamoDBStore(Store):
                 args["ExpressionAttributeValues"][":c"] = {"S": coordinate}
             for item in self._query(args):
                 row = UsageRow(item["day"]["S"], item["coordinate"]["S"], item["client"]["S"],
-                               item["client_version"]["S"], int(item["count"]["N"]))
+                               item["client_version"]["S"], int(item["count"]["N"]),
+                               item.get("contract", {}).get("S", ""))
                 if coordinate is None or covers(coordinate, row.coordinate):
                     rows.append(row)
             day += timedelta(days=1)

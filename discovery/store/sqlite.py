@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS graph (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     version INTEGER NOT NULL,
     supergraph TEXT,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    contracts TEXT
 );
 INSERT OR IGNORE INTO graph (id, version, supergraph, updated_at) VALUES (1, 0, NULL, '');
 CREATE TABLE IF NOT EXISTS services (
@@ -53,7 +54,8 @@ CREATE TABLE IF NOT EXISTS field_usage (
     client TEXT NOT NULL,
     client_version TEXT NOT NULL,
     count INTEGER NOT NULL,
-    PRIMARY KEY (day, coordinate, client, client_version)
+    contract TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (day, coordinate, client, client_version, contract)
 );
 CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT PRIMARY KEY,
@@ -91,6 +93,7 @@ class SqliteStore(Store):
                 return  # reads and writes raise RegistryNotFound until someone creates it
         with self._connect() as db:
             db.executescript(_SCHEMA)  # creates the tables, and adds ones a newer version introduced
+            _migrate(db)
 
     @staticmethod
     def path_of(url: str) -> str:
@@ -131,21 +134,23 @@ class SqliteStore(Store):
         return self._read(lambda db: db.execute("SELECT version FROM graph WHERE id = 1").fetchone()[0])
 
     def supergraph(self) -> StoredSupergraph:
-        row = self._read(lambda db: db.execute("SELECT version, supergraph FROM graph WHERE id = 1").fetchone())
-        return StoredSupergraph(row[0], row[1])
+        row = self._read(lambda db: db.execute("SELECT version, supergraph, contracts FROM graph WHERE id = 1")
+                         .fetchone())
+        return StoredSupergraph(row[0], row[1], row[2])
 
     def snapshot(self) -> Snapshot:
         def read(db: sqlite3.Connection) -> Snapshot:
             db.execute("BEGIN")  # one read transaction: version, services and supergraph agree
             try:
-                version, supergraph = db.execute("SELECT version, supergraph FROM graph WHERE id = 1").fetchone()
+                version, supergraph, contracts = db.execute(
+                    "SELECT version, supergraph, contracts FROM graph WHERE id = 1").fetchone()
                 rows = db.execute("SELECT name, endpoint, sdl, lookups, api_key_ref, published_by, published_at, "
                                   "revision FROM services ORDER BY name").fetchall()
             finally:
                 db.execute("COMMIT")
             services = {r[0]: Service(r[0], r[1], r[2], json.loads(r[3]) if r[3] else None, r[4], r[5], r[6], r[7])
                         for r in rows}
-            return Snapshot(version, services, supergraph)
+            return Snapshot(version, services, supergraph, contracts)
 
         return self._read(read)
 
@@ -169,8 +174,8 @@ class SqliteStore(Store):
             if version != change.expected_version:
                 raise VersionConflict(f"graph is at version {version}, expected {change.expected_version}")
             new = change.new_version
-            db.execute("UPDATE graph SET version = ?, supergraph = ?, updated_at = ? WHERE id = 1",
-                       (new, change.supergraph, change.event.at))
+            db.execute("UPDATE graph SET version = ?, supergraph = ?, updated_at = ?, contracts = ? WHERE id = 1",
+                       (new, change.supergraph, change.event.at, change.contracts))
             if change.upsert is not None:
                 s = change.upsert
                 db.execute("INSERT OR REPLACE INTO services VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -188,13 +193,13 @@ class SqliteStore(Store):
                 raise StoreUnavailable(f"SQLite registry write failed: {exc}") from None
             raise
 
-    def record_usage(self, day: str, counts: dict[tuple[str, str, str], int]) -> None:
-        rows = [(day, coordinate, client, version, n) for (coordinate, client, version), n in counts.items()]
+    def record_usage(self, day: str, counts: dict[tuple[str, ...], int]) -> None:
+        rows = [(day, key[0], key[1], key[2], n, key[3] if len(key) > 3 else "") for key, n in counts.items()]
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany("INSERT INTO field_usage VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, coordinate, client, "
-                           "client_version) DO UPDATE SET count = count + excluded.count", rows)
+            db.executemany("INSERT INTO field_usage VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, coordinate, client, "
+                           "client_version, contract) DO UPDATE SET count = count + excluded.count", rows)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
@@ -202,7 +207,7 @@ class SqliteStore(Store):
             raise StoreUnavailable(f"SQLite usage write failed: {exc}") from None
 
     def usage(self, since_day: str, coordinate: str | None = None) -> list[UsageRow]:
-        sql = "SELECT day, coordinate, client, client_version, count FROM field_usage WHERE day >= ?"
+        sql = "SELECT day, coordinate, client, client_version, count, contract FROM field_usage WHERE day >= ?"
         args: tuple = (since_day,)
         if coordinate is not None:
             sql += " AND (coordinate = ? OR substr(coordinate, 1, ?) IN (?, ?))"
@@ -257,3 +262,20 @@ class SqliteStore(Store):
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """A registry made before contracts: the graph gets its contracts column, field usage its contract key."""
+    if "contracts" not in {row[1] for row in db.execute("PRAGMA table_info(graph)")}:
+        db.execute("ALTER TABLE graph ADD COLUMN contracts TEXT")
+    if "contract" not in {row[1] for row in db.execute("PRAGMA table_info(field_usage)")}:
+        db.executescript("""
+            BEGIN IMMEDIATE;
+            ALTER TABLE field_usage RENAME TO field_usage_before_contracts;
+            CREATE TABLE field_usage (day TEXT NOT NULL, coordinate TEXT NOT NULL, client TEXT NOT NULL,
+                client_version TEXT NOT NULL, count INTEGER NOT NULL, contract TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (day, coordinate, client, client_version, contract));
+            INSERT INTO field_usage SELECT day, coordinate, client, client_version, count, ''
+                FROM field_usage_before_contracts;
+            DROP TABLE field_usage_before_contracts;
+            COMMIT;""")

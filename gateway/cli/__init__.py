@@ -33,6 +33,9 @@ COMMANDS: dict[str, Command] = {
     "supergraph": Command("print the current composed supergraph", "gateway.cli.registry:main"),
     "documents": Command("trusted documents per client in the registry", "discovery.documents_cli:main"),
     "usage": Command("field usage by client, as recorded by gateways", "discovery.usage_cli:main"),
+    "contracts": Command("list the contracts defined in the registry (docs/contracts.md)",
+                         "discovery.contracts_cli:list_main"),
+    "contract": Command("show, diff, set or remove one contract in the registry", "discovery.contracts_cli:main"),
 }
 # Commands whose function wants its own name first (they share one parser).
 _WITH_NAME = {"gateway.cli.registry:main"}

@@ -138,6 +138,9 @@ def main(argv: Sequence[str]) -> int:
     except OSError as exc:
         sock.close()
         return fail("serve", f"cannot listen on {server.host}:{server.port}: {exc.strerror}")
+    # Listening before the URL is printed: a client that connects at once waits in the backlog until
+    # uvicorn accepts, instead of being refused while the server starts.
+    sock.listen(2048)
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"bff: GraphQL endpoint at http://{shown_host}:{port}/graphql", flush=True)

@@ -123,6 +123,12 @@ class GatewayConfig:
     # (shape, module imports); the request pipeline (gateway/pipeline/, docs/plugins.md) instantiates them
     # and runs them after the built-ins, in this order. From Python, plugin instances are accepted too.
     plugins: list[Any] = field(default_factory=list)
+    # Contracts (docs/contracts.md): filtered views of the API schema, each for the requests it matches
+    # (client name, token claim, path); gateway.contracts.ContractDefinition values. Following a
+    # registry that stores definitions, the registry's are served instead.
+    contracts: tuple[Any, ...] = ()
+    # What requests matching no contract get: "api" (the full API schema), "refuse", or a contract's name.
+    contract_default: str = "api"
 
     @classmethod
     def production(cls, **overrides: Any) -> GatewayConfig:

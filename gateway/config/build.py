@@ -175,8 +175,23 @@ def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
         access_policies=dict(m.security.policies),
         identity_secret=m.security.identity_secret,
         plugins=[{"use": p.use, "options": dict(p.options)} for p in m.plugins],
+        contracts=_contracts(m),
+        contract_default=m.contracts.default,
     )
     return GatewayConfig(**values)
+
+
+def _contracts(m: Any) -> tuple[Any, ...]:
+    """The file's contract definitions (already checked by validate.py) as ContractDefinitions."""
+    if not m.contracts.definitions:
+        return ()
+    import msgspec
+
+    from bff_common.contracts.definitions import parse_contracts
+
+    raw = {name: msgspec.structs.asdict(entry) for name, entry in m.contracts.definitions.items()}
+    contracts, _ = parse_contracts(raw, m.contracts.default)
+    return contracts.definitions
 
 
 def _telemetry(m: Any) -> TelemetrySettings:

@@ -273,6 +273,28 @@ class Plugin(_Section):
     options: dict[str, Any] = field(default_factory=dict)
 
 
+# -- contracts (docs/contracts.md) ----------------------------------------------------------------
+
+class ContractEntry(_Section):
+    """One contract: the @tag filter (Apollo's semantics) and which requests get it."""
+
+    include: Annotated[list[str], _d("keep only elements carrying one of these tags")] = field(default_factory=list)
+    exclude: Annotated[list[str], _d("remove elements carrying one of these tags (wins over include)")] = \
+        field(default_factory=list)
+    clients: Annotated[list[str], _d("apollographql-client-name values that get this contract")] = \
+        field(default_factory=list)
+    claims: Annotated[dict[str, list[str]], _d("token claim -> values (e.g. azp: [mobile-app]); binds the contract "
+                                               "to them")] = field(default_factory=dict)
+    paths: Annotated[list[str], _d("its own endpoints, e.g. /graphql/mobile")] = field(default_factory=list)
+
+
+class ContractsSection(_Section):
+    default: Annotated[str, _d("requests matching no contract: api (the full API schema), refuse, or a contract's "
+                               "name")] = _default("contract_default")
+    definitions: Annotated[dict[str, ContractEntry], _d("contract name -> definition; a registry that stores "
+                                                        "definitions overrides these")] = field(default_factory=dict)
+
+
 # -- the file -------------------------------------------------------------------------------------
 
 class BffFile(_Section):
@@ -287,6 +309,7 @@ class BffFile(_Section):
     persisted_documents: PersistedDocuments = field(default_factory=PersistedDocuments)
     telemetry: Telemetry = field(default_factory=Telemetry)
     plugins: list[Plugin] = field(default_factory=list)
+    contracts: ContractsSection = field(default_factory=ContractsSection)
 
 
 # Paths whose values must be secret references ("*" matches any one key).

@@ -148,6 +148,31 @@ def _rules(raw: dict[str, Any], problems: list[Problem], check_policies: bool) -
     policies = (raw.get("security") or {}).get("policies")
     if policies and check_policies:
         problems.extend(_policy_problems(policies))
+    contracts = raw.get("contracts") or {}
+    if isinstance(contracts, dict) and (contracts.get("definitions") or contracts.get("default") not in (None, "api")):
+        problems.extend(_contract_problems(contracts))
+
+
+def _contract_problems(contracts: dict[str, Any]) -> list[Problem]:
+    """bff_common/contracts' checks (names, tag overlap, a client/claim/path in two contracts, the default),
+    as Problems with their key paths."""
+    import re
+
+    from bff_common.contracts.definitions import DEFAULT_API, parse_contracts
+
+    definitions = contracts.get("definitions") or {}
+    if not isinstance(definitions, dict):
+        return []  # the type walk reports it
+    _, lines = parse_contracts(definitions, contracts.get("default") or DEFAULT_API, "contracts.definitions",
+                               "contracts.default")
+    problems = []
+    for line in lines:
+        key, _, message = line.partition(": ")
+        if message.startswith("unknown key"):
+            continue  # the type walk reports it, with a suggestion
+        path = tuple(int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"\[\d+\]|[^.\[\]]+", key))
+        problems.append(Problem(path, message))
+    return problems
 
 
 def _policy_problems(policies: dict[str, Any]) -> list[Problem]:

@@ -47,6 +47,7 @@ GRAPHQL_PATH = "/graphql"
 HEALTH_PATH = "/health"
 METRICS_PATH = "/metrics"
 IDE_ASSETS = "/ide/"
+CONTRACT_PREFIX = GRAPHQL_PATH + "/"  # contracts' own paths: /graphql/NAME (docs/contracts.md)
 
 
 def create_app(gateway: "Gateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> ASGIApp:
@@ -152,14 +153,14 @@ class _App:
             path = path[len(root_path):]
         method = scope["method"]
         try:
-            if path == GRAPHQL_PATH:
+            if path == GRAPHQL_PATH or (path.startswith(CONTRACT_PREFIX) and await self._is_contract_path(path)):
                 if is_preflight(method, _request_headers(scope)):
                     await self._preflight(scope, send)
                     return
                 if method not in ("GET", "POST"):
                     raise HttpError(405, f"Method {method} is not allowed on {GRAPHQL_PATH}; use GET or POST.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET, POST"})
-                await self._graphql(scope, receive, send)
+                await self._graphql(scope, receive, send, path)
             elif path == HEALTH_PATH:
                 if method != "GET":
                     raise HttpError(405, f"Method {method} is not allowed on {HEALTH_PATH}; use GET.",
@@ -183,16 +184,29 @@ class _App:
             with contextlib.suppress(Exception):  # fails only if the response had started
                 await _send_json(send, 500, error_body("Internal server error.", "INTERNAL_SERVER_ERROR"), JSON)
 
-    async def _ide_page(self, send: Send) -> None:
-        """GraphiQL (ide.py), opening with a query over this graph's first root field."""
-        if self._ide_html is None:
+    async def _is_contract_path(self, path: str) -> bool:
+        """Whether `path` serves a contract (docs/contracts.md) of the current gateway."""
+        gateway = await self._ready_gateway()
+        return gateway is not None and path.rstrip("/") in getattr(gateway, "contract_paths", ())
+
+    async def _ide_page(self, send: Send, path: str = GRAPHQL_PATH) -> None:
+        """GraphiQL (ide.py), opening with a query over this graph's first root field; at a contract's
+        path, over that contract's schema (the page introspects the path it was served at)."""
+        page_html = self._ide_html if path == GRAPHQL_PATH else None
+        if page_html is None:
             from .ide import default_query, page
 
             gateway = await self._ready_gateway()
-            query = default_query(gateway.api_schema) if gateway is not None else "{\n  __typename\n}\n"
-            self._ide_html = page(self.config.ide_default_query or query)
-        await _send_raw(send, 200, self._ide_html, {"content-type": "text/html; charset=utf-8",
-                                                     "cache-control": "no-cache"})
+            if path == GRAPHQL_PATH:
+                schema = gateway.api_schema if gateway is not None else None
+                page_html = self._ide_html = page(self.config.ide_default_query or (
+                    default_query(schema) if schema is not None else "{\n  __typename\n}\n"))
+            else:  # a contract's page: its own schema; assets and endpoint relative to /graphql/NAME
+                name = gateway.contracts.selector.by_path.get(path.rstrip("/")) if gateway is not None else None
+                schema = gateway.schema_of(name) if name is not None else gateway.api_schema  # type: ignore
+                page_html = page(default_query(schema), endpoint=path.rstrip("/").rsplit("/", 1)[-1], base="../")
+        await _send_raw(send, 200, page_html, {"content-type": "text/html; charset=utf-8",
+                                                "cache-control": "no-cache"})
 
     async def _ide_asset(self, name: str, headers: dict[str, str], send: Send) -> None:
         from .ide import asset
@@ -227,11 +241,11 @@ class _App:
         await send({"type": "http.response.start", "status": 204, "headers": raw})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _graphql(self, scope: Scope, receive: Receive, send: Send, path: str = GRAPHQL_PATH) -> None:
         headers = _request_headers(scope)
         cors = self._cors.response_headers(headers.get("origin"))
         if scope["method"] == "GET" and self._ide_on and _wants_html(headers.get("accept")):
-            await self._ide_page(send)
+            await self._ide_page(send, path)
             return
         if scope["method"] == "GET" and self.config.csrf_prevention and csrf_refused(
                 headers, scope.get("scheme", "http"), self._cors, tuple(self.config.csrf_preflight_headers)):
@@ -251,7 +265,7 @@ class _App:
                     raise HttpError(415, problem, code="UNSUPPORTED_MEDIA_TYPE")
                 body = await self._read_body(receive, headers)
                 if self.config.max_batch_size > 0 and body.lstrip()[:1] == b"[":
-                    await self._batch(body, headers, principal, media_type, send, cors)
+                    await self._batch(body, headers, principal, media_type, send, cors, path)
                     return
                 request = request_from_body(body, headers)
             else:
@@ -261,6 +275,7 @@ class _App:
                                          "persisted query (extensions.persistedQuery.sha256Hash).",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "POST"})
             request.principal = principal
+            request.path = path
         except HttpError as exc:
             await _send_json(send, exc.status, error_body(exc.message, exc.code), media_type,
                              {"vary": "accept", **cors, **exc.headers})
@@ -287,7 +302,7 @@ class _App:
         await _send_json(send, status, response.body, media_type, extra)
 
     async def _batch(self, body: bytes, headers: dict[str, str], principal: Any, media_type: str, send: Send,
-                     cors: dict[str, str]) -> None:
+                     cors: dict[str, str], path: str = GRAPHQL_PATH) -> None:
         """A JSON array of operations, each answered independently, in order, as one array (status 200)."""
         from .batch import merge_headers, parse_batch
 
@@ -302,6 +317,7 @@ class _App:
             if isinstance(entry, HttpError):
                 return None, error_body(entry.message, entry.code)
             entry.principal = principal
+            entry.path = path
             try:
                 response = await gateway.execute(entry)
             except Exception:

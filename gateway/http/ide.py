@@ -26,8 +26,10 @@ _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=ut
 _cache: dict[str, tuple[bytes, bytes]] = {}
 
 
-def page(default_query: str, headers: dict[str, str] | None = None, endpoint: str = "graphql") -> bytes:
-    """The GraphiQL page; `endpoint` is relative to the page's URL (the page is served at the endpoint)."""
+def page(default_query: str, headers: dict[str, str] | None = None, endpoint: str = "graphql",
+         base: str = "") -> bytes:
+    """The GraphiQL page; `endpoint` is relative to the page's URL (the page is served at the endpoint),
+    and so are its files, under `base` (a contract's page at /graphql/NAME uses "../")."""
     settings = {"endpoint": endpoint, "defaultQuery": default_query,
                 "defaultHeaders": json.dumps(headers, indent=2) if headers else ""}
     # Inside <script type="application/json">, only "</" could end the element early.
@@ -35,12 +37,12 @@ def page(default_query: str, headers: dict[str, str] | None = None, endpoint: st
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>bff · GraphiQL</title>
-<link rel="stylesheet" href="ide/graphiql.css">
+<link rel="stylesheet" href="{base}ide/graphiql.css">
 <style>html,body,#graphiql{{height:100%;margin:0}}</style>
 </head><body>
 <div id="graphiql">{html.escape("Loading GraphiQL…")}</div>
 <script id="bff-ide-settings" type="application/json">{data}</script>
-<script type="module" src="ide/graphiql.js"></script>
+<script type="module" src="{base}ide/graphiql.js"></script>
 </body></html>
 """.encode()
 

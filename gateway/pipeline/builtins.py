@@ -97,6 +97,8 @@ def builtin_plugins(gateway: Any, telemetry: list[Any]) -> list[Any]:
     rules = HeaderRules(config.propagate_headers, config.max_forwarded_header_bytes,
                         config.max_forwarded_headers_total_bytes)
     plugins: list[Any] = [HeaderPropagation(rules), *telemetry]
+    if gateway.contracts is not None:  # the caller's contract, before anything is parsed (gateway/contracts)
+        plugins.append(gateway.contracts)
     # Always: with APQ off, a persistedQuery extension still gets its PERSISTED_QUERY_NOT_SUPPORTED.
     plugins.append(PersistedDocuments(gateway.apq, gateway.trusted, config.trusted_documents_only))
     if gateway.access.rules or gateway.access.secret:

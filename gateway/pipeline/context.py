@@ -27,9 +27,9 @@ class OperationInfo:
 class RequestContext:
     """Everything one request has: what came in, what was worked out, what goes out."""
 
-    __slots__ = ("request", "query", "principal", "headers", "document", "operation_node", "variables", "prepared",
-                 "subgraph_headers", "data", "errors", "response", "response_headers", "extensions", "telemetry",
-                 "state", "_request_id", "_operation")
+    __slots__ = ("request", "query", "principal", "headers", "contract", "document", "operation_node", "variables",
+                 "prepared", "subgraph_headers", "data", "errors", "response", "response_headers", "extensions",
+                 "telemetry", "state", "_request_id", "_operation")
 
     def __init__(self, request: Any) -> None:
         self.request = request  # gateway.request.GraphQLRequest
@@ -37,6 +37,8 @@ class RequestContext:
         self.query: str | None = request.query
         self.principal: Any = request.principal  # gateway.auth Principal (kind "anonymous" when nobody)
         self.headers: Mapping[str, str] = request.headers  # the client's, lower-cased names
+        # The contract this request is served under (docs/contracts.md); None: the full API schema.
+        self.contract: str | None = None
         self.document: Any = None  # operation.prepare.PreparedDocument, once parsed and validated
         self.operation_node: Any = None  # graphql-core OperationDefinitionNode, once selected
         self.variables: dict[str, Any] | None = None  # coerced variable values

@@ -119,7 +119,7 @@ class Telemetry:
         if self.metrics is not None:
             self.metrics.observe(obs)
         if self.usage is not None and not response.request_error and info.coordinates:
-            self.usage.count(name, version, info.coordinates)
+            self.usage.count(name, version, info.coordinates, ctx.contract or "")  # per contract: docs/contracts.md
 
     def operation_info(self, ctx: Any, prepared: bool) -> OperationInfo:
         """Name, hash and coordinates of the request's operation; computed once per (document, name)."""

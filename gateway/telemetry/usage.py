@@ -78,7 +78,7 @@ class UsageRecorder:
         self.flush_seconds = flush_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._counts: dict[tuple[str, str, str], int] = {}
+        self._counts: dict[tuple[str, ...], int] = {}
         self._last_flush = clock()
         self._flushing: threading.Thread | None = None
 
@@ -88,11 +88,12 @@ class UsageRecorder:
 
         return cls(open_usage_store(url), flush_seconds)
 
-    def count(self, client: str, version: str, coordinates: tuple[str, ...]) -> None:
+    def count(self, client: str, version: str, coordinates: tuple[str, ...], contract: str = "") -> None:
+        """One request's coordinates; `contract`: the contract it was served under ("" for none)."""
         with self._lock:
             counts = self._counts
             for c in coordinates:
-                key = (c, client, version)
+                key = (c, client, version, contract) if contract else (c, client, version)
                 counts[key] = counts.get(key, 0) + 1
         if self._clock() - self._last_flush >= self.flush_seconds:
             self.flush_in_background()

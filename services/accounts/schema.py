@@ -18,17 +18,18 @@ from strawberry.types import Info
 from services.toolkit import Schema
 from services.toolkit.access import Access, AccessExtension, PrincipalKind
 from services.toolkit.identity import principal_of
+from services.toolkit.tags import INTERNAL, MOBILE, tags
 
 from . import data
 
 
 @strawberry.federation.type(keys=["id"])
 class User:
-    id: strawberry.ID
-    name: str = strawberry.federation.field(shareable=True)
+    id: strawberry.ID = strawberry.federation.field(directives=tags(MOBILE))
+    name: str = strawberry.federation.field(shareable=True, directives=tags(MOBILE))
     # Nullable: decided per object (owner), a denial must not null the whole user.
-    email: str | None = strawberry.federation.field(directives=[Policy(policies=[["self_or_admin"]])])
-    roles: list[str]
+    email: str | None = strawberry.federation.field(directives=[Policy(policies=[["self_or_admin"]]), *tags(MOBILE)])
+    roles: list[str]  # web only (the admin screens)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> User | None:
@@ -45,7 +46,7 @@ def _user(user_id: str) -> User | None:
 @strawberry.type
 class Query:
     @strawberry.field(description="The caller, from the verified token (the gateway's signed identity).",
-                      directives=[Authenticated()])
+                      directives=[Authenticated(), *tags(MOBILE)])
     def me(self, info: Info) -> User | None:
         principal = principal_of(info)
         return _user(principal.subject) if principal.kind == "viewer" and principal.subject else None
@@ -59,7 +60,7 @@ class Query:
         return [user for user_id in data.USERS if (user := _user(user_id)) is not None]
 
     @strawberry.field(description="Server-to-server lookup (e.g. a mailing job); not for viewers.",
-                      directives=[Access(principals=[PrincipalKind.SERVER])])
+                      directives=[Access(principals=[PrincipalKind.SERVER]), *tags(INTERNAL)])
     def user_by_email(self, email: str) -> User | None:
         return next((u for r in data.USERS.values() if r.email == email and (u := _user(r.id)) is not None), None)
 

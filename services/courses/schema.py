@@ -8,21 +8,24 @@ Access: the catalog is public (no access directives).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from services.toolkit import Schema
+from services.toolkit.tags import MOBILE, PARTNER, tags
 
 from . import data
 
 
 @strawberry.federation.type(keys=["id"])
 class Course:
-    id: strawberry.ID
-    title: str
-    description: str
+    id: strawberry.ID = strawberry.federation.field(directives=tags(MOBILE, PARTNER))
+    title: str = strawberry.federation.field(directives=tags(MOBILE, PARTNER))
+    description: str = strawberry.federation.field(directives=tags(MOBILE, PARTNER))
     instructor_id: strawberry.Private[str | None]
 
-    @strawberry.field
+    @strawberry.field(directives=tags(MOBILE))
     def instructor(self) -> User | None:
         return None if self.instructor_id is None else User(id=strawberry.ID(self.instructor_id))
 
@@ -59,12 +62,14 @@ def _course(course_id: str) -> Course | None:
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(directives=tags(MOBILE, PARTNER))
     def courses(self) -> list[Course]:
         return [course for course_id in data.COURSES if (course := _course(course_id)) is not None]
 
-    @strawberry.field
-    def course(self, id: strawberry.ID) -> Course | None:
+    @strawberry.field(directives=tags(MOBILE, PARTNER))
+    def course(
+        self, id: Annotated[strawberry.ID, strawberry.argument(directives=tags(MOBILE, PARTNER))]
+    ) -> Course | None:
         return _course(id)
 
 

@@ -12,12 +12,15 @@ instructors and admins; the full `enrollments` list for admins;
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.federation.schema_directives import Policy
 
 from services.toolkit import Schema
 from services.toolkit.access import Access, AccessExtension
+from services.toolkit.tags import MOBILE, PARTNER, tags
 
 from . import data
 
@@ -26,7 +29,7 @@ from . import data
 class User:
     id: strawberry.ID
 
-    @strawberry.field(directives=[Policy(policies=[["self_or_admin"]])])  # nullable: decided per user
+    @strawberry.field(directives=[Policy(policies=[["self_or_admin"]]), *tags(MOBILE)])  # nullable: per user
     def enrollments(self) -> list[Enrollment] | None:
         return [Enrollment.from_record(e) for e in data.ENROLLMENTS if e.user_id == self.id]
 
@@ -39,7 +42,7 @@ class User:
 class Course:
     id: strawberry.ID
 
-    @strawberry.field
+    @strawberry.field(directives=tags(MOBILE, PARTNER))
     def enrollment_count(self) -> int:
         return sum(1 for e in data.ENROLLMENTS if e.course_id == self.id)
 
@@ -54,10 +57,11 @@ class Course:
 
 @strawberry.type
 class Enrollment:
-    id: strawberry.ID
-    user: User
-    course: Course
-    progress: float | None = strawberry.field(description="Share of the course completed, 0..1; null before the first lesson.")
+    id: strawberry.ID = strawberry.federation.field(directives=tags(MOBILE))
+    user: User = strawberry.federation.field(directives=tags(MOBILE))
+    course: Course = strawberry.federation.field(directives=tags(MOBILE))
+    progress: float | None = strawberry.federation.field(
+        description="Share of the course completed, 0..1; null before the first lesson.", directives=tags(MOBILE))
 
     @classmethod
     def from_record(cls, record: data.EnrollmentRecord) -> Enrollment:
@@ -79,8 +83,9 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Enroll yourself in a course; null with an error if already enrolled or unknown.",
-                         directives=[Policy(policies=[["self"]])])
-    def enroll(self, user_id: strawberry.ID, course_id: strawberry.ID) -> Enrollment | None:
+                         directives=[Policy(policies=[["self"]]), *tags(MOBILE)])
+    def enroll(self, user_id: Annotated[strawberry.ID, strawberry.argument(directives=tags(MOBILE))],
+               course_id: Annotated[strawberry.ID, strawberry.argument(directives=tags(MOBILE))]) -> Enrollment | None:
         try:
             return Enrollment.from_record(data.enroll(user_id, course_id))
         except data.AlreadyEnrolled as exc:

@@ -16,10 +16,13 @@ Access: reviews are public (no access directives).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from graphql import GraphQLError
 
 from services.toolkit import Schema
+from services.toolkit.tags import MOBILE, PARTNER, tags
 
 from . import data
 
@@ -48,16 +51,18 @@ class Course:
     def _ratings(self) -> list[int]:
         return [r.rating for r in data.REVIEWS.values() if r.course_id == self.id]
 
-    @strawberry.field
+    @strawberry.field(directives=tags(MOBILE))
     def reviews(self) -> list["Review"]:
         return [Review.from_record(r) for r in data.REVIEWS.values() if r.course_id == self.id]
 
-    @strawberry.field(description="Mean rating, rounded to two places; null when nobody has reviewed the course.")
+    @strawberry.field(description="Mean rating, rounded to two places; null when nobody has reviewed the course.",
+                      directives=tags(MOBILE, PARTNER))
     def average_rating(self) -> float | None:
         ratings = self._ratings()
         return round(sum(ratings) / len(ratings), 2) if ratings else None
 
-    @strawberry.federation.field(requires=["title"], description='For example "Operating Systems: 3.4/5 from 13 reviews".')
+    @strawberry.federation.field(requires=["title"], description='For example "Operating Systems: 3.4/5 from 13 reviews".',
+                                 directives=tags(PARTNER))
     def rating_summary(self) -> str:
         if self.title is None:
             raise GraphQLError(
@@ -77,11 +82,11 @@ class Course:
 
 @strawberry.federation.type(keys=["id"])
 class Review:
-    id: strawberry.ID
-    rating: int = strawberry.federation.field(shareable=True, description="1 to 5 stars.")
-    body: str
-    author: User | None = strawberry.federation.field(provides=["name"])
-    course: Course
+    id: strawberry.ID = strawberry.federation.field(directives=tags(MOBILE))
+    rating: int = strawberry.federation.field(shareable=True, description="1 to 5 stars.", directives=tags(MOBILE))
+    body: str = strawberry.federation.field(directives=tags(MOBILE))
+    author: User | None = strawberry.federation.field(provides=["name"], directives=tags(MOBILE))
+    course: Course = strawberry.federation.field(directives=tags(MOBILE))
 
     @classmethod
     def from_record(cls, record: data.ReviewRecord) -> "Review":
@@ -101,12 +106,12 @@ class Review:
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    def review(self, id: strawberry.ID) -> Review | None:
+    @strawberry.field(directives=tags(MOBILE))
+    def review(self, id: Annotated[strawberry.ID, strawberry.argument(directives=tags(MOBILE))]) -> Review | None:
         return Review.resolve_reference(id)
 
-    @strawberry.field(description="The most recent reviews, newest first.")
-    def latest_reviews(self, limit: int = 5) -> list[Review]:
+    @strawberry.field(description="The most recent reviews, newest first.", directives=tags(MOBILE))
+    def latest_reviews(self, limit: Annotated[int, strawberry.argument(directives=tags(MOBILE))] = 5) -> list[Review]:
         records = list(data.REVIEWS.values())[::-1][: max(limit, 0)]
         return [Review.from_record(r) for r in records]
 

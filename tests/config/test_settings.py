@@ -67,8 +67,11 @@ REACHES: dict[str, tuple[str, Any]] = {
     "access_policies": ("security.policies", {"admins": {"roles": ["admin"]}}),
     "identity_secret": ("security.identity_secret", "env:IDENTITY"),
     "plugins": ("plugins", [{"use": "json:JSONDecoder", "options": {"a": 1}}]),
+    "contracts": ("contracts.definitions", {"mobile": {"include": ["mobile"], "clients": ["ios"]}}),
+    "contract_default": ("contracts.default", "refuse"),
 }
-NEEDS = {"document_store": {"supergraph": {"registry": "sqlite:///:memory:"}}}
+NEEDS = {"document_store": {"supergraph": {"registry": "sqlite:///:memory:"}},
+         "contract_default": {"contracts": {"definitions": {"mobile": {"include": ["mobile"]}}}}}
 
 
 def _tree(key: str, value: Any) -> dict[str, Any]:
@@ -190,7 +193,7 @@ def test_schema_is_generated_from_the_model():
     schema = json.loads(result.stdout)
     root = schema["$defs"]["BffFile"]
     assert set(root["properties"]) == {"supergraph", "server", "subgraphs", "limits", "security",
-                                       "persisted_documents", "telemetry", "plugins"}
+                                       "persisted_documents", "telemetry", "plugins", "contracts"}
     assert root.get("additionalProperties") is False
     assert set(schema["$defs"]["Limits"]["properties"]) == {f.name for f in dataclasses.fields(OperationLimits)}
 

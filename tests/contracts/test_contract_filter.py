@@ -13,8 +13,8 @@ import subprocess
 import pytest
 from graphql import build_schema, lexicographic_sort_schema, parse, print_schema
 
+from bff_common.contracts.filter import Contract, ContractError, build_contract
 from discovery.compose import SubgraphInput, compose_supergraph
-from gateway.supergraph.contracts import Contract, ContractError, build_contract
 from tests.support.compose import NODE_DIR
 from tests.support.requires import missing
 

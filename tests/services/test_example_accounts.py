@@ -90,6 +90,8 @@ def test_entities_resolves_user_references_in_order(graphql, entities):
 
 def test_sdl_declares_user_as_an_entity_with_a_shareable_name(directives, service_sdl):
     assert directives("accounts", "User") == ['@key(fields: "id")']
-    assert directives("accounts", "User", "name") == ["@shareable"]
-    assert directives("accounts", "User", "email") == ['@policy(policies: [["self_or_admin"]])']
+    # @tag: the contracts the field belongs to (services/toolkit/tags.py, docs/contracts.md).
+    assert sorted(directives("accounts", "User", "name")) == ["@shareable", '@tag(name: "mobile")']
+    assert sorted(directives("accounts", "User", "email")) == ['@policy(policies: [["self_or_admin"]])',
+                                                               '@tag(name: "mobile")']
     assert "https://specs.apollo.dev/federation/v2" in service_sdl("accounts")

@@ -115,4 +115,5 @@ def test_enroll_unknown_course_is_a_field_error(graphql, fresh_enrollments):
 def test_sdl_declares_user_and_course_entities(directives, service_sdl):
     assert directives("enrollments", "User") == ['@key(fields: "id")']
     assert directives("enrollments", "Course") == ['@key(fields: "id")']
-    assert "enroll(userId: ID!, courseId: ID!): Enrollment" in service_sdl("enrollments")
+    assert ('enroll(userId: ID! @tag(name: "mobile"), courseId: ID! @tag(name: "mobile")): Enrollment'
+            in service_sdl("enrollments"))

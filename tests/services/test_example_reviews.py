@@ -76,10 +76,11 @@ def test_user_reviews_and_review_entities(graphql, entities, course_reviews):
 
 def test_sdl_uses_provides_requires_external_and_shareable(directives, service_sdl):
     assert directives("reviews", "Review") == ['@key(fields: "id")']
-    assert directives("reviews", "Review", "author") == ['@provides(fields: "name")']
-    assert directives("reviews", "Review", "rating") == ["@shareable"]
+    assert sorted(directives("reviews", "Review", "author")) == ['@provides(fields: "name")', '@tag(name: "mobile")']
+    assert sorted(directives("reviews", "Review", "rating")) == ["@shareable", '@tag(name: "mobile")']
     assert directives("reviews", "User", "name") == ["@external"]
     assert directives("reviews", "Course", "title") == ["@external"]
-    assert directives("reviews", "Course", "ratingSummary") == ['@requires(fields: "title")']
+    assert sorted(directives("reviews", "Course", "ratingSummary")) == ['@requires(fields: "title")',
+                                                                        '@tag(name: "partner")']
     link = service_sdl("reviews").split("\n", 1)[0]
     assert all(f'"@{d}"' in link for d in ("key", "external", "provides", "requires", "shareable"))

@@ -103,6 +103,12 @@ def build_contract(supergraph: DocumentNode, contract: Contract) -> ContractSche
         raise ContractError(contract.name, [f'Tag "{t}" is both included and excluded.' for t in sorted(overlap)])
     marker = _Marker(supergraph, contract)
     hidden = marker.hidden()
+    root = marker.query_root
+    roots = [f"{root}.{f.name.value}" for n in marker.definitions.get(root, ()) for f in n.fields or ()
+             if not f.name.value.startswith("_")]
+    if roots and all(c in hidden for c in roots):
+        raise ContractError(contract.name, [f"The contract leaves the query type {root} with no fields: none of "
+                                            f"{', '.join(roots)} passes its include/exclude tags."])
     document = marker.document(hidden)
     try:
         api = derive_api_schema(document)
