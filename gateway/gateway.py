@@ -28,6 +28,8 @@ class PreparedPlan:
     cost: Any = None  # operation.cost.OperationCost
     # Fields removed for the principal (access.transform.Denied): null + error after execution.
     denied: Any = None
+    # A subscription's source fetch and the plan of the fetches each event needs (realtime/subscription.py).
+    stream: Any = None
 
 
 class Gateway:
@@ -61,6 +63,8 @@ class Gateway:
                 raise ValueError(f'--subgraph-url names "{name}", which is not a subgraph of this supergraph '
                                  f'(known: {", ".join(sorted(by_name))})')
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
+        # Subgraph name -> X-API-Key (resolved once): sent by the HTTP transport and on subscription sockets.
+        self.api_keys = self._resolve_api_keys(by_name)
         from .access.gate import AccessControl
 
         self.access = AccessControl(document, self.api_schema, self.config)
@@ -106,7 +110,7 @@ class Gateway:
         if unknown:
             raise ValueError(f'Timeouts configured for unknown subgraphs: {", ".join(unknown)}')
         deadline = max([c.subgraph_timeout, *c.subgraph_timeouts.values()])  # the per-subgraph ones apply around
-        return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self._resolve_api_keys(by_name),
+        return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self.api_keys,
                                                  identity=self.access.signer),
                                   timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts,
                                   retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
@@ -143,17 +147,35 @@ class Gateway:
                     await pending
             prepared, variables = self._prepare(request, ctx)
         except (RequestError, Reject) as error:
-            response = GraphQLResponse(body={"errors": error.errors}, request_error=True, status=error.status,
-                                       headers=ctx.response_headers)
-            ctx.response = response
-            if hooks.on_response:
-                pending = hooks.response(ctx)
-                if pending is not None:
-                    await pending
-            return _with_extensions(ctx, response)
+            return await self._refuse(ctx, error)
+        return await self._run(ctx, prepared, variables)
+
+    async def subscribe(self, request: GraphQLRequest) -> Any:
+        """A subscription as a stream of responses (realtime.stream.EventStream), for the WebSocket and SSE
+        transports; any other operation, or a refused one, is answered at once with a GraphQLResponse."""
+        from .realtime.subscription import subscribe
+
+        return await subscribe(self, request)
+
+    async def _refuse(self, ctx: Any, error: Any) -> GraphQLResponse:
+        """The response to a request refused before execution (RequestError or Reject), through on_response."""
+        response = ctx.response = GraphQLResponse(body={"errors": error.errors}, request_error=True,
+                                                  status=error.status, headers=ctx.response_headers)
+        hooks = self.pipeline
+        if hooks.on_response:
+            pending = hooks.response(ctx)
+            if pending is not None:
+                await pending
+        return _with_extensions(ctx, response)
+
+    async def _run(self, ctx: Any, prepared: PreparedPlan, variables: dict[str, Any], plan: Any = None,
+                   data: dict | None = None, errors: list | None = None) -> GraphQLResponse:
+        """Execute, run on_execute, shape and respond. `plan`, `data`, `errors`: a subscription event's
+        dependent fetches and the data and errors its source stream sent."""
+        hooks = self.pipeline
         if self.masking.masks:
             ctx.response_headers["x-request-id"] = ctx.request_id
-        data, errors = await self.executor.run(prepared.plan, variables, ctx)
+        data, errors = await self.executor.run(plan or prepared.plan, variables, ctx, data, errors)
         if prepared.plan.local_fields:
             from .execute.introspection import introspect
 
@@ -191,9 +213,11 @@ class Gateway:
                                        for e in error.errors)) from None
         return print_plan(prepared.plan)
 
-    def _prepare(self, request: GraphQLRequest, ctx: Any = None) -> tuple[PreparedPlan, dict[str, Any]]:
+    def _prepare(self, request: GraphQLRequest, ctx: Any = None, streaming: bool = False) \
+            -> tuple[PreparedPlan, dict[str, Any]]:
         """The prepared plan and coerced variables; with `ctx` (pipeline.RequestContext), its query (as
-        resolved by on_request) is the one prepared and on_operation / on_plan run."""
+        resolved by on_request) is the one prepared and on_operation / on_plan run. `streaming`: the
+        transport can stream (WebSocket, SSE), so subscriptions are allowed."""
         from .operation.prepare import (RequestError, coerce_variables, prepare_document, select_operation)
 
         query = request.query if ctx is None else ctx.query
@@ -213,8 +237,9 @@ class Gateway:
             self._documents.put(query, document)
         operation = select_operation(document, request.operation_name)
         kind = operation.operation.value
-        if kind == "subscription":
-            raise RequestError([{"message": "Subscriptions are not supported by this gateway.",
+        if kind == "subscription" and not streaming:
+            raise RequestError([{"message": "Subscriptions need a streaming transport: a WebSocket "
+                                            "(graphql-transport-ws) or Server-Sent Events (Accept: text/event-stream).",
                                  "extensions": {"code": "OPERATION_NOT_SUPPORTED"}}])
         if kind == "mutation" and request.http_method == "GET":
             raise RequestError([{"message": "Mutations are not allowed over GET; use POST.",

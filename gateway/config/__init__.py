@@ -99,6 +99,20 @@ class GatewayConfig:
     # and runs them after the built-ins, in this order. From Python, plugin instances are accepted too.
     plugins: list[Any] = field(default_factory=list)
 
+    # Subscriptions (gateway/realtime/, docs/realtime.md), under uvicorn: WebSocket connections and SSE
+    # streams open at once per process; operations running at once on one WebSocket.
+    subscription_max_connections: int = 10_000
+    subscription_max_per_connection: int = 100
+    # Seconds between keep-alive pings (WebSocket `ping` message, SSE comment line); 0 turns them off.
+    subscription_keepalive: float = 12.0
+    # Seconds a new WebSocket has to send connection_init before it is closed (4408).
+    subscription_init_timeout: float = 3.0
+    # Events waiting for a client that reads slowly; past this its subscription ends with an error.
+    subscription_buffer: int = 64
+    # A subgraph's WebSocket URL for subscriptions ({"reviews": "wss://reviews.internal/graphql"});
+    # others: the subgraph's URL with ws:// or wss:// for http:// or https://.
+    subscription_urls: dict[str, str] = field(default_factory=dict)
+
     @classmethod
     def production(cls, **overrides: Any) -> GatewayConfig:
         """Settings for a public endpoint: subgraph errors masked, introspection and field

@@ -7,6 +7,8 @@ Raw ASGI on purpose: no framework to import on a Lambda cold start. Routes:
     GET  /health    200 when the gateway is ready, 503 otherwise
     OPTIONS /graphql  CORS preflight (cors.py)
     GET  /graphql with Accept text/html, and GET /ide/*: GraphiQL, when `config.ide` is on (ide.py)
+    GET/POST /graphql with Accept text/event-stream: GraphQL over SSE (realtime/sse.py)
+    WebSocket /graphql  GraphQL over WebSocket, graphql-transport-ws (realtime/ws.py)
 
 CSRF: GETs that carry cookies or a foreign Origin need a preflight-forcing header (cors.py).
 Batching: a JSON array body when `config.max_batch_size` > 0, answered as an array.
@@ -85,6 +87,20 @@ class _App:
         self._ide_html: bytes | None = None
         self._cors = CorsPolicy(tuple(config.cors_origins), config.cors_allow_credentials,
                                 tuple(config.cors_allow_headers), config.cors_max_age)
+        self._hub: Any = None  # realtime.hub.Hub: live WebSocket connections and SSE streams, made on first use
+
+    @property
+    def hub(self) -> Any:
+        if self._hub is None:
+            from ..realtime.hub import Hub
+
+            self._hub = Hub(self.config.subscription_max_connections)
+        return self._hub
+
+    async def close_streams(self) -> None:
+        """End every WebSocket connection and SSE stream (server shutdown), their subgraph streams with them."""
+        if self._hub is not None:
+            await self._hub.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -93,8 +109,25 @@ class _App:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
-            # Subscriptions are not served (yet): refuse the handshake.
-            await send({"type": "websocket.close", "code": 1000})
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """GraphQL over WebSocket at /graphql (realtime/ws.py); other paths refuse the handshake."""
+        path = scope["path"]
+        root_path = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path):]
+        if path != GRAPHQL_PATH or self._closed:
+            await send({"type": "websocket.close", "code": 1008 if not self._closed else 1001})
+            return
+        from ..realtime.ws import WsConnection
+
+        connection = WsConnection(scope, receive, send, hub=self.hub, config=self.config, auth=self._auth,
+                                  gateway=self._ready_gateway, headers=_request_headers(scope))
+        try:
+            await connection.run()
+        except Exception:
+            logger.exception("Unhandled error in a WebSocket connection")
 
     # -- lifespan ---------------------------------------------------------------
 
@@ -112,6 +145,7 @@ class _App:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self._closed = True
+                await self.close_streams()
                 if self._gateway is not None:
                     try:
                         await self._gateway.aclose()
@@ -221,6 +255,11 @@ class _App:
             raise HttpError(400, "This GET request may be a cross-site request forgery: it carries cookies or a "
                                  f"foreign Origin, so it must also carry one of these headers: {names} (or use POST "
                                  "with Content-Type application/json).", code="CSRF_PREVENTION", headers=cors)
+        from ..realtime.sse import wants_event_stream
+
+        if wants_event_stream(headers.get("accept")):
+            await self._event_stream(scope, receive, send, headers, cors)
+            return
         media_type = negotiate(headers.get("accept"))
         if media_type is None:
             raise HttpError(406, f"None of the response media types {', '.join(SUPPORTED)} is acceptable "
@@ -263,6 +302,29 @@ class _App:
         if status == 405 and "allow" not in extra:
             extra["allow"] = "POST"
         await _send_json(send, status, response.body, media_type, extra)
+
+    async def _event_stream(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str],
+                            cors: dict[str, str]) -> None:
+        """GraphQL over SSE (distinct connections): one operation, its results as events (realtime/sse.py).
+        Problems with the HTTP request itself (credentials, body) are still answered as HTTP errors."""
+        from ..realtime import sse
+
+        principal = await self._principal(scope, headers)
+        if scope["method"] == "POST":
+            problem = request_content_type_problem(headers.get("content-type"))
+            if problem is not None:
+                raise HttpError(415, problem, code="UNSUPPORTED_MEDIA_TYPE")
+            request = request_from_body(await self._read_body(receive, headers), headers)
+        else:
+            request = request_from_query_string(scope.get("query_string", b""), headers)
+        request.principal = principal
+        gateway = await self._ready_gateway()
+        if gateway is None:
+            raise HttpError(503, "The gateway is not ready; try again shortly.", code="SERVICE_UNAVAILABLE")
+        if not await sse.serve(receive, send, request, hub=self.hub, config=self.config, gateway=gateway,
+                               headers=cors):
+            raise HttpError(503, "Too many open subscriptions on this server; try again later.",
+                            code="TOO_MANY_CONNECTIONS", headers={"retry-after": "5"})
 
     async def _batch(self, body: bytes, headers: dict[str, str], principal: Any, media_type: str, send: Send,
                      cors: dict[str, str]) -> None:
