@@ -133,15 +133,18 @@ def main(argv: Sequence[str]) -> int:
     print(f"bff: GraphQL endpoint at http://{shown_host}:{port}/graphql", flush=True)
 
     # loop/http "auto": uvloop and httptools when installed (the `local` extra brings them).
-    app = create_app(gateway, config, auth=Authenticator.configured(current.auth))
+    app = inner = create_app(gateway, config, auth=Authenticator.configured(current.auth))
     if source.registry:
         from ..supergraph_source import with_registry
 
         # POST /admin/reload exists only when supergraph.reload_token (BFF_RELOAD_TOKEN) is set.
         token = _reload_token(source.reload_token)
         app = with_registry(app, gateway, reload_token=token, background_poll=True)
-    server_ = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="info",
-                                            access_log=server.access_log, loop="auto", http="auto"))
+    from ..realtime.shutdown import server as realtime_server
+
+    # Stopping ends SSE streams and WebSockets first (uvicorn would wait for open streams forever).
+    server_ = realtime_server(uvicorn.Config(app, lifespan="on", log_level="info", access_log=server.access_log,
+                                             loop="auto", http="auto"), inner)
     server_.run(sockets=[sock])
     return 0
 

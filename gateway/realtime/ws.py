@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from typing import Any, Awaitable, Callable
 
 import orjson
@@ -31,6 +32,12 @@ from .outbox import Outbox
 from .stream import StreamError, error
 
 PROTOCOL = "graphql-transport-ws"
+PING = '{"type":"ping"}'
+# Bytes sent but not yet known to be read. The ASGI server may buffer writes without bound (uvicorn's
+# WebSocket implementation does), so the only proof that a client reads is its `pong`: pongs answer pings
+# in order, so each one acknowledges everything sent before its ping. Past this window the writer sends a
+# ping and waits for the pong; meanwhile events pile up in the outbox, whose bound ends the subscriptions.
+UNREAD_WINDOW = 1 << 20
 logger = logging.getLogger("bff.realtime")
 
 
@@ -55,6 +62,10 @@ class WsConnection:
         self._init_seen = False
         self._closed = False
         self._tasks: list[asyncio.Task] = []
+        self._written = 0  # bytes sent
+        self._acked = 0  # bytes the client has read (proved by its pongs)
+        self._pings: deque[int] = deque()  # bytes sent up to each ping not yet answered
+        self._read_more = asyncio.Event()
 
     async def run(self) -> None:
         message = await self._receive()
@@ -125,7 +136,9 @@ class WsConnection:
         elif kind == "ping":
             self.outbox.force('{"type":"pong"}')
         elif kind == "pong":
-            pass
+            if self._pings:
+                self._acked = self._pings.popleft()
+                self._read_more.set()
         elif kind == "subscribe":
             if not self.acknowledged:
                 raise _Close(4401, "Unauthorized")
@@ -238,14 +251,29 @@ class WsConnection:
             if message is None:
                 return
             try:
+                if self._written - self._acked > UNREAD_WINDOW:
+                    await self._wait_for_reader()
                 await self._send({"type": "websocket.send", "text": message})
             except Exception:  # the client is gone: the reader sees the disconnect
                 return
+            self._written += len(message)
+            if message == PING:
+                self._pings.append(self._written)
+
+    async def _wait_for_reader(self) -> None:
+        """Block the writer until the client proves it read most of what was sent (see UNREAD_WINDOW)."""
+        if not self._pings:
+            await self._send({"type": "websocket.send", "text": PING})
+            self._written += len(PING)
+            self._pings.append(self._written)
+        while self._written - self._acked > UNREAD_WINDOW:
+            self._read_more.clear()
+            await self._read_more.wait()
 
     async def _keepalive(self) -> None:
         while True:
             await asyncio.sleep(self.config.subscription_keepalive)
-            self.outbox.force('{"type":"ping"}')
+            self.outbox.force(PING)
 
     # -- closing --------------------------------------------------------------------------
 
