@@ -54,6 +54,10 @@ class Gateway:
             raise syntax_error(error) from None
         self.supergraph = read_supergraph(document)
         self.api_schema = build_api_schema(document)
+        if self.config.defer:  # accepted everywhere; streamed only where the transport can (realtime/defer.py)
+            from graphql import GraphQLDeferDirective
+
+            self.api_schema.directives = (*self.api_schema.directives, GraphQLDeferDirective)
         self.field_sets = FieldSetCache()
         self._documents: LRU[Any] = LRU(self.config.plan_cache_size)
         self._plans: LRU[PreparedPlan] = LRU(self.config.plan_cache_size)
@@ -156,6 +160,13 @@ class Gateway:
         from .realtime.subscription import subscribe
 
         return await subscribe(self, request)
+
+    async def execute_incremental(self, request: GraphQLRequest) -> Any:
+        """A query with @defer as its payloads (an async iterator: the first, then the incremental ones), for
+        clients that accept multipart/mixed; anything else is answered at once with a GraphQLResponse."""
+        from .realtime.defer import execute_incremental
+
+        return await execute_incremental(self, request)
 
     async def _refuse(self, ctx: Any, error: Any) -> GraphQLResponse:
         """The response to a request refused before execution (RequestError or Reject), through on_response."""

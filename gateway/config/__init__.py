@@ -113,6 +113,10 @@ class GatewayConfig:
     # others: the subgraph's URL with ws:// or wss:// for http:// or https://.
     subscription_urls: dict[str, str] = field(default_factory=dict)
 
+    # @defer: streamed as multipart/mixed (deferSpec=20220824) to clients that accept it under uvicorn;
+    # others (and Lambda) get one complete response. Off: @defer is unknown to validation.
+    defer: bool = True
+
     @classmethod
     def production(cls, **overrides: Any) -> GatewayConfig:
         """Settings for a public endpoint: subgraph errors masked, introspection and field

@@ -28,6 +28,7 @@ import orjson
 from ..auth.authenticate import Authenticator, www_authenticate
 from ..auth.errors import AuthError
 from ..config import GatewayConfig
+from ..request import GraphQLResponse
 from .cors import CorsPolicy, csrf_refused, is_preflight
 from .graphql_over_http import HttpError, error_body, request_from_body, request_from_query_string, status_for
 from .negotiation import JSON, SUPPORTED, negotiate, request_content_type_problem
@@ -260,7 +261,9 @@ class _App:
         if wants_event_stream(headers.get("accept")):
             await self._event_stream(scope, receive, send, headers, cors)
             return
-        media_type = negotiate(headers.get("accept"))
+        # @defer: multipart/mixed for clients that take it (realtime/defer.py); JSON stays their fallback.
+        multipart = self.config.defer and _accepts_multipart(headers.get("accept"))
+        media_type = negotiate(headers.get("accept")) or (JSON if multipart else None)
         if media_type is None:
             raise HttpError(406, f"None of the response media types {', '.join(SUPPORTED)} is acceptable "
                                  f"(Accept: {headers.get('accept')}).", code="NOT_ACCEPTABLE")
@@ -289,7 +292,13 @@ class _App:
             await _send_json(send, 503, body_map, media_type, {"vary": "accept"})
             return
         try:
-            response = await gateway.execute(request)
+            if multipart and request.query and "@defer" in request.query:
+                response = await gateway.execute_incremental(request)
+                if not isinstance(response, GraphQLResponse):
+                    await _send_multipart(send, response, {"vary": "accept", **cors})
+                    return
+            else:
+                response = await gateway.execute(request)
         except Exception:
             logger.exception("Gateway.execute raised")
             await _send_json(send, 500, error_body("Internal server error.", "INTERNAL_SERVER_ERROR"), media_type)
@@ -383,6 +392,35 @@ class _App:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _accepts_multipart(accept: str | None) -> bool:
+    return bool(accept) and "multipart/mixed" in accept  # type: ignore[operator]
+
+
+async def _send_multipart(send: Send, payloads: Any, headers: dict[str, str]) -> None:
+    """The payloads of a deferred query as multipart/mixed (boundary "-", deferSpec=20220824), each part
+    sent as soon as it is known."""
+    from ..realtime.defer import MEDIA_TYPE
+
+    raw = [(b"content-type", MEDIA_TYPE.encode()), (b"cache-control", b"no-cache")]
+    raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": 200, "headers": raw})
+    # Each part is followed at once by the next delimiter, so a parser can hand it over without waiting
+    # for the next payload; the last delimiter is then closed ("-----").
+    head = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+    await send({"type": "http.response.body", "body": b"\r\n---", "more_body": True})
+    try:
+        async for payload in payloads:
+            await send({"type": "http.response.body", "body": head + orjson.dumps(payload) + b"\r\n---",
+                        "more_body": True})
+    except Exception:  # the response has started: end it with an error part
+        logger.exception("A deferred payload failed")
+        part = orjson.dumps({**error_body("Internal server error.", "INTERNAL_SERVER_ERROR"), "hasNext": False})
+        await send({"type": "http.response.body", "body": head + part + b"\r\n---", "more_body": True})
+    finally:
+        await payloads.aclose()
+    await send({"type": "http.response.body", "body": b"--\r\n", "more_body": False})
 
 
 def _wants_html(accept: str | None) -> bool:
