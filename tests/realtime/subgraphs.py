@@ -31,9 +31,11 @@ class TicksQuery:
 @strawberry.type
 class TicksSubscription:
     @strawberry.subscription
-    async def ticks(self, count: int = -1, interval_ms: int = 50, size: int = 0) -> AsyncGenerator[Tick, None]:
+    async def ticks(self, count: int = -1, interval_ms: int = 50, size: int = 0,
+                    offset_ms: int = 0) -> AsyncGenerator[Tick, None]:
         ACTIVE["ticks"] += 1
         try:
+            await asyncio.sleep(offset_ms / 1000)  # spreads many subscribers' ticks over the interval
             i = 0
             while count < 0 or i < count:
                 await asyncio.sleep(interval_ms / 1000)
