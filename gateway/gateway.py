@@ -217,7 +217,7 @@ class Gateway:
 
         request = GraphQLRequest(query=query, operation_name=operation_name, variables=variables)
         try:
-            prepared, _ = self._prepare(request)
+            prepared, _ = self._prepare(request, streaming=True)  # subscriptions are planned too
         except RequestError as error:
             raise ValueError("; ".join(e["message"] + "".join(f" (line {at['line']}, column {at['column']})"
                                                               for at in e.get("locations") or ())
