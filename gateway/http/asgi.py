@@ -258,11 +258,13 @@ class _App:
                                  "with Content-Type application/json).", code="CSRF_PREVENTION", headers=cors)
         from ..realtime.sse import wants_event_stream
 
-        if wants_event_stream(headers.get("accept")):
+        # Behind API Gateway (mangum puts the event in the scope) responses are buffered: no streams there.
+        streaming = "aws.event" not in scope
+        if streaming and wants_event_stream(headers.get("accept")):
             await self._event_stream(scope, receive, send, headers, cors)
             return
         # @defer: multipart/mixed for clients that take it (realtime/defer.py); JSON stays their fallback.
-        multipart = self.config.defer and _accepts_multipart(headers.get("accept"))
+        multipart = streaming and self.config.defer and _accepts_multipart(headers.get("accept"))
         media_type = negotiate(headers.get("accept")) or (JSON if multipart else None)
         if media_type is None:
             raise HttpError(406, f"None of the response media types {', '.join(SUPPORTED)} is acceptable "
