@@ -1,6 +1,6 @@
 """Two strawberry subgraphs for the real-time tests: `ticks` owns Subscription.ticks (events on a timer, as many
 and as large as asked) and Subscription.failAfter (a source that breaks), `words` adds Tick.word through
-`_entities`. `ACTIVE` counts the source streams running in `ticks`, so a test can see none is leaked."""
+`_entities`; `Tick.code` and `Tick.secret` are behind @policy. `ACTIVE` counts the source streams running in `ticks`, so a test can see none is leaked."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncGenerator
 
 import strawberry
+from strawberry.federation.schema_directives import Policy
 
 ACTIVE = {"ticks": 0}
 
@@ -19,6 +20,8 @@ class Tick:
     label: str
     at: float = strawberry.field(description="Unix time the subgraph emitted the event.")
     padding: str = ""
+    # Behind @policy "tick_code": in the source stream's own selection (access changes there end the subscription).
+    code: str | None = strawberry.federation.field(default=None, directives=[Policy(policies=[["tick_code"]])])
 
 
 @strawberry.type
@@ -40,7 +43,7 @@ class TicksSubscription:
             while count < 0 or i < count:
                 await asyncio.sleep(interval_ms / 1000)
                 i += 1
-                yield Tick(n=i, label=f"tick {i}", at=time.time(), padding="x" * size)
+                yield Tick(n=i, label=f"tick {i}", at=time.time(), padding="x" * size, code=f"code {i}")
         finally:
             ACTIVE["ticks"] -= 1
 
@@ -59,6 +62,11 @@ class WordTick:
     @strawberry.field
     def word(self) -> str:
         return f"word {self.n}"
+
+    @strawberry.federation.field(directives=[Policy(policies=[["tick_secret"]])])
+    def secret(self) -> str | None:
+        """Behind @policy "tick_secret": fetched per event from this subgraph."""
+        return f"secret {self.n}"
 
     @classmethod
     def resolve_reference(cls, n: int) -> "WordTick":

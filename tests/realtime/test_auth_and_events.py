@@ -89,3 +89,37 @@ async def test_event_that_does_not_match_the_schema(tick_gateway: Any, tick_supe
         assert error["path"] == ["ticks", "label"]
         assert done == {"id": "1", "type": "complete"}
         await ws.close()
+
+
+async def test_access_is_rechecked_for_every_event(tick_gateway: Any) -> None:
+    """A @policy decided anew per event: fields of the per-event fetches become null + FORBIDDEN while it denies;
+    when it denies a field the subgraph's stream itself sends, the subscription ends with FORBIDDEN."""
+    allowed = {"tick_secret": True, "tick_code": True}
+    policies = {name: (lambda principal, name=name: allowed[name]) for name in allowed}
+    with tick_gateway(access_policies=policies) as (server, _):
+        ws = await _init(server, {})
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription { ticks(intervalMs: 100) { n code word secret } }"}}))
+
+        async def event() -> dict:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert message["type"] in ("next", "error"), message
+            return message
+
+        first = (await event())["payload"]
+        assert first == {"data": {"ticks": {"n": 1, "code": "code 1", "word": "word 1", "secret": "secret 1"}}}
+        allowed["tick_secret"] = False
+        denied = (await event())["payload"]
+        while denied["data"]["ticks"]["secret"] is not None:  # an event already on its way when the rule changed
+            denied = (await event())["payload"]
+        assert denied["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"  # the caller is anonymous
+        assert denied["errors"][0]["path"] == ["ticks", "secret"]
+        assert denied["data"]["ticks"]["word"] == f"word {denied['data']['ticks']['n']}"
+        allowed["tick_code"] = False
+        message = await event()
+        while message["type"] == "next":
+            message = await event()
+        assert message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+        await _wait(lambda: subgraphs.ACTIVE["ticks"] == 0, "the subgraph stream to close")
+        await ws.close()
