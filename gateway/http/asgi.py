@@ -118,17 +118,27 @@ class _App:
         root_path = scope.get("root_path", "")
         if root_path and path.startswith(root_path):
             path = path[len(root_path):]
-        if path != GRAPHQL_PATH or self._closed:
-            await send({"type": "websocket.close", "code": 1008 if not self._closed else 1001})
+        headers = _request_headers(scope)
+        if path != GRAPHQL_PATH or self._closed or self._cross_site_websocket(scope, headers):
+            await send({"type": "websocket.close", "code": 1001 if self._closed else 1008})  # before accept: HTTP 403
             return
         from ..realtime.ws import WsConnection
 
         connection = WsConnection(scope, receive, send, hub=self.hub, config=self.config, auth=self._auth,
-                                  gateway=self._ready_gateway, headers=_request_headers(scope))
+                                  gateway=self._ready_gateway, headers=headers)
         try:
             await connection.run()
         except Exception:
             logger.exception("Unhandled error in a WebSocket connection")
+
+    def _cross_site_websocket(self, scope: Scope, headers: dict[str, str]) -> bool:
+        """A browser handshake from a foreign Origin (not ours, not an allowed CORS origin) carrying cookies: refused,
+        as cookies are the one credential a page can lend another site's WebSocket (cross-site WebSocket hijacking)."""
+        origin = headers.get("origin")
+        if origin is None or "cookie" not in headers:
+            return False
+        scheme = "https" if scope.get("scheme") == "wss" else "http"
+        return origin != f"{scheme}://{headers.get('host', '')}" and not self._cors.allows(origin)
 
     # -- lifespan ---------------------------------------------------------------
 

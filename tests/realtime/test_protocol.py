@@ -270,3 +270,20 @@ async def test_shutdown_ends_websockets_sse_streams_and_subgraph_streams(tick_su
     assert not thread.is_alive() and time.monotonic() - started < 5
     assert subgraphs.ACTIVE["ticks"] == 0
     sock.close()
+
+
+async def test_cross_site_handshake_with_cookies_is_refused(tick_gateway: Any) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    with tick_gateway(cors_origins=("https://app.example",)) as (server, _):
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(ws_url(server), subprotocols=PROTOCOL,  # type: ignore[arg-type]
+                          additional_headers={"Origin": "https://evil.example", "Cookie": "session=1"})
+        assert refused.value.response.status_code == 403
+        for headers in ({"Origin": "https://app.example", "Cookie": "session=1"},  # an allowed origin
+                        {"Origin": "https://evil.example"},  # no ambient credentials to abuse
+                        {"Origin": f"http://127.0.0.1:{server.port}", "Cookie": "session=1"}):  # our own page
+            ws = await connect(ws_url(server), subprotocols=PROTOCOL, additional_headers=headers)  # type: ignore[arg-type]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+            await ws.close()
