@@ -123,7 +123,8 @@ class SseStream:
     async def _keepalive(self) -> None:
         while True:
             await asyncio.sleep(self.config.subscription_keepalive)
-            self.outbox.force(":\n\n")
+            if not len(self.outbox):  # comments must not pile up for a client that does not read
+                self.outbox.force(":\n\n")
 
 
 async def serve(receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]], request: Any, *,

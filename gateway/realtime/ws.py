@@ -273,7 +273,8 @@ class WsConnection:
     async def _keepalive(self) -> None:
         while True:
             await asyncio.sleep(self.config.subscription_keepalive)
-            self.outbox.force(PING)
+            if not len(self.outbox):  # messages waiting keep the line busy; pings must not pile up behind them
+                self.outbox.force(PING)
 
     # -- closing --------------------------------------------------------------------------
 
