@@ -287,3 +287,35 @@ async def test_cross_site_handshake_with_cookies_is_refused(tick_gateway: Any) -
             await ws.send(json.dumps({"type": "connection_init"}))
             assert json.loads(await ws.recv()) == {"type": "connection_ack"}
             await ws.close()
+
+
+async def test_subgraph_closing_its_socket_mid_stream(tick_gateway: Any, tick_supergraph: str,
+                                                      tick_subgraphs: dict[str, Any]) -> None:
+    import contextlib
+
+    from services.toolkit.app import asgi_app
+    from tests.realtime.subgraphs import ticks_schema
+    from tests.support.asgi_server import serve_in_thread
+
+    shared = tick_subgraphs["ticks"].graphql_url
+    stack = contextlib.ExitStack()
+    own = stack.enter_context(serve_in_thread(asgi_app(ticks_schema())))
+    with tick_gateway(supergraph=tick_supergraph.replace(shared, own.graphql_url)) as (server, _):
+        ws = await _open(server)
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": "subscription { ticks(intervalMs: 20) { n word } }"}}))
+        assert json.loads(await ws.recv())["type"] == "next"
+        await asyncio.to_thread(stack.close)  # the subgraph server stops: it closes its WebSockets
+        messages = await _messages(ws, "complete")
+        [error, *_] = messages[-1]["payload"]
+        assert messages[-1]["type"] == "error", messages[-1]
+        assert error["extensions"]["code"] in ("SUBSCRIPTION_SOURCE_CLOSED", "SUBSCRIPTION_SOURCE_FAILED")
+        assert "ticks" in error["message"]
+        # Unreachable now: a new subscription is refused with an error, the connection stays.
+        await ws.send(json.dumps({"id": "2", "type": "subscribe",
+                                  "payload": {"query": "subscription { ticks { n } }"}}))
+        [refused] = await _messages(ws, "complete", "2")
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "SUBSCRIPTION_SOURCE_FAILED"
+        assert refused["payload"][0]["message"] == 'Subgraph "ticks" did not accept the subscription (connection failed).'
+        await ws.close()
