@@ -80,8 +80,8 @@ def split(document: Any, operation: Any, variables: dict[str, Any]) -> Split | N
     return result
 
 
-async def execute_incremental(gateway: "Gateway", request: "GraphQLRequest") \
-        -> "GraphQLResponse | AsyncIterator[dict[str, Any]]":
+async def execute_incremental(gateway: Gateway, request: GraphQLRequest) \
+        -> GraphQLResponse | AsyncIterator[dict[str, Any]]:
     """A response (no @defer, not a query, or refused) or the payloads of a deferred query."""
     from ..operation.prepare import RequestError, prepare_document, select_operation
 
@@ -101,10 +101,10 @@ async def execute_incremental(gateway: "Gateway", request: "GraphQLRequest") \
     return _payloads(gateway, request, parts)
 
 
-async def _payloads(gateway: "Gateway", request: "GraphQLRequest", parts: Split) -> AsyncIterator[dict[str, Any]]:
+async def _payloads(gateway: Gateway, request: GraphQLRequest, parts: Split) -> AsyncIterator[dict[str, Any]]:
     from dataclasses import replace
 
-    def run(text: str) -> asyncio.Task:
+    def run(text: str) -> asyncio.Task[GraphQLResponse]:
         return asyncio.ensure_future(gateway.execute(replace(request, query=text, extensions=None)))
 
     first = run(parts.initial)
@@ -170,11 +170,11 @@ def _incremental(deferred: Deferred, body: dict[str, Any], initial_data: Any) ->
     return items
 
 
-def _objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[tuple, Any]]:
+def _objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[tuple[Any, ...], Any]]:
     """(response path, object) for each non-null object at `path`, list items expanded."""
-    out: list[tuple[tuple, Any]] = []
+    out: list[tuple[tuple[Any, ...], Any]] = []
 
-    def walk(value: Any, at: tuple, rest: tuple[str, ...]) -> None:
+    def walk(value: Any, at: tuple[Any, ...], rest: tuple[str, ...]) -> None:
         if isinstance(value, list):
             for i, item in enumerate(value):
                 walk(item, at + (i,), rest)
@@ -188,12 +188,12 @@ def _objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[tuple, Any]]:
     return out
 
 
-def _under(error_path: Any, path: tuple, keys: frozenset[str]) -> bool:
+def _under(error_path: Any, path: tuple[Any, ...], keys: frozenset[str]) -> bool:
     return isinstance(error_path, list) and len(error_path) > len(path) and tuple(error_path[:len(path)]) == path \
         and error_path[len(path)] in keys
 
 
-def _related(error_path: Any, path: tuple) -> bool:
+def _related(error_path: Any, path: tuple[Any, ...]) -> bool:
     if not isinstance(error_path, list):
         return False
     n = min(len(error_path), len(path))
@@ -202,7 +202,8 @@ def _related(error_path: Any, path: tuple) -> bool:
 
 # -- AST surgery ----------------------------------------------------------------------------------
 
-def _strip(selection_set: Any, fragments: dict, variables: dict, chain: list, found: list | None) -> Any:
+def _strip(selection_set: Any, fragments: dict[str, Any], variables: dict[str, Any], chain: list[Any],
+           found: list[Any] | None) -> Any:
     """`selection_set` without its active @defer fragments (recorded in `found` with their ancestor chain),
     named fragment spreads inlined. With `found` None, @defer is simply dropped (the fragment stays)."""
     if selection_set is None:
@@ -237,7 +238,7 @@ def _inline(spread: Any, definition: Any) -> Any:
                               selection_set=definition.selection_set)
 
 
-def _defer_of(node: Any, variables: dict) -> tuple[str | None, bool]:
+def _defer_of(node: Any, variables: dict[str, Any]) -> tuple[str | None, bool]:
     """(label, active) of the fragment's @defer; inactive without one or with `if: false`."""
     for directive in node.directives or ():
         if directive.name.value != "defer":
@@ -253,17 +254,17 @@ def _defer_of(node: Any, variables: dict) -> tuple[str | None, bool]:
     return None, False
 
 
-def _value(node: Any, variables: dict) -> Any:
+def _value(node: Any, variables: dict[str, Any]) -> Any:
     from graphql.utilities import value_from_ast_untyped
 
     return value_from_ast_untyped(node, variables)
 
 
-def _without_defer(directives: Any) -> tuple:
+def _without_defer(directives: Any) -> tuple[Any, ...]:
     return tuple(d for d in directives or () if d.name.value != "defer")
 
 
-def _response_keys(selection_set: Any, fragments: dict) -> set[str]:
+def _response_keys(selection_set: Any, fragments: dict[str, Any]) -> set[str]:
     keys: set[str] = set()
     for node in selection_set.selections if selection_set else ():
         if node.kind == "field":

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 import orjson
 
@@ -25,6 +26,8 @@ from .stream import StreamError, error
 logger = logging.getLogger("bff.realtime")
 
 MEDIA_TYPE = "text/event-stream"
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 COMPLETE = "event: complete\ndata:\n\n"
 
 
@@ -33,18 +36,18 @@ def wants_event_stream(accept: str | None) -> bool:
     return bool(accept) and MEDIA_TYPE in accept  # type: ignore[operator]
 
 
-def next_event(body: dict) -> str:
+def next_event(body: dict[str, Any]) -> str:
     return "event: next\ndata: " + orjson.dumps(body).decode() + "\n\n"
 
 
 class SseStream:
-    def __init__(self, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]], *,
+    def __init__(self, receive: Receive, send: Send, *,
                  hub: Hub, config: Any, gateway: Any, headers: dict[str, str]) -> None:
         self._receive, self._send = receive, send
         self.hub, self.config, self.gateway = hub, config, gateway
         self.headers = headers  # extra response headers (CORS)
         self.outbox = Outbox(config.subscription_buffer)
-        self._producer: asyncio.Task | None = None
+        self._producer: asyncio.Task[None] | None = None
 
     async def run(self, request: Any) -> None:
         """Answer `request` with an event stream until it completes or the client leaves."""
@@ -127,7 +130,7 @@ class SseStream:
                 self.outbox.force(":\n\n")
 
 
-async def serve(receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]], request: Any, *,
+async def serve(receive: Receive, send: Send, request: Any, *,
                 hub: Hub, config: Any, gateway: Any, headers: dict[str, str]) -> bool:
     """Stream `request`; False (nothing sent) when the connection limit is reached."""
     stream = SseStream(receive, send, hub=hub, config=config, gateway=gateway, headers=headers)

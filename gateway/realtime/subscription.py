@@ -18,7 +18,7 @@ with FORBIDDEN (resubscribing plans it anew).
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ class StreamPlan:
     per_event: Any  # plan.nodes.QueryPlan without the source
 
 
-def stream_plan(prepared: "PreparedPlan") -> StreamPlan:
+def stream_plan(prepared: PreparedPlan) -> StreamPlan:
     """The split of a prepared subscription plan, made once and kept with it."""
     if prepared.stream is None:
         from ..plan.nodes import QueryPlan
@@ -47,10 +47,11 @@ def stream_plan(prepared: "PreparedPlan") -> StreamPlan:
         source = next(f for f in plan.fetches if f.inputs is None and f.operation_kind == "subscription")
         rest = [replace(f, depends_on=f.depends_on - {source.id}) for f in plan.fetches if f is not source]
         prepared.stream = StreamPlan(source, QueryPlan("query", rest, plan.local_fields))
-    return prepared.stream
+    split: StreamPlan = prepared.stream
+    return split
 
 
-async def subscribe(gateway: "Gateway", request: "GraphQLRequest") -> "GraphQLResponse | SubscriptionStream":
+async def subscribe(gateway: Gateway, request: GraphQLRequest) -> GraphQLResponse | SubscriptionStream:
     """Answer `request`: a stream for a subscription, a response for anything else or a refusal."""
     from ..operation.prepare import RequestError
     from ..pipeline import Reject, RequestContext, SubgraphCall
@@ -92,7 +93,7 @@ async def subscribe(gateway: "Gateway", request: "GraphQLRequest") -> "GraphQLRe
 class SubscriptionStream:
     """The client's events: one response body per event of the subgraph's stream."""
 
-    def __init__(self, gateway: "Gateway", request: "GraphQLRequest", prepared: "PreparedPlan", body: dict,
+    def __init__(self, gateway: Gateway, request: GraphQLRequest, prepared: PreparedPlan, body: dict[str, Any],
                  url: str, headers: dict[str, str]) -> None:
         from .upstream import subscribe as upstream
 
@@ -100,14 +101,14 @@ class SubscriptionStream:
         self.source = stream_plan(prepared).source
         self._events = upstream(self.source.service, url, body, headers,
                                 open_timeout=gateway.config.subgraph_timeout)
-        self._iterator: Any = None
+        self._iterator: AsyncGenerator[dict[str, Any], None] | None = None
 
-    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+    def __aiter__(self) -> AsyncGenerator[dict[str, Any], None]:
         if self._iterator is None:
             self._iterator = self._bodies()
         return self._iterator
 
-    async def _bodies(self) -> AsyncIterator[dict[str, Any]]:
+    async def _bodies(self) -> AsyncGenerator[dict[str, Any], None]:
         try:
             async for event in self._events:
                 yield await self._answer(event)
@@ -138,7 +139,7 @@ class SubscriptionStream:
         if split.source.operation != self.source.operation:
             raise StreamError([error("Access to this subscription's fields changed: subscribe again.", "FORBIDDEN")])
         data: dict[str, Any] = {}
-        errors: list[dict] = []
+        errors: list[dict[str, Any]] = []
         gateway.executor.merge_root(self.source, event, data, errors, ctx)
         response = await gateway._run(ctx, prepared, variables, split.per_event, data, errors)
         return response.body

@@ -10,7 +10,7 @@ its own subgraph stream (TCP back-pressure), never the others.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
@@ -21,8 +21,8 @@ PROTOCOL = "graphql-transport-ws"
 class UpstreamError(Exception):
     """The subgraph stream failed or ended abnormally; the message is safe to show clients."""
 
-    def __init__(self, message: str, errors: list[dict] | None = None, code: str = "SUBSCRIPTION_SOURCE_FAILED") \
-            -> None:
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None,
+                 code: str = "SUBSCRIPTION_SOURCE_FAILED") -> None:
         super().__init__(message)
         self.code = code
         self.errors = errors  # the subgraph's own GraphQL errors, when it sent an `error` message
@@ -40,7 +40,8 @@ def websocket_url(url: str) -> str | None:
 
 
 async def subscribe(service: str, url: str, body: dict[str, Any], headers: dict[str, str], *,
-                    open_timeout: float = 10.0, max_size: int = 4 * 1024 * 1024) -> AsyncIterator[dict]:
+                    open_timeout: float = 10.0,
+                    max_size: int = 4 * 1024 * 1024) -> AsyncGenerator[dict[str, Any], None]:
     """Each `next` payload of one subscription on the subgraph, until it completes.
 
     Raises UpstreamError when the subgraph cannot be reached, refuses the operation (`error`), closes
@@ -48,11 +49,13 @@ async def subscribe(service: str, url: str, body: dict[str, Any], headers: dict[
     (the client went away) sends `complete` and closes the socket."""
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+    from websockets.typing import Subprotocol
 
     try:
-        socket = await connect(url, subprotocols=[PROTOCOL], additional_headers=headers, open_timeout=open_timeout,
-                               max_size=max_size, compression=None, proxy=None, user_agent_header=None)
-    except (OSError, asyncio.TimeoutError, InvalidHandshake, InvalidURI) as exc:
+        socket = await connect(url, subprotocols=[Subprotocol(PROTOCOL)], additional_headers=headers,
+                               open_timeout=open_timeout, max_size=max_size, compression=None, proxy=None,
+                               user_agent_header=None)
+    except (TimeoutError, OSError, InvalidHandshake, InvalidURI) as exc:
         raise UpstreamError(f'Subgraph "{service}" did not accept the subscription ({_reason(exc)}).') from None
     done = False
     try:
@@ -88,7 +91,7 @@ async def subscribe(service: str, url: str, body: dict[str, Any], headers: dict[
                 await socket.send('{"type":"pong"}')
             elif kind != "pong":
                 raise UpstreamError(f'Subgraph "{service}" sent an unexpected "{kind}" message.')
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise UpstreamError(f'Subgraph "{service}" did not acknowledge the connection in time.') from None
     except ConnectionClosed as exc:
         done = True
@@ -108,7 +111,7 @@ async def _close(socket: Any, done: bool) -> None:
         socket.transport.abort() if getattr(socket, "transport", None) is not None else None
 
 
-def _parse(raw: Any, service: str) -> dict:
+def _parse(raw: Any, service: str) -> dict[str, Any]:
     try:
         message = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -23,7 +23,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 import orjson
 
@@ -32,6 +33,8 @@ from .outbox import Outbox
 from .stream import StreamError, error
 
 PROTOCOL = "graphql-transport-ws"
+Message = dict[str, Any]  # a protocol message, as JSON
+AsgiMessage = MutableMapping[str, Any]
 PING = '{"type":"ping"}'
 # Bytes sent but not yet known to be read. The ASGI server may buffer writes without bound (uvicorn's
 # WebSocket implementation does), so the only proof that a client reads is its `pong`: pongs answer pings
@@ -49,19 +52,20 @@ class _Close(Exception):
 
 
 class WsConnection:
-    def __init__(self, scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]],
+    def __init__(self, scope: AsgiMessage, receive: Callable[[], Awaitable[AsgiMessage]],
+                 send: Callable[[AsgiMessage], Awaitable[None]],
                  *, hub: Hub, config: Any, auth: Any, gateway: Callable[[], Awaitable[Any]],
                  headers: dict[str, str]) -> None:
         self.scope, self._receive, self._send = scope, receive, send
         self.hub, self.config, self.auth, self._gateway = hub, config, auth, gateway
         self.headers = headers
         self.outbox = Outbox(config.subscription_buffer)
-        self.operations: dict[str, asyncio.Task] = {}
+        self.operations: dict[str, asyncio.Task[None]] = {}
         self.principal: Any = None
         self.acknowledged = False
         self._init_seen = False
         self._closed = False
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._written = 0  # bytes sent
         self._acked = 0  # bytes the client has read (proved by its pongs)
         self._pings: deque[int] = deque()  # bytes sent up to each ping not yet answered
@@ -105,7 +109,7 @@ class WsConnection:
                 remaining = deadline - asyncio.get_running_loop().time()
                 try:
                     message = await asyncio.wait_for(self._receive(), max(remaining, 0.001))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     raise _Close(4408, "Connection initialisation timeout") from None
             else:
                 message = await self._receive()
@@ -119,7 +123,7 @@ class WsConnection:
                 raw = message.get("bytes") or b""
             await self._handle(_parse(raw))
 
-    async def _handle(self, message: dict) -> None:
+    async def _handle(self, message: Message) -> None:
         kind = message.get("type")
         if kind == "connection_init":
             if self._init_seen:
@@ -160,7 +164,7 @@ class WsConnection:
         else:
             raise _Close(4400, f"Unknown message type {kind!r}" if isinstance(kind, str) else "Message has no type")
 
-    async def _authenticate(self, payload: dict) -> None:
+    async def _authenticate(self, payload: Message) -> None:
         from ..auth.errors import AuthError
 
         headers = dict(self.headers)
@@ -175,7 +179,7 @@ class WsConnection:
 
     # -- operations -----------------------------------------------------------------------
 
-    def _start(self, op_id: str, payload: dict) -> None:
+    def _start(self, op_id: str, payload: Message) -> None:
         from ..http.graphql_over_http import HttpError, request_from_params
 
         if len(self.operations) >= self.config.subscription_max_per_connection:
@@ -230,7 +234,7 @@ class WsConnection:
                 with contextlib.suppress(Exception):
                     await stream.aclose()
 
-    def _next(self, op_id: str, body: dict, force: bool = False) -> bool:
+    def _next(self, op_id: str, body: Message, force: bool = False) -> bool:
         message = orjson.dumps({"id": op_id, "type": "next", "payload": body}).decode()
         if force:
             self.outbox.force(message)
@@ -240,7 +244,7 @@ class WsConnection:
     def _complete(self, op_id: str) -> None:
         self.outbox.force(orjson.dumps({"id": op_id, "type": "complete"}).decode())
 
-    def _error(self, op_id: str, errors: list[dict]) -> None:
+    def _error(self, op_id: str, errors: list[Message]) -> None:
         self.outbox.force(orjson.dumps({"id": op_id, "type": "error", "payload": errors}).decode())
 
     # -- writing and keep-alive ---------------------------------------------------------------
@@ -295,7 +299,7 @@ class WsConnection:
             await asyncio.wait_for(self._send({"type": "websocket.close", "code": code, "reason": reason}), 5)
 
 
-def _parse(raw: str | bytes) -> dict:
+def _parse(raw: str | bytes) -> Message:
     try:
         message = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -305,7 +309,7 @@ def _parse(raw: str | bytes) -> dict:
     return message
 
 
-def _authorization_in(payload: dict) -> str | None:
+def _authorization_in(payload: Message) -> str | None:
     """`Authorization` (any case) at the top of the connection_init payload or under `headers`."""
     for where in (payload, payload.get("headers")):
         if isinstance(where, dict):

@@ -1,6 +1,7 @@
 """Two strawberry subgraphs for the real-time tests: `ticks` owns Subscription.ticks (events on a timer, as many
 and as large as asked) and Subscription.failAfter (a source that breaks), `words` adds Tick.word through
-`_entities`; `Tick.code` and `Tick.secret` are behind @policy. `ACTIVE` counts the source streams running in `ticks`, so a test can see none is leaked."""
+`_entities`; `Tick.code` and `Tick.secret` are behind @policy. `ACTIVE` counts the source streams running in
+`ticks`, so a test can see none is leaked."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ class WordTick:
         return f"secret {self.n}"
 
     @classmethod
-    def resolve_reference(cls, n: int) -> "WordTick":
+    def resolve_reference(cls, n: int) -> WordTick:
         return cls(n=int(n))
 
 

@@ -52,7 +52,8 @@ async def test_credentials_from_connection_init_or_handshake(tick_gateway: Any) 
         code, reason = await _closed_with(ws)
         assert code == 4403 and reason.startswith("Forbidden:")
         # SSE: the request's own Authorization header; refused with 401 like any HTTP request.
-        refused = httpx.post(f"{server.base_url}/graphql", json={"query": TICKS}, headers={"accept": "text/event-stream"})
+        refused = httpx.post(f"{server.base_url}/graphql", json={"query": TICKS},
+                             headers={"accept": "text/event-stream"})
         assert refused.status_code == 401 and refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         accepted = httpx.post(f"{server.base_url}/graphql", json={"query": TICKS},
                               headers={"accept": "text/event-stream", "authorization": f"Bearer {good}"})

@@ -211,8 +211,8 @@ async def test_sse_stream_and_disconnect(tick_gateway: Any) -> None:
                 assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
                 text = "".join([chunk async for chunk in response.aiter_text()])
         events = [block for block in text.split("\n\n") if block and not block.startswith(":")]
-        assert events[:3] == [f'event: next\ndata: {{"data":{{"ticks":{{"n":{i},"label":"tick {i}","word":"word {i}"}}}}}}'
-                              for i in (1, 2, 3)]
+        expected = [{"data": {"ticks": {"n": i, "label": f"tick {i}", "word": f"word {i}"}}} for i in (1, 2, 3)]
+        assert events[:3] == ["event: next\ndata: " + json.dumps(e, separators=(",", ":")) for e in expected]
         assert events[3] == "event: complete\ndata:"
         # A client that goes away mid-stream: the subgraph stream is closed.
         async with httpx.AsyncClient(timeout=10) as client:
@@ -317,5 +317,6 @@ async def test_subgraph_closing_its_socket_mid_stream(tick_gateway: Any, tick_su
         [refused] = await _messages(ws, "complete", "2")
         assert refused["type"] == "error"
         assert refused["payload"][0]["extensions"]["code"] == "SUBSCRIPTION_SOURCE_FAILED"
-        assert refused["payload"][0]["message"] == 'Subgraph "ticks" did not accept the subscription (connection failed).'
+        assert refused["payload"][0]["message"] == \
+            'Subgraph "ticks" did not accept the subscription (connection failed).'
         await ws.close()
