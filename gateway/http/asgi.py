@@ -266,11 +266,9 @@ class _App:
             raise HttpError(400, "This GET request may be a cross-site request forgery: it carries cookies or a "
                                  f"foreign Origin, so it must also carry one of these headers: {names} (or use POST "
                                  "with Content-Type application/json).", code="CSRF_PREVENTION", headers=cors)
-        from ..realtime.sse import wants_event_stream
-
         # Behind API Gateway (mangum puts the event in the scope) responses are buffered: no streams there.
         streaming = "aws.event" not in scope
-        if streaming and wants_event_stream(headers.get("accept")):
+        if streaming and _wants_event_stream(headers.get("accept")):
             await self._event_stream(scope, receive, send, headers, cors)
             return
         # @defer: multipart/mixed for clients that take it (realtime/defer.py); JSON stays their fallback.
@@ -404,6 +402,11 @@ class _App:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _wants_event_stream(accept: str | None) -> bool:
+    """GraphQL over SSE (graphql-sse sends exactly `text/event-stream`); checked here, not imported per request."""
+    return bool(accept) and "text/event-stream" in accept  # type: ignore[operator]
 
 
 def _accepts_multipart(accept: str | None) -> bool:

@@ -31,11 +31,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 COMPLETE = "event: complete\ndata:\n\n"
 
 
-def wants_event_stream(accept: str | None) -> bool:
-    """The client asked for an event stream (graphql-sse sends exactly `text/event-stream`)."""
-    return bool(accept) and MEDIA_TYPE in accept  # type: ignore[operator]
-
-
 def next_event(body: dict[str, Any]) -> str:
     return "event: next\ndata: " + orjson.dumps(body).decode() + "\n\n"
 
