@@ -87,6 +87,9 @@ async def subscribe(gateway: Gateway, request: GraphQLRequest) -> GraphQLRespons
     api_key = gateway.api_keys.get(source.service)
     if api_key:
         headers["x-api-key"] = api_key
+    signer = gateway.access.signer
+    if signer is not None:  # the signed identity covers the handshake: a GET with no query string
+        headers = signer.sign(source.service, "GET", b"", headers) or headers
     return SubscriptionStream(gateway, request, prepared, call.body, url, headers)
 
 

@@ -1,6 +1,6 @@
 """End to end with real clients: the npm `graphql-ws` and `graphql-sse` clients against `bff serve` over the example
 services. `reviewAdded` events come from the reviews subgraph (strawberry, graphql-transport-ws) when `addReview`
-runs; `course { title }` comes from courses and `author { email }` from accounts through `_entities`."""
+runs; `course { title }` comes from courses and `author { roles }` from accounts through `_entities`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 from services.reviews import data as reviews_data
 from tests.realtime.clients import BffServe, node_client
 
-SELECTION = "id rating body course { id title } author { name email }"
+SELECTION = "id rating body course { id title } author { name roles }"
 
 
 def _post_until(client: Any, server: BffServe, course: str, body: str, sub: int = 0) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def test_graphql_ws_client_gets_federated_events(bff_serve: BffServe) -> None:
         assert "errors" not in result
         assert review["body"] == "Live over WebSocket" and review["rating"] == 4
         assert review["course"] == {"id": "c1", "title": "Introduction to GraphQL"}  # courses, via _entities
-        assert review["author"] == {"name": "Grace Hopper", "email": "grace.hopper@example.com"}  # accounts
+        assert review["author"] == {"name": "Grace Hopper", "roles": ["student", "instructor"]}  # roles: accounts
         # A review on another course is not this subscriber's event; the next one on c1 is.
         httpx.post(bff_serve.url, json={"query": 'mutation { addReview(courseId: "c2", authorId: "u1", rating: 1, '
                                                  'body: "elsewhere") { id } }'}, timeout=10)
@@ -88,7 +88,7 @@ def test_graphql_sse_client_gets_federated_events(bff_serve: BffServe) -> None:
         result = _post_until(client, bff_serve, "c5", "Live over SSE")
         review = result["data"]["reviewAdded"]
         assert review["course"]["title"] == "Abstraction and Types"
-        assert review["author"]["email"] == "grace.hopper@example.com"
+        assert review["author"]["roles"] == ["student", "instructor"]
         client.send({"unsubscribe": 0})
         _wait(lambda: not reviews_data.FEED._queues.get("c5"), "the subgraph subscription to end")
 

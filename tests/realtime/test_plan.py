@@ -13,7 +13,7 @@ SUPERGRAPH = Path(__file__).resolve().parents[2] / "services" / "supergraph.grap
 
 def test_subscription_plan_source_and_dependent_fetches() -> None:
     gateway = Gateway.from_file(SUPERGRAPH)
-    query = 'subscription { reviewAdded(courseId: "c1") { body course { title } author { name email } } }'
+    query = 'subscription { reviewAdded(courseId: "c1") { body course { title } author { name roles } } }'
     printed = gateway.explain(query)
     assert printed.index('Fetch(service: "reviews")') < printed.index('Fetch(service: "courses")')
     assert "subscription {\n        reviewAdded(courseId: \"c1\")" in printed
@@ -22,6 +22,6 @@ def test_subscription_plan_source_and_dependent_fetches() -> None:
     prepared, _ = gateway._prepare(GraphQLRequest(query), streaming=True)
     split = stream_plan(prepared)
     assert split.source.service == "reviews" and split.source.operation_kind == "subscription"
-    # author.name comes with the event (@provides); email and course.title are fetched per event.
+    # author.name comes with the event (@provides); roles and course.title are fetched per event.
     assert sorted(f.service for f in split.per_event.fetches) == ["accounts", "courses"]
     assert all(f.inputs is not None and not f.depends_on for f in split.per_event.fetches)
