@@ -25,8 +25,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+# The gateway is typed loosely here (Any): gateway.gateway imports this module.
+Gateway = Any
+PreparedPlan = Any
+
 if TYPE_CHECKING:
-    from ..gateway import Gateway
     from ..request import GraphQLRequest, GraphQLResponse
 
 BOUNDARY = "-"
@@ -87,17 +90,21 @@ async def execute_incremental(gateway: Gateway, request: GraphQLRequest) \
 
     query = request.query
     if not isinstance(query, str) or "@defer" not in query:
-        return await gateway.execute(request)
+        whole: GraphQLResponse = await gateway.execute(request)
+        return whole
     try:
         prepared = gateway._documents.get(query) or prepare_document(gateway.api_schema, query)
         operation = select_operation(prepared, request.operation_name)
     except RequestError:
-        return await gateway.execute(request)  # the error, answered (and logged) as usual
+        refused: GraphQLResponse = await gateway.execute(request)  # the error, answered (and logged) as usual
+        return refused
     if operation.operation.value != "query":
-        return await gateway.execute(request)
+        whole = await gateway.execute(request)
+        return whole
     parts = split(prepared.document, operation, request.variables or {})
     if parts is None:
-        return await gateway.execute(request)
+        whole = await gateway.execute(request)
+        return whole
     return _payloads(gateway, request, parts)
 
 

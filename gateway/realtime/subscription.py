@@ -25,8 +25,11 @@ from typing import TYPE_CHECKING, Any
 from .stream import StreamError, error
 from .upstream import UpstreamError, websocket_url
 
+# The gateway is typed loosely here (Any): gateway.gateway imports this module.
+Gateway = Any
+PreparedPlan = Any
+
 if TYPE_CHECKING:
-    from ..gateway import Gateway, PreparedPlan
     from ..request import GraphQLRequest, GraphQLResponse
 
 
@@ -65,16 +68,19 @@ async def subscribe(gateway: Gateway, request: GraphQLRequest) -> GraphQLRespons
                 await pending
         prepared, variables = gateway._prepare(request, ctx, streaming=True)
     except (RequestError, Reject) as refusal:
-        return await gateway._refuse(ctx, refusal)
+        refused: GraphQLResponse = await gateway._refuse(ctx, refusal)
+        return refused
     if prepared.plan.operation_kind != "subscription":
-        return await gateway._run(ctx, prepared, variables)
+        answered: GraphQLResponse = await gateway._run(ctx, prepared, variables)
+        return answered
     split = stream_plan(prepared)
     source = split.source
     url = gateway.config.subscription_urls.get(source.service) or websocket_url(gateway.urls[source.graph])
     if url is None:
-        return await gateway._refuse(ctx, RequestError([error(
+        unsupported: GraphQLResponse = await gateway._refuse(ctx, RequestError([error(
             f'Subgraph "{source.service}" is not reachable over WebSocket, so its subscriptions cannot be served.',
             "SUBSCRIPTION_NOT_SUPPORTED")]))
+        return unsupported
     body: dict[str, Any] = {"query": source.operation}
     if source.variable_names:
         body["variables"] = {n: variables[n] for n in source.variable_names if n in variables}
@@ -144,7 +150,7 @@ class SubscriptionStream:
         data: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         gateway.executor.merge_root(self.source, event, data, errors, ctx)
-        response = await gateway._run(ctx, prepared, variables, split.per_event, data, errors)
+        response: GraphQLResponse = await gateway._run(ctx, prepared, variables, split.per_event, data, errors)
         return response.body
 
     async def aclose(self) -> None:
