@@ -27,6 +27,18 @@ def example_services() -> Iterator[dict[str, str]]:
         yield {s.name: stack.enter_context(serve_in_thread(s.load_app())).graphql_url for s in SERVICES}
 
 
+@pytest.fixture(autouse=True)
+def seed_reviews_restored() -> Iterator[None]:
+    """Reviews posted by a test (addReview, in the example services running in this process) are removed after
+    it: other suites compare against the seed data."""
+    from services.reviews import data
+
+    before = dict(data.REVIEWS)
+    yield
+    data.REVIEWS.clear()
+    data.REVIEWS.update(before)
+
+
 @pytest.fixture(scope="session")
 def bff_serve(example_services: dict[str, str]) -> Iterator[BffServe]:
     """`bff serve` over the example supergraph (services/supergraph.graphql)."""
