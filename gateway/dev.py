@@ -23,6 +23,8 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
 import httpx
 import uvicorn
 
@@ -42,6 +44,10 @@ READY_TIMEOUT = 20.0
 # (enrollmentCount) and reviews (averageRating, and ratingSummary, which
 # @requires the title from courses).
 SAMPLE_QUERY = "{ courses { title instructor { name } enrollmentCount averageRating ratingSummary } }"
+# The subscription the banner shows, and the mutation that makes it fire.
+SUBSCRIPTION_QUERY = 'subscription { reviewAdded(courseId: "c1") { rating body author { name } course { title } } }'
+REVIEW_MUTATION = 'mutation { addReview(courseId: "c1", authorId: "u2", rating: 5, body: "Loved it") { id } }'
+
 # The same query, as GraphiQL opens with it.
 IDE_QUERY = """# Courses with data from all four services: courses, accounts, enrollments, reviews.
 {
@@ -191,6 +197,13 @@ class _Server(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    async def shutdown(self, sockets: Any = None) -> None:
+        # The gateway ends its SSE streams and WebSockets first: uvicorn would wait for open streams.
+        close = getattr(self.config.app, "close_streams", None)
+        if close is not None:
+            await close()
+        await super().shutdown(sockets)
+
 
 @contextlib.contextmanager
 def _bound_sockets(args: argparse.Namespace) -> Iterator[list[_Listener]]:
@@ -322,6 +335,13 @@ def _print_banner(services: list[_Listener], gateway: _Listener) -> None:
         "",
         f"  curl -s {url} -H 'content-type: application/json' \\",
         f"    -d '{body}'",
+        "",
+        "Watch a course's new reviews live (Server-Sent Events; docs/realtime.md), and post one from another shell:",
+        "",
+        f"  curl -N {url} -H 'accept: text/event-stream' -H 'content-type: application/json' \\",
+        f"    -d '{json.dumps({'query': SUBSCRIPTION_QUERY})}'",
+        f"  curl -s {url} -H 'content-type: application/json' \\",
+        f"    -d '{json.dumps({'query': REVIEW_MUTATION})}'",
         "",
         "Ctrl-C stops everything.",
     ]

@@ -30,6 +30,8 @@ class PreparedPlan:
     denied: Any = None
     # Estimated cost with assumed sizes for unsized lists (reported in the request log, not enforced).
     estimate: int | None = None
+    # A subscription's source fetch and the plan of the fetches each event needs (realtime/subscription.py).
+    stream: Any = None
 
 
 class Gateway:
@@ -59,6 +61,11 @@ class Gateway:
         self.api_schema = build_api_schema(document)
         # Every contract's schema and the per-request selection hook (gateway/contracts), when any are defined.
         self.contracts = _contract_serving(document, self.config, contracts)
+        if self.config.defer:  # accepted everywhere; streamed only where the transport can (realtime/defer.py)
+            from graphql import GraphQLDeferDirective
+
+            for schema in (self.api_schema, *(self.contracts.schemas.values() if self.contracts else ())):
+                schema.directives = (*schema.directives, GraphQLDeferDirective)
         self.field_sets = FieldSetCache()
         # Bounded by entries and by (estimated) bytes: see _document_weight and _plan_weight.
         budget = self.config.cache_max_bytes
@@ -74,6 +81,8 @@ class Gateway:
                 raise ValueError(f'--subgraph-url names "{name}", which is not a subgraph of this supergraph '
                                  f'(known: {", ".join(sorted(by_name))})')
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
+        # Subgraph name -> X-API-Key (resolved once): sent by the HTTP transport and on subscription sockets.
+        self.api_keys = self._resolve_api_keys(by_name)
         from .access.gate import AccessControl
 
         self.access = AccessControl(document, self.api_schema, self.config)
@@ -121,7 +130,7 @@ class Gateway:
         if unknown:
             raise ValueError(f'Timeouts configured for unknown subgraphs: {", ".join(unknown)}')
         deadline = max([c.subgraph_timeout, *c.subgraph_timeouts.values()])  # the per-subgraph ones apply around
-        return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self._resolve_api_keys(by_name),
+        return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self.api_keys,
                                                  identity=self.access.signer),
                                   timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts,
                                   retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
@@ -161,17 +170,42 @@ class Gateway:
             else:
                 prepared, variables = self._prepare(request, ctx)
         except (RequestError, Reject) as error:
-            response = GraphQLResponse(body={"errors": error.errors}, request_error=True, status=error.status,
-                                       headers=ctx.response_headers)
-            ctx.response = response
-            if hooks.on_response:
-                pending = hooks.response(ctx)
-                if pending is not None:
-                    await pending
-            return _with_extensions(ctx, response)
+            return await self._refuse(ctx, error)
+        return await self._run(ctx, prepared, variables)
+
+    async def subscribe(self, request: GraphQLRequest) -> Any:
+        """A subscription as a stream of responses (realtime.stream.EventStream), for the WebSocket and SSE
+        transports; any other operation, or a refused one, is answered at once with a GraphQLResponse."""
+        from .realtime.subscription import subscribe
+
+        return await subscribe(self, request)
+
+    async def execute_incremental(self, request: GraphQLRequest) -> Any:
+        """A query with @defer as its payloads (an async iterator: the first, then the incremental ones), for
+        clients that accept multipart/mixed; anything else is answered at once with a GraphQLResponse."""
+        from .realtime.defer import execute_incremental
+
+        return await execute_incremental(self, request)
+
+    async def _refuse(self, ctx: Any, error: Any) -> GraphQLResponse:
+        """The response to a request refused before execution (RequestError or Reject), through on_response."""
+        response = ctx.response = GraphQLResponse(body={"errors": error.errors}, request_error=True,
+                                                  status=error.status, headers=ctx.response_headers)
+        hooks = self.pipeline
+        if hooks.on_response:
+            pending = hooks.response(ctx)
+            if pending is not None:
+                await pending
+        return _with_extensions(ctx, response)
+
+    async def _run(self, ctx: Any, prepared: PreparedPlan, variables: dict[str, Any], plan: Any = None,
+                   data: dict | None = None, errors: list | None = None) -> GraphQLResponse:
+        """Execute, run on_execute, shape and respond. `plan`, `data`, `errors`: a subscription event's
+        dependent fetches and the data and errors its source stream sent."""
+        hooks = self.pipeline
         if self.masking.masks:
             ctx.response_headers["x-request-id"] = ctx.request_id
-        data, errors = await self.executor.run(prepared.plan, variables, ctx)
+        data, errors = await self.executor.run(plan or prepared.plan, variables, ctx, data, errors)
         if prepared.plan.local_fields:
             from .execute.introspection import introspect
 
@@ -203,7 +237,7 @@ class Gateway:
 
         request = GraphQLRequest(query=query, operation_name=operation_name, variables=variables)
         try:
-            prepared, _ = self._prepare(request)
+            prepared, _ = self._prepare(request, streaming=True)  # subscriptions are planned too
         except RequestError as error:
             raise ValueError("; ".join(e["message"] + "".join(f" (line {at['line']}, column {at['column']})"
                                                               for at in e.get("locations") or ())
@@ -219,11 +253,13 @@ class Gateway:
         """The HTTP paths that serve a contract (besides /graphql)."""
         return self.contracts.paths if self.contracts is not None else frozenset()
 
-    def _prepare(self, request: GraphQLRequest, ctx: Any = None) -> tuple[PreparedPlan, dict[str, Any]]:
+    def _prepare(self, request: GraphQLRequest, ctx: Any = None, streaming: bool = False) \
+            -> tuple[PreparedPlan, dict[str, Any]]:
         """The prepared plan and coerced variables; with `ctx` (pipeline.RequestContext), its query (as
         resolved by on_request) is the one prepared and on_operation / on_plan run. Validation,
         variables and introspection are against the caller's contract (`ctx.contract`, chosen in
-        on_request); documents and plans are cached per contract."""
+        on_request); documents and plans are cached per contract. `streaming`: the transport can
+        stream (WebSocket, SSE), so subscriptions are allowed."""
         from .operation.prepare import RequestError, coerce_variables, select_operation
 
         query = request.query if ctx is None else ctx.query
@@ -242,8 +278,9 @@ class Gateway:
             raise RequestError([{"message": "GraphQL introspection is not allowed here.",
                                  "extensions": {"code": "INTROSPECTION_DISABLED"}}])
         kind = operation.operation.value
-        if kind == "subscription":
-            raise RequestError([{"message": "Subscriptions are not supported by this gateway.",
+        if kind == "subscription" and not streaming:
+            raise RequestError([{"message": "Subscriptions need a streaming transport: a WebSocket "
+                                            "(graphql-transport-ws) or Server-Sent Events (Accept: text/event-stream).",
                                  "extensions": {"code": "OPERATION_NOT_SUPPORTED"}}])
         if kind == "mutation" and request.http_method == "GET":
             raise RequestError([{"message": "Mutations are not allowed over GET; use POST.",

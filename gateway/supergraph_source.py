@@ -134,6 +134,26 @@ class GatewaySwitch:
             if active.retired and active.inflight == 0:
                 self._close_later(active)
 
+    async def subscribe(self, request: GraphQLRequest) -> Any:
+        """A subscription stays on the version it started on: that gateway counts it in flight until the
+        stream is closed, so a swap does not close its subgraph connections under it."""
+        active = self._active
+        active.inflight += 1
+        try:
+            result = await active.gateway.subscribe(request)
+        except BaseException:
+            self._release(active)
+            raise
+        if isinstance(result, GraphQLResponse):
+            self._release(active)
+            return result
+        return _HeldStream(result, lambda: self._release(active))
+
+    def _release(self, active: _Active) -> None:
+        active.inflight -= 1
+        if active.retired and active.inflight == 0:
+            self._close_later(active)
+
     def explain(self, query: str, operation_name: str | None = None, variables: dict[Any, Any] | None = None) -> str:
         return self._active.gateway.explain(query, operation_name, variables)
 
@@ -193,6 +213,23 @@ class GatewaySwitch:
         task = asyncio.ensure_future(active.gateway.aclose())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+
+class _HeldStream:
+    """A subscription's event stream that releases its gateway version once closed."""
+
+    def __init__(self, stream: Any, release: Callable[[], None]) -> None:
+        self._stream, self._release = stream, release
+
+    def __aiter__(self) -> Any:
+        return self._stream.__aiter__()
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            release, self._release = self._release, lambda: None
+            release()
 
 
 # -- ASGI wrapper: POST /admin/reload and the background poller -------------------------

@@ -146,7 +146,7 @@ def main(argv: Sequence[str]) -> int:
     print(f"bff: GraphQL endpoint at http://{shown_host}:{port}/graphql", flush=True)
 
     # loop/http "auto": uvloop and httptools when installed (the `local` extra brings them).
-    app = create_app(gateway, config, auth=Authenticator.configured(current.auth))
+    app = inner = create_app(gateway, config, auth=Authenticator.configured(current.auth))
     if source.registry:
         from ..supergraph_source import with_registry
 
@@ -166,8 +166,11 @@ def main(argv: Sequence[str]) -> int:
     # (measured with tests/hardening/attack_load.py: loaded /health p50 17 -> 7-12 ms).
     sys.setswitchinterval(0.001)
     protocol = with_read_timeouts(config.header_timeout, config.body_timeout)  # uvicorn has neither
-    server_ = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="info",
-                                            access_log=server.access_log, loop="auto", http=protocol))
+    from ..realtime.shutdown import server as realtime_server
+
+    # Stopping ends SSE streams and WebSockets first (uvicorn would wait for open streams forever).
+    server_ = realtime_server(uvicorn.Config(app, lifespan="on", log_level="info", access_log=server.access_log,
+                                             loop="auto", http=protocol), inner)
     server_.run(sockets=[sock])
     return 0
 

@@ -130,6 +130,24 @@ class GatewayConfig:
     # What requests matching no contract get: "api" (the full API schema), "refuse", or a contract's name.
     contract_default: str = "api"
 
+    # Subscriptions (gateway/realtime/, docs/realtime.md), under uvicorn: WebSocket connections and SSE
+    # streams open at once per process; operations running at once on one WebSocket.
+    subscription_max_connections: int = 10_000
+    subscription_max_per_connection: int = 100
+    # Seconds between keep-alive pings (WebSocket `ping` message, SSE comment line); 0 turns them off.
+    subscription_keepalive: float = 12.0
+    # Seconds a new WebSocket has to send connection_init before it is closed (4408).
+    subscription_init_timeout: float = 3.0
+    # Events waiting for a client that reads slowly; past this its subscription ends with an error.
+    subscription_buffer: int = 64
+    # A subgraph's WebSocket URL for subscriptions ({"reviews": "wss://reviews.internal/graphql"});
+    # others: the subgraph's URL with ws:// or wss:// for http:// or https://.
+    subscription_urls: dict[str, str] = field(default_factory=dict)
+
+    # @defer: streamed as multipart/mixed (deferSpec=20220824) to clients that accept it under uvicorn;
+    # others (and Lambda) get one complete response. Off: @defer is unknown to validation.
+    defer: bool = True
+
     @classmethod
     def production(cls, **overrides: Any) -> GatewayConfig:
         """Settings for a public endpoint: subgraph errors masked, introspection and field

@@ -86,6 +86,21 @@ class Batching(_Section):
         _default("max_batch_size")
 
 
+class Subscriptions(_Section):
+    """Subscriptions over WebSocket and SSE under bff serve / bff dev (docs/realtime.md)."""
+
+    max_connections: Annotated[NonNegative, _d("WebSocket connections plus SSE streams open at once")] = \
+        _default("subscription_max_connections")
+    max_per_connection: Annotated[NonNegative, _d("operations running at once on one WebSocket")] = \
+        _default("subscription_max_per_connection")
+    keepalive: Annotated[float, _d("seconds between keep-alive pings (WebSocket ping, SSE comment); 0: off",
+                                   ge=0)] = _default("subscription_keepalive")
+    init_timeout: Annotated[Seconds, _d("seconds a WebSocket has to send connection_init (then close 4408)")] = \
+        _default("subscription_init_timeout")
+    buffer: Annotated[int, _d("events waiting for a slow client before its subscription ends with an error",
+                              ge=1)] = _default("subscription_buffer")
+
+
 class Server(_Section):
     host: Annotated[str, _d("interface bff serve binds")] = "127.0.0.1"
     port: Annotated[int, _d("port bff serve binds; 0 picks a free one", ge=0, le=65535)] = 4000
@@ -112,6 +127,9 @@ class Server(_Section):
     forwarded_headers_max_total_bytes: Annotated[NonNegative | None, _d("client headers forwarded to a subgraph, "
                                                                         "in all")] = \
         _default("max_forwarded_headers_total_bytes")
+    subscriptions: Subscriptions = field(default_factory=Subscriptions)
+    defer: Annotated[bool, _d("@defer streamed as multipart/mixed to clients that accept it (one complete "
+                              "response otherwise, and on Lambda)")] = _default("defer")
 
 
 # -- subgraphs ------------------------------------------------------------------------------------
@@ -141,6 +159,8 @@ class Subgraph(_Section):
     url: Annotated[str | None, _d("override the URL from the supergraph (not under `all`)")] = None
     timeout: Annotated[Seconds | None, _d("seconds before a request is abandoned (default 30)")] = None
     api_key: Annotated[SecretRef | None, _d("X-API-Key sent to it, as a secret reference (not under `all`)")] = None
+    subscription_url: Annotated[str | None, _d("its WebSocket URL for subscriptions (default: its URL with ws:// "
+                                               "or wss://; not under `all`)")] = None
     retries: Annotated[Retries | None, _d("only under `all` (one policy for every subgraph)")] = None
     circuit_breaker: Annotated[CircuitBreaker | None, _d("only under `all` (one breaker per subgraph, "
                                                          "same thresholds)")] = None
@@ -319,4 +339,4 @@ SECRET_PATHS = ("supergraph.reload_token", "subgraphs.*.api_key", "security.iden
 FILE_PATHS = ("supergraph.file", "supergraph.fallback_file", "persisted_documents.trusted.manifest")
 # Only under subgraphs.all / only under a named subgraph.
 ALL_ONLY = ("retries", "circuit_breaker")
-NAMED_ONLY = ("url", "api_key")
+NAMED_ONLY = ("url", "api_key", "subscription_url")

@@ -34,11 +34,15 @@ class Executor:
         self.masking = masking  # what subgraph errors may tell the client
         self.pipeline = pipeline  # its on_subgraph_request / on_subgraph_response hooks run around each call
 
-    async def run(self, plan: QueryPlan, variables: dict[str, Any], ctx: RequestContext) -> tuple[dict, list]:
-        """(data, errors) of the plan's fetches; `ctx` is the request's, seen by the subgraph hooks."""
-        data: dict[str, Any] = {}
-        errors: list[dict] = []
+    async def run(self, plan: QueryPlan, variables: dict[str, Any], ctx: RequestContext,
+                  data: dict[str, Any] | None = None, errors: list[dict] | None = None) -> tuple[dict, list]:
+        """(data, errors) of the plan's fetches; `ctx` is the request's, seen by the subgraph hooks.
+        `data` / `errors` seed the run (a subscription event: the source's data, the dependent fetches here)."""
+        data = {} if data is None else data
+        errors = [] if errors is None else errors
         fetches = plan.fetches
+        if not fetches:
+            return data, errors
         if len(fetches) == 1:
             await self._fetch(fetches[0], data, errors, variables, ctx)
             return data, errors
@@ -97,6 +101,11 @@ class Executor:
         except SubgraphFailure as failure:
             errors.extend(gateway_errors(str(failure), FAILED, service, [[key] for key in node.fills]))
             return
+        self.merge_root(node, response, data, errors, ctx)
+
+    def merge_root(self, node: FetchNode, response: dict, data: dict, errors: list, ctx: RequestContext) -> None:
+        """A root fetch's answer into the data (also each event of a subscription, from its source stream)."""
+        service = node.service
         result, problem = root_data(response)
         if problem is not None:
             errors.extend(gateway_errors(invalid(service, problem), INVALID, service, [[key] for key in node.fills]))

@@ -7,7 +7,8 @@ from typing import Any
 
 async def introspect(schema: Any, document: Any, operation: Any,
                      variables: dict[str, Any]) -> tuple[dict[Any, Any], list[Any]]:
-    from graphql import execute
+    # The incremental entry point: plain `execute` refuses a schema declaring @defer (realtime/defer.py adds it).
+    from graphql import experimental_execute_incrementally as execute
     from graphql.language import DocumentNode, FieldNode, OperationDefinitionNode, SelectionSetNode
 
     selections = tuple(s for s in operation.selection_set.selections
@@ -17,5 +18,6 @@ async def introspect(schema: Any, document: Any, operation: Any,
                                  directives=(), selection_set=SelectionSetNode(selections=selections))
     others = tuple(d for d in document.definitions if not isinstance(d, OperationDefinitionNode))
     result = execute(schema, DocumentNode(definitions=(op,) + others), variable_values=variables)
+    result = getattr(result, "initial_result", result)  # @defer inside introspection: delivered at once, not later
     errors = [e.formatted for e in result.errors or ()]
     return result.data or {}, errors

@@ -7,6 +7,8 @@ Raw ASGI on purpose: no framework to import on a Lambda cold start. Routes:
     GET  /health    200 when the gateway is ready, 503 otherwise
     OPTIONS /graphql  CORS preflight (cors.py)
     GET  /graphql with Accept text/html, and GET /ide/*: GraphiQL, when `config.ide` is on (ide.py)
+    GET/POST /graphql with Accept text/event-stream: GraphQL over SSE (realtime/sse.py)
+    WebSocket /graphql  GraphQL over WebSocket, graphql-transport-ws (realtime/ws.py)
 
 CSRF: GETs that carry cookies or a foreign Origin need a preflight-forcing header (cors.py).
 Batching: a JSON array body when `config.max_batch_size` > 0, answered as an array.
@@ -26,6 +28,7 @@ import orjson
 from ..auth.authenticate import Authenticator, www_authenticate
 from ..auth.errors import AuthError
 from ..config import GatewayConfig
+from ..request import GraphQLResponse
 from .cors import CorsPolicy, csrf_refused, is_preflight
 from .graphql_over_http import HttpError, error_body, request_from_body, request_from_query_string, status_for
 from .negotiation import JSON, SUPPORTED, negotiate, request_content_type_problem
@@ -91,6 +94,20 @@ class _App:
             self._metrics_token = SecretResolver().resolve(config.metrics_token).encode()
         self._cors = CorsPolicy(tuple(config.cors_origins), config.cors_allow_credentials,
                                 tuple(config.cors_allow_headers), config.cors_max_age)
+        self._hub: Any = None  # realtime.hub.Hub: live WebSocket connections and SSE streams, made on first use
+
+    @property
+    def hub(self) -> Any:
+        if self._hub is None:
+            from ..realtime.hub import Hub
+
+            self._hub = Hub(self.config.subscription_max_connections)
+        return self._hub
+
+    async def close_streams(self) -> None:
+        """End every WebSocket connection and SSE stream (server shutdown), their subgraph streams with them."""
+        if self._hub is not None:
+            await self._hub.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -99,8 +116,35 @@ class _App:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
-            # Subscriptions are not served (yet): refuse the handshake.
-            await send({"type": "websocket.close", "code": 1000})
+            await self._websocket(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """GraphQL over WebSocket at /graphql (realtime/ws.py); other paths refuse the handshake."""
+        path = scope["path"]
+        root_path = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path):]
+        headers = _request_headers(scope)
+        if path != GRAPHQL_PATH or self._closed or self._cross_site_websocket(scope, headers):
+            await send({"type": "websocket.close", "code": 1001 if self._closed else 1008})  # before accept: HTTP 403
+            return
+        from ..realtime.ws import WsConnection
+
+        connection = WsConnection(scope, receive, send, hub=self.hub, config=self.config, auth=self._auth,
+                                  gateway=self._ready_gateway, headers=headers)
+        try:
+            await connection.run()
+        except Exception:
+            logger.exception("Unhandled error in a WebSocket connection")
+
+    def _cross_site_websocket(self, scope: Scope, headers: dict[str, str]) -> bool:
+        """A browser handshake from a foreign Origin (not ours, not an allowed CORS origin) carrying cookies: refused,
+        as cookies are the one credential a page can lend another site's WebSocket (cross-site WebSocket hijacking)."""
+        origin = headers.get("origin")
+        if origin is None or "cookie" not in headers:
+            return False
+        scheme = "https" if scope.get("scheme") == "wss" else "http"
+        return origin != f"{scheme}://{headers.get('host', '')}" and not self._cors.allows(origin)
 
     # -- lifespan ---------------------------------------------------------------
 
@@ -118,6 +162,7 @@ class _App:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self._closed = True
+                await self.close_streams()
                 if self._gateway is not None:
                     try:
                         await self._gateway.aclose()
@@ -253,7 +298,14 @@ class _App:
             raise HttpError(400, "This GET request may be a cross-site request forgery: it carries cookies or a "
                                  f"foreign Origin, so it must also carry one of these headers: {names} (or use POST "
                                  "with Content-Type application/json).", code="CSRF_PREVENTION", headers=cors)
-        media_type = negotiate(headers.get("accept"))
+        # Behind API Gateway (mangum puts the event in the scope) responses are buffered: no streams there.
+        streaming = "aws.event" not in scope
+        if streaming and _wants_event_stream(headers.get("accept")):
+            await self._event_stream(scope, receive, send, headers, cors)
+            return
+        # @defer: multipart/mixed for clients that take it (realtime/defer.py); JSON stays their fallback.
+        multipart = streaming and self.config.defer and _accepts_multipart(headers.get("accept"))
+        media_type = negotiate(headers.get("accept")) or (JSON if multipart else None)
         if media_type is None:
             raise HttpError(406, f"None of the response media types {', '.join(SUPPORTED)} is acceptable "
                                  f"(Accept: {headers.get('accept')}).", code="NOT_ACCEPTABLE")
@@ -287,7 +339,13 @@ class _App:
             await _send_json(send, 503, body_map, media_type, {"vary": "accept"})
             return
         try:
-            response = await gateway.execute(request)
+            if multipart and request.query and "@defer" in request.query:
+                response = await gateway.execute_incremental(request)
+                if not isinstance(response, GraphQLResponse):
+                    await _send_multipart(send, response, {"vary": "accept", **cors})
+                    return
+            else:
+                response = await gateway.execute(request)
         except Exception:
             logger.exception("Gateway.execute raised")
             await _send_json(send, 500, error_body("Internal server error.", "INTERNAL_SERVER_ERROR"), media_type)
@@ -300,6 +358,29 @@ class _App:
         if status == 405 and "allow" not in extra:
             extra["allow"] = "POST"
         await _send_json(send, status, response.body, media_type, extra)
+
+    async def _event_stream(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str],
+                            cors: dict[str, str]) -> None:
+        """GraphQL over SSE (distinct connections): one operation, its results as events (realtime/sse.py).
+        Problems with the HTTP request itself (credentials, body) are still answered as HTTP errors."""
+        from ..realtime import sse
+
+        principal = await self._principal(scope, headers)
+        if scope["method"] == "POST":
+            problem = request_content_type_problem(headers.get("content-type"))
+            if problem is not None:
+                raise HttpError(415, problem, code="UNSUPPORTED_MEDIA_TYPE")
+            request = request_from_body(await self._read_body(receive, headers), headers)
+        else:
+            request = request_from_query_string(scope.get("query_string", b""), headers)
+        request.principal = principal
+        gateway = await self._ready_gateway()
+        if gateway is None:
+            raise HttpError(503, "The gateway is not ready; try again shortly.", code="SERVICE_UNAVAILABLE")
+        if not await sse.serve(receive, send, request, hub=self.hub, config=self.config, gateway=gateway,
+                               headers=cors):
+            raise HttpError(503, "Too many open subscriptions on this server; try again later.",
+                            code="TOO_MANY_CONNECTIONS", headers={"retry-after": "5"})
 
     async def _batch(self, body: bytes, headers: dict[str, str], principal: Any, media_type: str, send: Send,
                      cors: dict[str, str], path: str = GRAPHQL_PATH) -> None:
@@ -359,6 +440,40 @@ class _App:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _wants_event_stream(accept: str | None) -> bool:
+    """GraphQL over SSE (graphql-sse sends exactly `text/event-stream`); checked here, not imported per request."""
+    return bool(accept) and "text/event-stream" in accept  # type: ignore[operator]
+
+
+def _accepts_multipart(accept: str | None) -> bool:
+    return bool(accept) and "multipart/mixed" in accept  # type: ignore[operator]
+
+
+async def _send_multipart(send: Send, payloads: Any, headers: dict[str, str]) -> None:
+    """The payloads of a deferred query as multipart/mixed (boundary "-", deferSpec=20220824), each part
+    sent as soon as it is known."""
+    from ..realtime.defer import MEDIA_TYPE
+
+    raw = [(b"content-type", MEDIA_TYPE.encode()), (b"cache-control", b"no-cache")]
+    raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": 200, "headers": raw})
+    # Each part is followed at once by the next delimiter, so a parser can hand it over without waiting
+    # for the next payload; the last delimiter is then closed ("-----").
+    head = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+    await send({"type": "http.response.body", "body": b"\r\n---", "more_body": True})
+    try:
+        async for payload in payloads:
+            await send({"type": "http.response.body", "body": head + orjson.dumps(payload) + b"\r\n---",
+                        "more_body": True})
+    except Exception:  # the response has started: end it with an error part
+        logger.exception("A deferred payload failed")
+        part = orjson.dumps({**error_body("Internal server error.", "INTERNAL_SERVER_ERROR"), "hasNext": False})
+        await send({"type": "http.response.body", "body": head + part + b"\r\n---", "more_body": True})
+    finally:
+        await payloads.aclose()
+    await send({"type": "http.response.body", "body": b"--\r\n", "more_body": False})
 
 
 def _wants_html(accept: str | None) -> bool:

@@ -78,6 +78,11 @@ def request_from_query_string(query_string: bytes, headers: Mapping[str, str]) -
     return _request(params, "GET", headers)
 
 
+def request_from_params(params: dict[str, Any], method: str, headers: Mapping[str, str]) -> GraphQLRequest:
+    """A request from already decoded parameters (a WebSocket subscribe payload); HttpError when malformed."""
+    return _request(params, method, headers)
+
+
 def _request(params: dict[str, Any], method: str, headers: Mapping[str, str]) -> GraphQLRequest:
     query = params.get("query")
     extensions = params.get("extensions")

@@ -54,11 +54,13 @@ class PlanningRun:
         self.operation_kind = operation_kind
         fields = selection.get(root, {})
         groups: list[tuple[str, dict[str, NField]]] = []
+        # Mutation fields run in order; a subscription's one root field is the stream's source fetch.
+        ordered = operation_kind != "query"
         for key, field in fields.items():
             if field.name.startswith("__"):
                 continue  # __typename and introspection are answered by the gateway
-            graph = self._choose_root_graph(root, field, groups, ordered=operation_kind == "mutation")
-            if operation_kind == "mutation":
+            graph = self._choose_root_graph(root, field, groups, ordered=ordered)
+            if ordered:
                 if groups and groups[-1][0] == graph:
                     groups[-1][1][key] = field
                 else:
@@ -72,14 +74,14 @@ class PlanningRun:
         previous: set[int] = set()
         for graph, group in groups:
             before = len(self.fetches)
-            if operation_kind == "mutation":
+            if ordered:
                 fetch = self._new_fetch(graph, "root", operation_kind, (), root)
                 fetch.deps |= previous
             else:
                 fetch = self._root_fetch(graph)
             self.keep_alive(group, None)
             self.plan_fields(fetch, fetch.selection[root], root, group, (), None)
-            if operation_kind == "mutation":
+            if ordered:
                 previous = {f.id for f in self.fetches[before:]} | previous
         return self.fetches
 

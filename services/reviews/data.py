@@ -7,6 +7,7 @@ service would to show reviews without asking accounts; that copy is what
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from services.toolkit.seed import COURSE_IDS, USER_IDS, user_name
@@ -46,3 +47,52 @@ def _seed() -> list[ReviewRecord]:
 
 
 REVIEWS: dict[str, ReviewRecord] = {r.id: r for r in _seed()}
+
+
+class ReviewFeed:
+    """New reviews for the subscribers of one process: `addReview` publishes, `reviewAdded` reads.
+
+    Each subscriber has its own bounded queue; a subscriber that falls `QUEUE_SIZE` reviews
+    behind loses the oldest (a feed, not a ledger). A real service would publish to a broker.
+    """
+
+    QUEUE_SIZE = 256
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[ReviewRecord]]] = {}
+
+    def subscribe(self, course_id: str) -> asyncio.Queue[ReviewRecord]:
+        queue: asyncio.Queue[ReviewRecord] = asyncio.Queue(self.QUEUE_SIZE)
+        self._queues.setdefault(course_id, set()).add(queue)
+        return queue
+
+    def unsubscribe(self, course_id: str, queue: asyncio.Queue[ReviewRecord]) -> None:
+        queues = self._queues.get(course_id)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del self._queues[course_id]
+
+    def publish(self, record: ReviewRecord) -> None:
+        for queue in self._queues.get(record.course_id, ()):
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(record)
+
+
+FEED = ReviewFeed()
+
+
+def add_review(course_id: str, author_id: str, rating: int, body: str) -> ReviewRecord:
+    """Store a review and tell the subscribers of its course; ValueError for bad input."""
+    if course_id not in COURSE_IDS:
+        raise LookupError(f'No course "{course_id}".')
+    if author_id not in USER_IDS:
+        raise LookupError(f'No user "{author_id}".')
+    if not 1 <= rating <= 5:
+        raise ValueError("rating must be between 1 and 5")
+    record = ReviewRecord(id=f"r{len(REVIEWS) + 1}", course_id=course_id, author_id=author_id,
+                          author_name=user_name(author_id), rating=rating, body=body)
+    REVIEWS[record.id] = record
+    FEED.publish(record)
+    return record

@@ -11,11 +11,19 @@ Federation features on show:
 - `Review.rating` is @shareable: declared shareable so another service may
   serve a copy of ratings later without a schema change here.
 
-Access: reviews are public (no access directives).
+Access: reviews are public (no access directives); `addReview` takes its
+author's id, as example data does (a real service would use the caller).
+
+Real time (docs/realtime.md): `addReview` stores a review and publishes it;
+`Subscription.reviewAdded(courseId)` streams them (graphql-transport-ws at
+/graphql). `Course.alsoReviewed` is deliberately slow, a field worth `@defer`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
@@ -75,6 +83,18 @@ class Course:
         noun = "review" if len(ratings) == 1 else "reviews"
         return f"{self.title}: {sum(ratings) / len(ratings):.1f}/5 from {len(ratings)} {noun}"
 
+    @strawberry.field(description="Other courses this course's reviewers reviewed, most shared reviewers first. "
+                                  "Slow on purpose (BFF_EXAMPLE_SLOW_SECONDS, 0.5 by default): a field to @defer.")
+    async def also_reviewed(self, limit: int = 3) -> list["Course"]:
+        await asyncio.sleep(float(os.environ.get("BFF_EXAMPLE_SLOW_SECONDS", "0.5")))
+        reviewers = {r.author_id for r in data.REVIEWS.values() if r.course_id == self.id}
+        counts: dict[str, int] = {}
+        for r in data.REVIEWS.values():
+            if r.author_id in reviewers and r.course_id != self.id:
+                counts[r.course_id] = counts.get(r.course_id, 0) + 1
+        ranked = sorted(counts, key=lambda c: (-counts[c], c))[: max(limit, 0)]
+        return [Course(id=strawberry.ID(c)) for c in ranked]
+
     @classmethod
     def resolve_reference(cls, id: strawberry.ID, title: str | None = None) -> "Course":
         return cls(id=id, title=title)
@@ -116,4 +136,28 @@ class Query:
         return [Review.from_record(r) for r in records]
 
 
-schema = Schema(query=Query)
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Post a review (rating 1 to 5); subscribers of reviewAdded for its course get it.")
+    def add_review(self, course_id: strawberry.ID, author_id: strawberry.ID, rating: int, body: str) -> Review:
+        try:
+            return Review.from_record(data.add_review(course_id, author_id, rating, body))
+        except LookupError as exc:
+            raise GraphQLError(str(exc), extensions={"code": "NOT_FOUND"}) from exc
+        except ValueError as exc:
+            raise GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"}) from exc
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Each review posted on the course from now on.")
+    async def review_added(self, course_id: strawberry.ID) -> AsyncGenerator[Review, None]:
+        queue = data.FEED.subscribe(course_id)
+        try:
+            while True:
+                yield Review.from_record(await queue.get())
+        finally:
+            data.FEED.unsubscribe(course_id, queue)
+
+
+schema = Schema(query=Query, mutation=Mutation, subscription=Subscription)

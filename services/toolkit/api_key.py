@@ -46,7 +46,7 @@ class ApiKeyMiddleware:
         self.open_paths = frozenset(open_paths)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope.get("path") in self.open_paths:
+        if scope["type"] not in ("http", "websocket") or scope.get("path") in self.open_paths:
             await self.app(scope, receive, send)
             return
         presented = b""
@@ -60,6 +60,9 @@ class ApiKeyMiddleware:
             matched |= hmac.compare_digest(presented, key)
         if matched:
             await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":  # a subscription's handshake: refused before it is accepted (HTTP 403)
+            await send({"type": "websocket.close", "code": 1008})
             return
         await send({"type": "http.response.start", "status": 401,
                     "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"ApiKey")]})

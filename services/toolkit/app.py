@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
@@ -37,6 +37,8 @@ def asgi_app(schema: Schema, *, middleware: Sequence[Middleware] = (),
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Subscriptions (graphql-transport-ws) for a schema that has them.
+            WebSocketRoute("/graphql", graphql),
             Route("/health", health, methods=["GET"]),
         ],
         middleware=list(middleware),

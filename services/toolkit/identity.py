@@ -58,7 +58,8 @@ class IdentityMiddleware:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path")
-        if scope["type"] != "http" or path in self.open_paths or (self.paths is not None and path not in self.paths):
+        if scope["type"] not in ("http", "websocket") or path in self.open_paths or (
+                self.paths is not None and path not in self.paths):
             await self.app(scope, receive, send)
             return
         headers = {name.decode(): value.decode("latin-1") for name, value in scope.get("headers", ())
@@ -74,7 +75,10 @@ class IdentityMiddleware:
                                         body=body, max_age=self.max_age)
         except IdentityError as error:
             if self.required:
-                await _refuse(send, 401, f"Missing or invalid caller identity ({error}).", "UNAUTHENTICATED")
+                if scope["type"] == "websocket":  # a subscription's handshake: refused before it is accepted (403)
+                    await send({"type": "websocket.close", "code": 1008})
+                else:
+                    await _refuse(send, 401, f"Missing or invalid caller identity ({error}).", "UNAUTHENTICATED")
                 return
             principal = ANONYMOUS
         if method not in ("GET", "HEAD"):

@@ -69,6 +69,13 @@ REACHES: dict[str, tuple[str, Any]] = {
     "plugins": ("plugins", [{"use": "json:JSONDecoder", "options": {"a": 1}}]),
     "contracts": ("contracts.definitions", {"mobile": {"include": ["mobile"], "clients": ["ios"]}}),
     "contract_default": ("contracts.default", "refuse"),
+    "subscription_max_connections": ("server.subscriptions.max_connections", 5),
+    "subscription_max_per_connection": ("server.subscriptions.max_per_connection", 3),
+    "subscription_keepalive": ("server.subscriptions.keepalive", 0),
+    "subscription_init_timeout": ("server.subscriptions.init_timeout", 1.5),
+    "subscription_buffer": ("server.subscriptions.buffer", 8),
+    "subscription_urls": ("subgraphs.reviews.subscription_url", "wss://reviews.internal/graphql"),
+    "defer": ("server.defer", False),
 }
 NEEDS = {"document_store": {"supergraph": {"registry": "sqlite:///:memory:"}},
          "contract_default": {"contracts": {"definitions": {"mobile": {"include": ["mobile"]}}}}}
