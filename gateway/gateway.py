@@ -64,6 +64,7 @@ class Gateway:
         from .access.gate import AccessControl
 
         self.access = AccessControl(document, self.api_schema, self.config)
+        self.breakers: Any = None  # execute/resilience.Breakers of the HTTP transport (None with a given one)
         self.transport = transport or self._http_transport(by_name)
         from bff_common.documents import load_manifest
 
@@ -99,19 +100,22 @@ class Gateway:
     def _http_transport(self, by_name: dict[str, Any]) -> Any:
         """The subgraph client (HTTP or Lambda) inside the configured timeouts, retries and breakers."""
         from .execute.resilience import Breakers, ResilientTransport, RetryPolicy
+        from .execute.subgraph_log import SubgraphLog
         from .execute.transport import HttpTransport
 
         c = self.config
         unknown = sorted(set(c.subgraph_timeouts) - set(by_name))
         if unknown:
             raise ValueError(f'Timeouts configured for unknown subgraphs: {", ".join(unknown)}')
+        self.breakers = Breakers(c.breaker_threshold, c.breaker_open_seconds,
+                                 log=SubgraphLog(c.subgraph_log_interval))
         deadline = max([c.subgraph_timeout, *c.subgraph_timeouts.values()])  # the per-subgraph ones apply around
         return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self._resolve_api_keys(by_name),
                                                  identity=self.access.signer),
                                   timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts,
                                   retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
                                                     c.retry_timeouts),
-                                  breakers=Breakers(c.breaker_threshold, c.breaker_open_seconds))
+                                  breakers=self.breakers)
 
     def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
         """Subgraph name -> X-API-Key value, resolved once from secret references."""
@@ -127,7 +131,13 @@ class Gateway:
 
     @classmethod
     def from_file(cls, path: str | Path, config: GatewayConfig | None = None) -> "Gateway":
-        return cls(Path(path).read_text(), config)
+        """The gateway over a supergraph file; logs the INFO line saying so (graph_log.py)."""
+        from .graph_log import FILE, file_version, graph_loaded
+
+        sdl = Path(path).read_text()
+        gateway = cls(sdl, config)
+        graph_loaded(gateway, version=file_version(sdl), source=f"{FILE} {path}")
+        return gateway
 
     async def execute(self, request: GraphQLRequest) -> GraphQLResponse:
         """Answer one request; never raises for bad input (errors come back in the body).

@@ -4,7 +4,8 @@ Raw ASGI on purpose: no framework to import on a Lambda cold start. Routes:
 
     POST /graphql   JSON body {query, operationName, variables, extensions}
     GET  /graphql   the same as URL parameters (variables/extensions JSON-encoded)
-    GET  /health    200 when the gateway is ready, 503 otherwise
+    GET  /health    200 when the gateway can serve ("ok", or "degraded" with reasons), 503 otherwise
+    GET  /ready     503 until a supergraph is loaded, then 200 (health.py)
     OPTIONS /graphql  CORS preflight (cors.py)
     GET  /graphql with Accept text/html, and GET /ide/*: GraphiQL, when `config.ide` is on (ide.py)
 
@@ -45,6 +46,7 @@ logger = logging.getLogger("bff.http")
 
 GRAPHQL_PATH = "/graphql"
 HEALTH_PATH = "/health"
+READY_PATH = "/ready"
 METRICS_PATH = "/metrics"
 IDE_ASSETS = "/ide/"
 
@@ -155,11 +157,11 @@ class _App:
                     raise HttpError(405, f"Method {method} is not allowed on {GRAPHQL_PATH}; use GET or POST.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET, POST"})
                 await self._graphql(scope, receive, send)
-            elif path == HEALTH_PATH:
+            elif path == HEALTH_PATH or path == READY_PATH:
                 if method != "GET":
-                    raise HttpError(405, f"Method {method} is not allowed on {HEALTH_PATH}; use GET.",
+                    raise HttpError(405, f"Method {method} is not allowed on {path}; use GET.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET"})
-                await self._health(send)
+                await self._health(send, ready=path == READY_PATH)
             elif path == "/favicon.ico" and self._ide_on:
                 await _send_raw(send, 204, b"", {})  # browsers ask for it on every page
             elif path.startswith(IDE_ASSETS) and self._ide_on and method == "GET":
@@ -196,12 +198,18 @@ class _App:
             raise HttpError(404, f"Not found: {IDE_ASSETS}{name}.", code="NOT_FOUND")
         await _send_raw(send, 200, *found)
 
-    async def _health(self, send: Send) -> None:
-        if await self._ready_gateway() is None:
-            body = error_body("The gateway is not ready.", "SERVICE_UNAVAILABLE")
-            await _send_json(send, 503, {"status": "unavailable", **body}, JSON)
-        else:
-            await _send_json(send, 200, {"status": "ok"}, JSON)
+    async def _health(self, send: Send, *, ready: bool) -> None:
+        """/health and /ready (health.py): 503 while no supergraph is loaded; then /ready says so and
+        /health says "ok" or "degraded" with reasons."""
+        gateway = await self._ready_gateway()
+        if gateway is None:
+            body = error_body("The gateway is not ready: no supergraph is loaded yet.", "SERVICE_UNAVAILABLE")
+            await _send_json(send, 503, {"status": "unavailable", **body}, JSON, {"cache-control": "no-store"})
+            return
+        from .health import health_body, ready_body
+
+        answer = ready_body(gateway) if ready else await health_body(gateway, self._auth)
+        await _send_json(send, 200, answer, JSON, {"cache-control": "no-store"})
 
     async def _preflight(self, scope: Scope, send: Send) -> None:
         headers = self._cors.preflight_headers(_request_headers(scope).get("origin"))

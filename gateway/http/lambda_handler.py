@@ -70,6 +70,9 @@ _handler: Mangum | None = None
 
 
 async def _gateway() -> "Gateway":
+    from ..logs import operator_logging
+
+    operator_logging()  # the graph loaded, subgraph failures at INFO/WARNING through Lambda's log handler
     gateway = _gateway_factory()
     if hasattr(gateway, "__await__"):  # GatewaySwitch.start is a coroutine
         gateway = await gateway
