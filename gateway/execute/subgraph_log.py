@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 LOGGER = "bff.subgraph"
 logger = logging.getLogger(LOGGER)

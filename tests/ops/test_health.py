@@ -50,8 +50,9 @@ def hello():
 def test_jwks_unreachable_is_degraded_and_clears_when_the_idp_answers(registry, hello):
     publish(registry, "hello", hello, HELLO)
     port = closed_port()
-    auth = Authenticator(AuthConfig(jwks_url=f"http://127.0.0.1:{port}/jwks.json", issuer="https://idp.test/", audiences=("api",),
-                                    allow_anonymous=True, jwks_min_refresh_interval=0.0, jwks_timeout=2.0))
+    auth = Authenticator(AuthConfig(jwks_url=f"http://127.0.0.1:{port}/jwks.json", issuer="https://idp.test/",
+                                    audiences=("api",), allow_anonymous=True, jwks_min_refresh_interval=0.0,
+                                    jwks_timeout=2.0))
     gateway = Gateway(registry.supergraph().sdl, GatewayConfig())
     with serve_in_thread(create_app(gateway, GatewayConfig(), auth)) as server:
         health = httpx.get(f"{server.base_url}/health")

@@ -12,7 +12,6 @@ import sys
 import time
 
 import httpx
-import pytest
 
 from discovery.store import open_store
 from gateway.config import GatewayConfig
@@ -59,13 +58,15 @@ async def test_graph_loaded_and_swapped_lines(registry, tmp_path, caplog):
     lines = _lines(caplog, "bff.supergraph")
     assert lines[0].startswith("registry unavailable at cold start (registry unreachable)")
     assert lines[1] == f"supergraph version 0 loaded from fallback {fallback}: 2 services (hello, world)"
-    assert lines[2] == "supergraph version 2 swapped in (was the fallback file) from registry: 2 services (hello, world)"
+    assert lines[2] == ("supergraph version 2 swapped in (was the fallback file) from registry: "
+                        "2 services (hello, world)")
 
     caplog.clear()
     gateway = Gateway.from_file(fallback)
     await gateway.aclose()
     [line] = _lines(caplog, "bff.supergraph")
-    assert line.startswith("supergraph version sha256:") and line.endswith(f"from file {fallback}: 2 services (hello, world)")
+    assert line.startswith("supergraph version sha256:")
+    assert line.endswith(f"from file {fallback}: 2 services (hello, world)")
 
 
 def test_subgraph_failures_are_rate_limited_per_subgraph():
