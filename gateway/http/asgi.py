@@ -108,7 +108,7 @@ class _App:
                     try:
                         self._gateway = await self._factory()
                     except Exception as exc:
-                        logger.exception("Building the gateway failed")
+                        _build_failed(exc)
                         await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
                         return
                 await send({"type": "lifespan.startup.complete"})
@@ -136,8 +136,8 @@ class _App:
             if self._gateway is None:
                 try:
                     self._gateway = await self._factory()
-                except Exception:
-                    logger.exception("Building the gateway failed")
+                except Exception as exc:
+                    _build_failed(exc)
         return self._gateway
 
     # -- http -------------------------------------------------------------------
@@ -329,6 +329,13 @@ class _App:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _build_failed(exc: Exception) -> None:
+    """One ERROR line naming the problem: building fails on configuration mistakes (a missing file, a bad
+    setting, a registry that cannot be read), whose traceback says nothing more; it is kept for DEBUG."""
+    logger.error("Building the gateway failed: %s: %s", type(exc).__name__, exc,
+                 exc_info=exc if logger.isEnabledFor(logging.DEBUG) else None)
 
 
 def _wants_html(accept: str | None) -> bool:
