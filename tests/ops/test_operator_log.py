@@ -101,7 +101,8 @@ async def test_real_subgraph_failures_and_circuit_lines(registry, caplog):
     gateway = Gateway(registry.supergraph().sdl, config)
     for _ in range(2):  # down, circuit still closed: one line for both failures
         assert (await gateway.execute(GraphQLRequest("{ hello }"))).body["data"] == {"hello": None}
-    assert _lines(caplog, "bff.subgraph") == ['subgraph "hello" failed: Subgraph "hello" could not be reached']
+    assert _lines(caplog, "bff.subgraph") == ['subgraph "hello" failed: Subgraph "hello" could not be reached '
+                                                  f'(http://127.0.0.1:{port}/graphql)']
     await gateway.execute(GraphQLRequest("{ hello }"))  # the third failure opens the circuit
     for _ in range(5):  # failing fast while open: nothing more is logged
         await gateway.execute(GraphQLRequest("{ hello }"))
