@@ -26,7 +26,7 @@ SERVE_MISTAKES = [
     ({"BFF_METRICS": "statsd"}, [], "BFF_METRICS"),
     ({"BFF_LOG_LEVEL": "LOUD"}, [], "BFF_LOG_LEVEL"),
     ({"BFF_USAGE": "postgres://db/usage"}, [], "unknown registry"),
-    ({"BFF_SUBGRAPH_API_KEYS": "accounts"}, [], "NAME=REFERENCE"),
+    ({"BFF_SUBGRAPH_API_KEYS": "accounts"}, [], "'accounts'"),
     ({"BFF_SUBGRAPH_API_KEYS": "accounts=env:BFF_TEST_NO_SUCH_KEY"}, [], "BFF_TEST_NO_SUCH_KEY is not set"),
     ({}, ["--subgraph-url", "nope=http://127.0.0.1:9/graphql"], '"nope", which is not a subgraph'),
     ({}, ["--supergraph", "no-such-file.graphql"], "no-such-file.graphql"),
@@ -60,7 +60,7 @@ def lambda_container(monkeypatch):
 
 
 LAMBDA_MISTAKES = [
-    ({}, "Set BFF_REGISTRY"),
+    ({}, "BFF_SUPERGRAPH"),
     ({"BFF_SUPERGRAPH": "/no/such/supergraph.graphql"}, "/no/such/supergraph.graphql"),
     ({"BFF_SUPERGRAPH": SUPERGRAPH, "BFF_HTTP_CLIENT": "curl"}, "BFF_HTTP_CLIENT"),
     ({"BFF_SUPERGRAPH": SUPERGRAPH, "BFF_JWT_JWKS_URL": "http://idp.example.com/jwks.json",
