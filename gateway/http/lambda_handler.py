@@ -84,17 +84,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         from ..logs import operator_logging
 
         operator_logging()  # the graph loaded, subgraph failures at INFO/WARNING through Lambda's log handler
-        # A ConfigError fails the invocation naming every problem (docs/configuration.md), and nothing is kept
-        # half-built: the next invocation reads the configuration again.
-        _handler = _adapter()
+        # text_mime_types: without it mangum base64-encodes graphql-response+json bodies.
+        from ..auth.authenticate import Authenticator
+
+        current = _settings()
+        _handler = Mangum(create_app(_gateway, current.gateway, auth=Authenticator.configured(current.auth)),
+                          lifespan="off", text_mime_types=list(SUPPORTED))
     return _handler(event, context)
-
-
-def _adapter() -> Mangum:
-    """The mangum adapter around the app; raises ConfigError on a configuration mistake."""
-    from ..auth.authenticate import Authenticator
-
-    current = _settings()
-    # text_mime_types: without it mangum base64-encodes graphql-response+json bodies.
-    return Mangum(create_app(_gateway, current.gateway, auth=Authenticator.configured(current.auth)),
-                  lifespan="off", text_mime_types=list(SUPPORTED))
