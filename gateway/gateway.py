@@ -58,7 +58,8 @@ class Gateway:
         by_name = {s.name: s for s in self.supergraph.subgraphs.values()}
         for name in self.config.subgraph_urls:
             if name not in by_name:
-                raise ValueError(f'--subgraph-url names "{name}", which is not a subgraph of this supergraph '
+                raise ValueError(f'subgraph "{name}" has a URL configured (`subgraphs.{name}.url` in bff.yaml, or '
+                                 f'--subgraph-url) but is not a subgraph of this supergraph '
                                  f'(known: {", ".join(sorted(by_name))})')
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
         from .access.gate import AccessControl
@@ -106,7 +107,8 @@ class Gateway:
         c = self.config
         unknown = sorted(set(c.subgraph_timeouts) - set(by_name))
         if unknown:
-            raise ValueError(f'Timeouts configured for unknown subgraphs: {", ".join(unknown)}')
+            raise ValueError(f'Timeouts configured (`subgraphs.NAME.timeout` in bff.yaml) for unknown subgraphs: '
+                             f'{", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
         self.breakers = Breakers(c.breaker_threshold, c.breaker_open_seconds,
                                  log=SubgraphLog(c.subgraph_log_interval))
         deadline = max([c.subgraph_timeout, *c.subgraph_timeouts.values()])  # the per-subgraph ones apply around
@@ -125,7 +127,8 @@ class Gateway:
 
         unknown = sorted(set(self.config.subgraph_api_keys) - set(by_name))
         if unknown:
-            raise ValueError(f'API keys configured for unknown subgraphs: {", ".join(unknown)}')
+            raise ValueError(f'API keys configured (`subgraphs.NAME.api_key` in bff.yaml, or --subgraph-api-key) '
+                             f'for unknown subgraphs: {", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
         resolver = SecretResolver()
         return {name: resolver.resolve(ref) for name, ref in self.config.subgraph_api_keys.items()}
 

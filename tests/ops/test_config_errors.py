@@ -30,7 +30,7 @@ SERVE_MISTAKES = [
     ({"BFF_USAGE": "postgres://db/usage"}, [], "unknown registry"),
     ({"BFF_SUBGRAPH_API_KEYS": "accounts"}, [], "'accounts'"),
     ({"BFF_SUBGRAPH_API_KEYS": "accounts=env:BFF_TEST_NO_SUCH_KEY"}, [], "BFF_TEST_NO_SUCH_KEY is not set"),
-    ({}, ["--subgraph-url", "nope=http://127.0.0.1:9/graphql"], '"nope", which is not a subgraph'),
+    ({}, ["--subgraph-url", "nope=http://127.0.0.1:9/graphql"], '"nope" has a URL configured'),
     ({}, ["--supergraph", "no-such-file.graphql"], "no-such-file.graphql"),
     ({}, ["--registry", "postgres://db/registry"], "unknown registry"),
     ({}, ["--registry", "sqlite:///no/such/dir/registry.db"], "no directory"),
@@ -50,6 +50,30 @@ def test_bff_serve_names_the_mistake_in_one_line(env, args, says, monkeypatch, t
     assert "Traceback" not in err
     [line] = [x for x in err.splitlines() if x.startswith("bff serve: error:")]
     assert says in line, err
+
+
+# (bff.yaml text, what the one line must say): mistakes in the file, named by file, line or key
+FILE_MISTAKES = [
+    ("supergraph: [\n", "bff.yaml:2:1: not valid YAML"),
+    ("supergraph:\n  file: nope.graphql\n", "nope.graphql"),
+    (f"supergraph:\n  file: {SUPERGRAPH}\nsubgraphs:\n  nope:\n    url: http://127.0.0.1:9/graphql\n",
+     "`subgraphs.nope.url`"),
+    (f"supergraph:\n  file: {SUPERGRAPH}\nsubgraphs:\n  nope:\n    timeout: 2\n", "`subgraphs.NAME.timeout`"),
+    (f"supergraph:\n  file: {SUPERGRAPH}\nplugins:\n  - use: json:nope\n", "bff.yaml:4: `plugins[0].use`"),
+    (f"supergraph:\n  file: {SUPERGRAPH}\nsecurity:\n  jwt:\n    jwks_url: https://idp.test/jwks.json\n",
+     "issuer with jwks_url"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), FILE_MISTAKES, ids=[m[1] for m in FILE_MISTAKES])
+def test_bff_serve_names_a_config_file_mistake_in_one_line(text, says, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bff.yaml").write_text(text)
+    assert bff(["serve", "--config", "bff.yaml", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [x for x in err.splitlines() if x.startswith("bff serve: error:")]
+    assert lines and any(says in line for line in lines), err
 
 
 @pytest.fixture
