@@ -23,7 +23,7 @@ bff_find_python() {
 # uv (from PyPI, into .venv) installs the Python dependencies: measured on a fresh clone with warm caches,
 # venv + pip took ~24 s where venv --without-pip + uv take ~9 s. BFF_INSTALLER=pip, or any uv failure,
 # falls back to pip.
-BFF_UV_VERSION="0.13.9"
+BFF_UV_VERSION="${BFF_UV_VERSION:-0.13.9}"
 
 # .venv with the package installed editable, with the extras named in $1 (default: what running needs);
 # reinstalled when pyproject.toml changes or more extras are asked for than were installed.

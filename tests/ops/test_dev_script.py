@@ -52,3 +52,17 @@ def test_scripts_dev_from_a_fresh_clone(tmp_path):
                                 " if u.find_spec(m.split('.')[0]) is not None])"],
                                capture_output=True, text=True, check=True).stdout.strip()
     assert installed == "[]", f"./scripts/dev installed test extras: {installed}"
+
+
+def test_pip_takes_over_when_uv_cannot_be_installed(tmp_path):
+    """No uv of that version on the index (as when PyPI has no uv for the platform): pip installs instead."""
+    clone = tmp_path / "bff"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BFF_", "VIRTUAL_ENV"))}
+    env["BFF_UV_VERSION"] = "0.0.0.dev0"  # no such release
+    result = subprocess.run(["bash", "-c", "source scripts/bootstrap.sh && bff_bootstrap_dev && bff --version"],
+                            cwd=clone, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "installing uv failed; using pip" in result.stderr
+    assert result.stdout.startswith("bff ")
+    assert not (clone / ".venv" / "bin" / "uv").exists()
