@@ -1,7 +1,7 @@
 """Every shell block in README.md and docs/*.md runs, or is marked as an illustration.
 
 A fenced block whose language is sh, bash, shell or console is run with `bash -euo pipefail`
-in a scratch directory that sees the example files (services/, examples/, docs/: symlinks)
+in a scratch directory that sees the example files (services/, examples/, docs/, .venv: symlinks)
 and keeps what the block writes (.bff/, supergraph.graphql...) to itself, with .venv/bin first on PATH and no BFF_*
 variable from the outside. Blocks that talk to the example services run against one
 `bff dev` started for this module on free ports: the default ports shown in the docs
@@ -108,9 +108,10 @@ def _uses_dev(text: str) -> bool:
     return any(f":{port}" in text for port in (DEFAULT_GATEWAY_PORT, *DEFAULT_SERVICE_PORTS.values()))
 
 
-# What a block may read from the tree (symlinked into its scratch directory). Nothing with an installer
-# or a build in it (scripts/, ide/, tests/, deploy/): a block writing through a symlink would change the tree.
-READABLE = ("services", "examples", "docs", "README.md", "pyproject.toml")
+# What a block may read from the tree (symlinked into its scratch directory): the example files and the
+# .venv the docs call (`.venv/bin/python ...`). Nothing with an installer or a build in it (scripts/, ide/,
+# tests/, deploy/): a block writing through a symlink would change the tree.
+READABLE = ("services", "examples", "docs", "README.md", "pyproject.toml", ".venv")
 
 
 def _scratch(tmp_path: Path) -> Path:
