@@ -32,6 +32,7 @@ from services.catalog import DEFAULT_PORT_BASE, SERVICES
 
 from .config import GatewayConfig
 from .gateway import Gateway
+from .graph_log import FILE, file_version, graph_loaded
 from .http.asgi import ASGIApp, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,6 +84,9 @@ class _Listener:
 def main(argv: list[str] | None = None) -> int:
     """Run the dev stack until Ctrl-C; returns the exit code."""
     args = _parser().parse_args(argv)
+    from .logs import operator_logging
+
+    operator_logging()  # the graph loaded, subgraph failures: INFO/WARNING on "bff.*" (logs.py)
     from .config.build import settings
     from .config.errors import ConfigError
 
@@ -180,6 +184,7 @@ def _gateway_app(args: argparse.Namespace, subgraph_urls: dict[str, str], identi
         raise DevError(f"cannot read {path}: {exc.strerror}") from None
     try:
         gateway = Gateway(supergraph, config)
+        graph_loaded(gateway, version=file_version(supergraph), source=f"{FILE} {path}")
     except Exception as exc:
         if args.log_level == "debug":
             traceback.print_exc()

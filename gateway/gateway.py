@@ -78,7 +78,8 @@ class Gateway:
         by_name = {s.name: s for s in self.supergraph.subgraphs.values()}
         for name in self.config.subgraph_urls:
             if name not in by_name:
-                raise ValueError(f'--subgraph-url names "{name}", which is not a subgraph of this supergraph '
+                raise ValueError(f'subgraph "{name}" has a URL configured (`subgraphs.{name}.url` in bff.yaml, or '
+                                 f'--subgraph-url) but is not a subgraph of this supergraph '
                                  f'(known: {", ".join(sorted(by_name))})')
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
         # Subgraph name -> X-API-Key (resolved once): sent by the HTTP transport and on subscription sockets.
@@ -86,6 +87,7 @@ class Gateway:
         from .access.gate import AccessControl
 
         self.access = AccessControl(document, self.api_schema, self.config)
+        self.breakers: Any = None  # execute/resilience.Breakers of the HTTP transport (None with a given one)
         self.transport = transport or self._http_transport(by_name)
         from bff_common.documents import load_manifest
 
@@ -123,19 +125,23 @@ class Gateway:
     def _http_transport(self, by_name: dict[str, Any]) -> Any:
         """The subgraph client (HTTP or Lambda) inside the configured timeouts, retries and breakers."""
         from .execute.resilience import Breakers, ResilientTransport, RetryPolicy
+        from .execute.subgraph_log import SubgraphLog
         from .execute.transport import HttpTransport
 
         c = self.config
         unknown = sorted(set(c.subgraph_timeouts) - set(by_name))
         if unknown:
-            raise ValueError(f'Timeouts configured for unknown subgraphs: {", ".join(unknown)}')
+            raise ValueError(f'Timeouts configured (`subgraphs.NAME.timeout` in bff.yaml) for unknown subgraphs: '
+                             f'{", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
+        self.breakers = Breakers(c.breaker_threshold, c.breaker_open_seconds,
+                                 log=SubgraphLog(c.subgraph_log_interval))
         deadline = max([c.subgraph_timeout, *c.subgraph_timeouts.values()])  # the per-subgraph ones apply around
         return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self.api_keys,
                                                  identity=self.access.signer),
                                   timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts,
                                   retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
                                                     c.retry_timeouts),
-                                  breakers=Breakers(c.breaker_threshold, c.breaker_open_seconds))
+                                  breakers=self.breakers)
 
     def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
         """Subgraph name -> X-API-Key value, resolved once from secret references."""
@@ -145,13 +151,20 @@ class Gateway:
 
         unknown = sorted(set(self.config.subgraph_api_keys) - set(by_name))
         if unknown:
-            raise ValueError(f'API keys configured for unknown subgraphs: {", ".join(unknown)}')
+            raise ValueError(f'API keys configured (`subgraphs.NAME.api_key` in bff.yaml, or --subgraph-api-key) '
+                             f'for unknown subgraphs: {", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
         resolver = SecretResolver()
         return {name: resolver.resolve(ref) for name, ref in self.config.subgraph_api_keys.items()}
 
     @classmethod
     def from_file(cls, path: str | Path, config: GatewayConfig | None = None) -> "Gateway":
-        return cls(Path(path).read_text(), config)
+        """The gateway over a supergraph file; logs the INFO line saying so (graph_log.py)."""
+        from .graph_log import FILE, file_version, graph_loaded
+
+        sdl = Path(path).read_text()
+        gateway = cls(sdl, config)
+        graph_loaded(gateway, version=file_version(sdl), source=f"{FILE} {path}")
+        return gateway
 
     async def execute(self, request: GraphQLRequest) -> GraphQLResponse:
         """Answer one request; never raises for bad input (errors come back in the body).

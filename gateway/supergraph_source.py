@@ -29,7 +29,7 @@ from .request import GraphQLRequest, GraphQLResponse
 if TYPE_CHECKING:
     from bff_common.registry import StoredSupergraph
 
-logger = logging.getLogger("bff.supergraph_source")
+logger = logging.getLogger("bff.supergraph")
 
 RELOAD_PATH = "/admin/reload"
 
@@ -60,8 +60,11 @@ class GatewaySwitch:
     """Serves through the current Gateway and swaps to newer supergraph versions without failing requests."""
 
     def __init__(self, source: SupergraphReader, build: Callable[[str], Any], gateway: Any, version: int, *,
-                 poll_interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 poll_interval: float = 10.0, clock: Callable[[], float] = time.monotonic,
+                 origin: str = "registry") -> None:
         self.source = source
+        # "registry", or "fallback" while the bundled file serves because the registry failed at the cold start
+        self.origin = origin
         self._build = build
         self._active = _Active(gateway, version)
         self.poll_interval = poll_interval
@@ -78,12 +81,16 @@ class GatewaySwitch:
         A fallback that is not there is an error now, not on the day the registry is down."""
         if fallback_path is not None and not Path(fallback_path).is_file():
             raise SupergraphUnavailable(f"the fallback supergraph {fallback_path!r} does not exist")
+        from .graph_log import FALLBACK, REGISTRY, graph_loaded
+
+        origin, failure = REGISTRY, None
         try:
             stored = await asyncio.to_thread(source.supergraph)
             if stored.sdl is None:
                 raise SupergraphUnavailable("the registry has no supergraph yet (nothing is published)")
             sdl, version, contracts = stored.sdl, stored.version, getattr(stored, "contracts", None)
         except Exception as exc:
+            origin, failure = FALLBACK, f"{type(exc).__name__}: {exc}"
             if fallback_path is None:
                 raise SupergraphUnavailable(f"cannot load the supergraph from the registry: {exc}") from None
             logger.warning("registry unavailable at cold start (%s); serving the fallback %s", exc, fallback_path)
@@ -93,7 +100,10 @@ class GatewaySwitch:
                 raise SupergraphUnavailable(f"cannot load the supergraph from the registry ({exc}) nor read the "
                                             f"fallback {fallback_path!r} ({read_error.strerror})") from None
         gateway = await asyncio.to_thread(_build, build, sdl, contracts)
-        return cls(source, build, gateway, version, poll_interval=poll_interval)
+        graph_loaded(gateway, version=version, source=f"{origin} {fallback_path}" if failure else origin)
+        switch = cls(source, build, gateway, version, poll_interval=poll_interval, origin=origin)
+        switch.last_error = failure
+        return switch
 
     # -- the Gateway interface ----------------------------------------------------
 
@@ -167,7 +177,19 @@ class GatewaySwitch:
     # -- refresh ------------------------------------------------------------------
 
     async def refresh(self) -> bool:
-        """Check the registry now; swap to a newer version. True when swapped. Raises when the registry fails."""
+        """Check the registry now; swap to a newer version. True when swapped. Raises when the registry fails
+        (and `last_error` says why until a check succeeds: /health reports it)."""
+        try:
+            swapped = await self._refresh()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self.last_error = None
+        return swapped
+
+    async def _refresh(self) -> bool:
         version = await asyncio.to_thread(self.source.version)
         if version <= self._active.version:
             return False
@@ -181,22 +203,30 @@ class GatewaySwitch:
         if stored.version <= self._active.version:  # a concurrent refresh won
             self._close_later(_Active(gateway, stored.version))
             return False
+        from .graph_log import REGISTRY, graph_loaded
+
         old, self._active = self._active, _Active(gateway, stored.version)
+        previous = "the fallback file" if self.origin != REGISTRY else old.version
+        self.origin = REGISTRY
         old.retired = True
         if old.inflight == 0:
             self._close_later(old)
-        logger.info("supergraph version %s is now served (was %s)", stored.version, old.version)
+        graph_loaded(gateway, version=stored.version, source=REGISTRY, previous=previous)
         return True
 
     async def _refresh_quietly(self) -> None:
+        """A background check: a registry that stops answering is logged once (WARNING), and again when it
+        answers (INFO); the checks failing in between only at DEBUG."""
+        failing = self.last_error is not None
         try:
             await self.refresh()
-            self.last_error = None
+            if failing:
+                logger.info("the registry answers again; serving version %s", self._active.version)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # registry down or a bad graph: keep serving the last good one
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            logger.warning("supergraph refresh failed; still serving version %s: %s", self._active.version, exc)
+            logger.log(logging.DEBUG if failing else logging.WARNING,
+                       "supergraph check failed; still serving version %s: %s", self._active.version, exc)
         finally:
             self._refreshing = None
 

@@ -20,22 +20,51 @@ bff_find_python() {
   return 1
 }
 
+# uv (from PyPI, into .venv) installs the Python dependencies: measured on a fresh clone with warm caches,
+# venv + pip took ~24 s where venv --without-pip + uv take ~9 s. BFF_INSTALLER=pip, or any uv failure,
+# falls back to pip.
+BFF_UV_VERSION="${BFF_UV_VERSION:-0.13.9}"
+
 # .venv with the package installed editable, with the extras named in $1 (default: what running needs);
 # reinstalled when pyproject.toml changes or more extras are asked for than were installed.
 bff_ensure_python_env() {
   local extras="${1:-local,services}"
   local stamp="$BFF_VENV/.bff-installed-$extras"
+  local python
   if [ ! -x "$BFF_VENV/bin/python" ]; then
-    local python
     python="$(bff_find_python)"
     bff_log "creating $BFF_VENV"
-    "$python" -m venv "$BFF_VENV"
+    "$python" -m venv --without-pip "$BFF_VENV"  # pip comes with the dependencies (ensurepip alone costs ~9 s)
   fi
   if ! cmp -s "$BFF_ROOT/pyproject.toml" "$stamp"; then
     bff_log "installing Python dependencies ($extras) into .venv"
-    "$BFF_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$BFF_ROOT[$extras]"
+    if [ "${BFF_INSTALLER:-uv}" = uv ] && bff_uv_install "$extras"; then
+      :
+    else
+      bff_pip_install "$extras"
+    fi
     cp "$BFF_ROOT/pyproject.toml" "$stamp"
   fi
+}
+
+# The package and its extras with uv; pip too, so .venv/bin/pip works as usual. Fails (for the pip
+# fallback) when uv cannot be installed or cannot install.
+bff_uv_install() {
+  local extras="$1"
+  if [ ! -x "$BFF_VENV/bin/uv" ]; then
+    local python
+    python="$(bff_find_python)" || return 1
+    "$python" -m pip --python "$BFF_VENV/bin/python" install --quiet --disable-pip-version-check \
+      "uv==$BFF_UV_VERSION" 2>/dev/null || { bff_log "installing uv failed; using pip"; return 1; }
+  fi
+  "$BFF_VENV/bin/uv" pip install --quiet --python "$BFF_VENV/bin/python" -e "$BFF_ROOT[$extras]" pip ||
+    { bff_log "uv pip install failed; using pip"; return 1; }
+}
+
+bff_pip_install() {
+  local extras="$1"
+  "$BFF_VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$BFF_VENV/bin/python" -m ensurepip --upgrade >/dev/null
+  "$BFF_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$BFF_ROOT[$extras]"
 }
 
 # tests/node/node_modules, reinstalled when package.json or the lock file changes.

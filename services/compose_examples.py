@@ -4,9 +4,11 @@
     python -m services.compose_examples --check    # exit 1 if it is out of date
     python -m services.compose_examples --apollo   # compose with @apollo/composition
 
-The SDL is what each service answers to `{ _service { sdl } }`; composition is
-done by the Node reference composer in tests/node (needs its node_modules:
-`npm install` there), so the gateway never composes anything itself.
+The SDL is what each service answers to `{ _service { sdl } }`. This file is
+composed by a Node reference composer in tests/node (needs its node_modules:
+`npm install` there), so that the committed supergraph is the reference
+composers' output. The gateway serving a supergraph does not compose; the
+registry (`bff publish`) and `bff compose` do, in Python (discovery/compose/).
 """
 
 from __future__ import annotations

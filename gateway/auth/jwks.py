@@ -86,6 +86,7 @@ class JwksCache:
         self._lock = threading.Lock()
         self._task: asyncio.Future[None] | None = None
         self.fetches = 0  # attempts, successful or not (for tests and metrics)
+        self.last_error: str | None = None  # why the last fetch failed; None after a success (for /health)
 
     # -- the two entry points ------------------------------------------------------
 
@@ -120,6 +121,20 @@ class JwksCache:
         if self._in_flight(loop):
             await asyncio.shield(self._task)  # type: ignore[arg-type]
         return self._resolve(kid, alg, may_fetch=False)  # type: ignore[return-value]
+
+    async def check(self) -> str | None:
+        """For /health: None when the last fetch succeeded, else why it failed. Fetches (within the
+        refresh rate limit) when nothing was fetched yet or the last fetch failed, so an unreachable
+        IdP shows before the first token needs it and a recovered one clears."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if (self._fetched_at is None or self.last_error is not None) and not self._in_flight(loop) \
+                and self._fetch_allowed(self._clock()):
+            self._task = loop.create_task(self._afetch())
+        if self._in_flight(loop):
+            await asyncio.shield(self._task)  # type: ignore[arg-type]
+        return self.last_error
 
     def _in_flight(self, loop: asyncio.AbstractEventLoop) -> bool:
         """A fetch started on this event loop is still running."""
@@ -163,10 +178,13 @@ class JwksCache:
         self._attempted_at = self._clock()
         self.fetches += 1
         try:
-            return parse_jwks(self._fetch(self.url, self.timeout))
+            keys = parse_jwks(self._fetch(self.url, self.timeout))
         except Exception as exc:  # network, HTTP status, JSON, key material: all mean "no new keys"
             logger.warning("bff.auth: fetching the JWKS from %s failed: %s: %s", self.url, type(exc).__name__, exc)
+            self.last_error = f"fetching the JWKS from {self.url} failed: {type(exc).__name__}: {exc}"
             return None
+        self.last_error = None
+        return keys
 
     async def _afetch(self) -> None:
         import asyncio

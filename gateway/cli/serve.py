@@ -94,6 +94,9 @@ def main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(list(argv))
     from ..config.build import settings
     from ..config.errors import ConfigError
+    from ..logs import operator_logging
+
+    operator_logging()  # the graph loaded, subgraph failures: INFO/WARNING on "bff.*" (logs.py)
 
     try:
         current = settings(args.config, flags=flags(args))

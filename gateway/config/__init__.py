@@ -80,6 +80,9 @@ class GatewayConfig:
     # `breaker_open_seconds`, then one half-open probe.
     breaker_threshold: int = 5
     breaker_open_seconds: float = 10.0
+    # The operator's log (logger "bff.subgraph"): at most one WARNING line per subgraph per this many
+    # seconds about its failures, the next one counting those left out (circuit open/close always logged).
+    subgraph_log_interval: float = 60.0
     # Client request headers forwarded to subgraphs: {subgraph name or "*": [name, or "prefix-*"]}.
     # None: execute/headers.py's DEFAULT_PROPAGATION (request ids and trace context; never Authorization).
     propagate_headers: dict[str, list[str]] | None = None

@@ -160,6 +160,7 @@ def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
         retry_timeouts=retries.on_timeout,
         breaker_threshold=breaker.threshold,
         breaker_open_seconds=breaker.open_seconds,
+        subgraph_log_interval=m.telemetry.logs.subgraph_failure_interval,
         propagate_headers=propagate,
         csrf_prevention=m.server.csrf.enabled,
         csrf_preflight_headers=tuple(h.lower() for h in m.server.csrf.required_headers),

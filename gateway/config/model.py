@@ -259,6 +259,9 @@ LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
 class Logs(_Section):
     level: Annotated[LogLevel | None, _d("one JSON line per request on logger bff.request; none: off")] = None
+    subgraph_failure_interval: Annotated[Seconds, _d("at most one WARNING line per subgraph per this many "
+                                                     "seconds about its failures (logger bff.subgraph)")] = \
+        _default("subgraph_log_interval")
 
 
 class Metrics(_Section):

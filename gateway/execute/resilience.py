@@ -14,6 +14,8 @@ gets the subgraph's deadline (`timeouts[service]` or `timeout`); queries (never
 mutations) are retried per the policy on retryable failures; an open breaker
 fails fast without calling the inner transport. Kept apart from the transports
 so the HTTP, httpx and Lambda ones and any user transport behave the same.
+Each final failure and each opening/closing is reported to a `SubgraphLog`
+(subgraph_log.py: rate-limited WARNING lines for the operator).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import SubgraphFailure
+from .subgraph_log import SubgraphLog
 from .transport import RETRY_STATUSES, is_mutation
 
 __all__ = ["RETRY_STATUSES", "Breakers", "CircuitBreaker", "ResilientTransport", "RetryPolicy"]
@@ -61,6 +64,8 @@ class CircuitBreaker:
     opened_at: float = 0.0
     state: str = CLOSED
     _probing: bool = field(default=False, repr=False)
+    service: str = ""
+    log: SubgraphLog | None = field(default=None, repr=False)
 
     def allow(self) -> bool:
         """Whether a call may go out now (in half-open state: one probe at a time)."""
@@ -77,16 +82,26 @@ class CircuitBreaker:
         return True
 
     def success(self) -> None:
+        if self.state != CLOSED and self.log is not None:
+            self.log.circuit_closed(self.service)
         self.failures = 0
         self.state = CLOSED
         self._probing = False
 
-    def failure(self) -> None:
+    def failure(self, reason: str = "") -> None:
+        """A call that failed after its retries; `reason` is the failure's (client-safe) message."""
         self._probing = False
         self.failures += 1
-        if self.state == HALF_OPEN or (self.threshold and self.failures >= self.threshold):
+        was = self.state
+        if was == HALF_OPEN or (self.threshold and self.failures >= self.threshold):
             self.state = OPEN
             self.opened_at = self.clock()
+        if self.log is None:
+            return
+        if was == CLOSED and self.state == OPEN:
+            self.log.circuit_opened(self.service, self.failures, self.open_seconds)
+        else:
+            self.log.failure(self.service, reason + (" (the circuit stays open)" if was == HALF_OPEN else ""))
 
     def release(self) -> None:
         """A call that neither succeeded nor failed (cancelled): let another probe through."""
@@ -94,20 +109,32 @@ class CircuitBreaker:
 
 
 class Breakers:
-    """Breakers by subgraph name, created on first use."""
+    """Breakers by subgraph name, created on first use, reporting to one SubgraphLog."""
 
     def __init__(self, threshold: int = 5, open_seconds: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, log: SubgraphLog | None = None) -> None:
         self.threshold = threshold
         self.open_seconds = open_seconds
         self.clock = clock
+        self.log = log if log is not None else SubgraphLog(clock=clock)
         self._by_service: dict[str, CircuitBreaker] = {}
 
     def __getitem__(self, service: str) -> CircuitBreaker:
         breaker = self._by_service.get(service)
         if breaker is None:
-            breaker = self._by_service[service] = CircuitBreaker(self.threshold, self.open_seconds, self.clock)
+            breaker = self._by_service[service] = CircuitBreaker(self.threshold, self.open_seconds, self.clock,
+                                                                 service=service, log=self.log)
         return breaker
+
+    def not_closed(self) -> dict[str, str]:
+        """Subgraph name -> state ("open" or "half-open") of every breaker that is not closed (for /health)."""
+        out: dict[str, str] = {}
+        for service, breaker in self._by_service.items():
+            if breaker.state == OPEN and self.clock() - breaker.opened_at >= breaker.open_seconds:
+                out[service] = HALF_OPEN  # a probe may go now
+            elif breaker.state != CLOSED:
+                out[service] = breaker.state
+        return out
 
 
 class ResilientTransport:
@@ -144,7 +171,7 @@ class ResilientTransport:
                         attempt += 1
                         continue
                     if breaker is not None:
-                        breaker.failure()
+                        breaker.failure(f"{failure} ({url})")  # the operator's log names the URL
                     raise
                 if breaker is not None:
                     breaker.success()

@@ -4,7 +4,8 @@ Raw ASGI on purpose: no framework to import on a Lambda cold start. Routes:
 
     POST /graphql   JSON body {query, operationName, variables, extensions}
     GET  /graphql   the same as URL parameters (variables/extensions JSON-encoded)
-    GET  /health    200 when the gateway is ready, 503 otherwise
+    GET  /health    200 when the gateway can serve ("ok", or "degraded" with reasons), 503 otherwise
+    GET  /ready     503 until a supergraph is loaded, then 200 (health.py)
     OPTIONS /graphql  CORS preflight (cors.py)
     GET  /graphql with Accept text/html, and GET /ide/*: GraphiQL, when `config.ide` is on (ide.py)
     GET/POST /graphql with Accept text/event-stream: GraphQL over SSE (realtime/sse.py)
@@ -48,6 +49,7 @@ logger = logging.getLogger("bff.http")
 
 GRAPHQL_PATH = "/graphql"
 HEALTH_PATH = "/health"
+READY_PATH = "/ready"
 METRICS_PATH = "/metrics"
 IDE_ASSETS = "/ide/"
 CONTRACT_PREFIX = GRAPHQL_PATH + "/"  # contracts' own paths: /graphql/NAME (docs/contracts.md)
@@ -156,7 +158,7 @@ class _App:
                     try:
                         self._gateway = await self._factory()
                     except Exception as exc:
-                        logger.exception("Building the gateway failed")
+                        _build_failed(exc)
                         await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
                         return
                 await send({"type": "lifespan.startup.complete"})
@@ -185,8 +187,8 @@ class _App:
             if self._gateway is None:
                 try:
                     self._gateway = await self._factory()
-                except Exception:
-                    logger.exception("Building the gateway failed")
+                except Exception as exc:
+                    _build_failed(exc)
         return self._gateway
 
     # -- http -------------------------------------------------------------------
@@ -206,11 +208,11 @@ class _App:
                     raise HttpError(405, f"Method {method} is not allowed on {GRAPHQL_PATH}; use GET or POST.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET, POST"})
                 await self._graphql(scope, receive, send, path)
-            elif path == HEALTH_PATH:
+            elif path == HEALTH_PATH or path == READY_PATH:
                 if method != "GET":
-                    raise HttpError(405, f"Method {method} is not allowed on {HEALTH_PATH}; use GET.",
+                    raise HttpError(405, f"Method {method} is not allowed on {path}; use GET.",
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "GET"})
-                await self._health(send)
+                await self._health(send, ready=path == READY_PATH)
             elif path == "/favicon.ico" and self._ide_on:
                 await _send_raw(send, 204, b"", {})  # browsers ask for it on every page
             elif path.startswith(IDE_ASSETS) and self._ide_on and method == "GET":
@@ -273,12 +275,18 @@ class _App:
             raise HttpError(401, "GET /metrics needs the metrics bearer token.", code="UNAUTHENTICATED",
                             headers={"www-authenticate": 'Bearer realm="metrics"'})
 
-    async def _health(self, send: Send) -> None:
-        if await self._ready_gateway() is None:
-            body = error_body("The gateway is not ready.", "SERVICE_UNAVAILABLE")
-            await _send_json(send, 503, {"status": "unavailable", **body}, JSON)
-        else:
-            await _send_json(send, 200, {"status": "ok"}, JSON)
+    async def _health(self, send: Send, *, ready: bool) -> None:
+        """/health and /ready (health.py): 503 while no supergraph is loaded; then /ready says so and
+        /health says "ok" or "degraded" with reasons."""
+        gateway = await self._ready_gateway()
+        if gateway is None:
+            body = error_body("The gateway is not ready: no supergraph is loaded yet.", "SERVICE_UNAVAILABLE")
+            await _send_json(send, 503, {"status": "unavailable", **body}, JSON, {"cache-control": "no-store"})
+            return
+        from .health import health_body, ready_body
+
+        answer = ready_body(gateway) if ready else await health_body(gateway, self._auth)
+        await _send_json(send, 200, answer, JSON, {"cache-control": "no-store"})
 
     async def _preflight(self, scope: Scope, send: Send) -> None:
         headers = self._cors.preflight_headers(_request_headers(scope).get("origin"))
@@ -474,6 +482,13 @@ async def _send_multipart(send: Send, payloads: Any, headers: dict[str, str]) ->
     finally:
         await payloads.aclose()
     await send({"type": "http.response.body", "body": b"--\r\n", "more_body": False})
+
+
+def _build_failed(exc: Exception) -> None:
+    """One ERROR line naming the problem: building fails on configuration mistakes (a missing file, a bad
+    setting, a registry that cannot be read), whose traceback says nothing more; it is kept for DEBUG."""
+    logger.error("Building the gateway failed: %s: %s", type(exc).__name__, exc,
+                 exc_info=exc if logger.isEnabledFor(logging.DEBUG) else None)
 
 
 def _wants_html(accept: str | None) -> bool:

@@ -81,6 +81,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _handler, _loaded
     if _handler is None:
         _loaded = None  # a new container reads its configuration anew
+        from ..logs import operator_logging
+
+        operator_logging()  # the graph loaded, subgraph failures at INFO/WARNING through Lambda's log handler
         # text_mime_types: without it mangum base64-encodes graphql-response+json bodies.
         from ..auth.authenticate import Authenticator
 

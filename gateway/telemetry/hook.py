@@ -98,7 +98,7 @@ class Telemetry:
 
     def aclose(self) -> None:
         if self.usage is not None:
-            self.usage.flush()
+            self.usage.close()
 
     def _observe(self, ctx: Any, record: RequestRecord, duration: float) -> None:
         request, response = ctx.request, ctx.response

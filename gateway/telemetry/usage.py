@@ -3,8 +3,10 @@
 Coordinates are worked out once per prepared operation (from the validated
 document and the API schema), counted per request in memory, and written to
 the registry store in batches by a background thread: never while a response
-waits. On Lambda the flush starts at most every `flush_seconds`, after the
-request that crossed the interval has its response.
+waits. A timer thread (started with the first count) writes pending counts
+every `flush_seconds`, so `bff usage` and the usage-aware breaking-change check
+see a quiet gateway's traffic too; a request that crosses the interval also
+starts a flush (on Lambda the timer is frozen between invocations).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,6 +84,9 @@ class UsageRecorder:
         self._counts: dict[tuple[str, ...], int] = {}
         self._last_flush = clock()
         self._flushing: threading.Thread | None = None
+        self._write_lock = threading.Lock()  # one store write at a time (timer, request, shutdown)
+        self._stop = threading.Event()
+        self._timer: threading.Thread | None = None
 
     @classmethod
     def for_url(cls, url: str, flush_seconds: float = 10.0) -> UsageRecorder:
@@ -95,6 +101,8 @@ class UsageRecorder:
             for c in coordinates:
                 key = (c, client, version, contract) if contract else (c, client, version)
                 counts[key] = counts.get(key, 0) + 1
+        if self._timer is None:
+            self._start_timer()
         if self._clock() - self._last_flush >= self.flush_seconds:
             self.flush_in_background()
 
@@ -106,8 +114,29 @@ class UsageRecorder:
         self._flushing = threading.Thread(target=self.flush, name="bff-usage-flush", daemon=True)
         self._flushing.start()
 
+    def _start_timer(self) -> None:
+        """The flush timer: a daemon thread holding only a weak reference (a dropped recorder ends it)."""
+        with self._lock:
+            if self._timer is not None:
+                return
+            self._timer = threading.Thread(target=_tick, args=(weakref.ref(self), self._stop, self.flush_seconds),
+                                           name="bff-usage-timer", daemon=True)
+        self._timer.start()
+
+    def pending(self) -> bool:
+        return bool(self._counts)
+
+    def close(self) -> None:
+        """Stop the timer and write what is pending (gateway shutdown)."""
+        self._stop.set()
+        self.flush()
+
     def flush(self) -> int:
         """Write the pending counts now (one batch per day); returns how many rows were written."""
+        with self._write_lock:
+            return self._flush()
+
+    def _flush(self) -> int:
         with self._lock:
             batch, self._counts = self._counts, {}
         self._last_flush = self._clock()
@@ -128,3 +157,15 @@ class UsageRecorder:
         """Wait for a background flush (tests, shutdown)."""
         if self._flushing is not None:
             self._flushing.join(timeout)
+
+
+def _tick(ref: weakref.ref[UsageRecorder], stop: threading.Event, seconds: float) -> None:
+    """The timer thread's loop: every `seconds`, flush the recorder if it has counts; ends on stop or when
+    the recorder is gone."""
+    while not stop.wait(seconds):
+        recorder = ref()
+        if recorder is None:
+            return
+        if recorder.pending():
+            recorder.flush()
+        del recorder

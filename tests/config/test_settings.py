@@ -52,6 +52,7 @@ REACHES: dict[str, tuple[str, Any]] = {
     "retry_timeouts": ("subgraphs.all.retries.on_timeout", True),
     "breaker_threshold": ("subgraphs.all.circuit_breaker.threshold", 1),
     "breaker_open_seconds": ("subgraphs.all.circuit_breaker.open_seconds", 1.5),
+    "subgraph_log_interval": ("telemetry.logs.subgraph_failure_interval", 5.0),
     "propagate_headers": ("subgraphs.all.headers.propagate", ["x-tenant"]),
     "csrf_prevention": ("server.csrf.enabled", False),
     "csrf_preflight_headers": ("server.csrf.required_headers", ["x-csrf"]),
