@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,13 +42,19 @@ class JsonApi:
         self.scheme, self.host, self.path = parts.scheme, parts.netloc, parts.path or "/"
         self.timeout = timeout
 
-    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    def request(self, operation: str, params: dict[str, Any], now: datetime | None = None) -> tuple[bytes, dict[str, str]]:
+        """The body and signed headers of one call (botocore sends the same: tests/aws/test_sigv4.py)."""
         if self.credentials is None:
             raise AwsUnavailable("no AWS credentials in the environment")
         body = json.dumps(params).encode()
         headers = sign("POST", self.host, self.path, {}, {
             "content-type": f"application/x-amz-json-{self.json_version}",
-            "x-amz-target": f"{self.target_prefix}.{operation}"}, body, self.credentials, self.region, self.service)
+            "x-amz-target": f"{self.target_prefix}.{operation}"}, body, self.credentials, self.region, self.service,
+            now)
+        return body, headers
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        body, headers = self.request(operation, params)
         cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         connection = cls(self.host, timeout=self.timeout)
         try:

@@ -74,6 +74,22 @@ def http_api_event(body: bytes, headers: dict[str, str] | None) -> dict[str, Any
     }
 
 
+def invoke_request(endpoint: str, function: str, alias: str | None, event: bytes, credentials: Any, region: str,
+                   now: Any = None) -> tuple[str, dict[str, str]]:
+    """The URL and signed headers of a RequestResponse Invoke (botocore sends the same: tests/aws/test_sigv4.py)."""
+    from urllib.parse import quote, urlsplit
+
+    from ..aws.sigv4 import sign
+
+    parts = urlsplit(endpoint.rstrip("/"))
+    path = f"{parts.path}/2015-03-31/functions/{quote(function, safe='')}/invocations"
+    query = {"Qualifier": alias} if alias else {}
+    url = f"{parts.scheme}://{parts.netloc}{path}" + (f"?Qualifier={quote(alias, safe='')}" if alias else "")
+    headers = sign("POST", parts.netloc, path, query, {"x-amz-invocation-type": "RequestResponse"}, event,
+                   credentials, region, "lambda", now)
+    return url, headers
+
+
 class LambdaTransport:
     """Sends GraphQL requests to Lambda functions with Invoke (RequestResponse).
 
@@ -168,19 +184,12 @@ class LambdaTransport:
 
     async def _invoke_native(self, function: str, alias: str | None, event: bytes, mutation: bool) -> dict[str, Any]:
         """POST /2015-03-31/functions/NAME/invocations, signed; the answer as `_graphql_payload` reads it."""
-        from urllib.parse import quote, urlsplit
-
-        from ..aws.sigv4 import endpoint_url, sign
+        from ..aws.sigv4 import endpoint_url
         from . import http11
 
         credentials, region = self._signing
-        base = (self.endpoint_url or endpoint_url("lambda", region)).rstrip("/")
-        parts = urlsplit(base)
-        path = f"{parts.path}/2015-03-31/functions/{quote(function, safe='')}/invocations"
-        query = {"Qualifier": alias} if alias else {}
-        url = f"{parts.scheme}://{parts.netloc}{path}" + (f"?Qualifier={quote(alias, safe='')}" if alias else "")
-        headers = sign("POST", parts.netloc, path, query, {"x-amz-invocation-type": "RequestResponse"}, event,
-                       credentials, region, "lambda")
+        url, headers = invoke_request(self.endpoint_url or endpoint_url("lambda", region), function, alias, event,
+                                      credentials, region)
         del headers["host"]  # the HTTP client writes Host from the URL, the same value
         if self._http is None:
             self._http = http11.HttpClient(self.timeout, self.max_concurrency)
