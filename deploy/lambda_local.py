@@ -161,7 +161,11 @@ class InvokeApi:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a function's process exiting with its connection open: nothing to report
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -181,6 +185,8 @@ class InvokeApi:
             with self._lock:
                 self._idle[name].append(environment)
         answer["function"] = name
+        answer["path"] = event.get("rawPath") if isinstance(event, dict) else None
+        answer["began"] = began
         answer["wall_ms"] = (time.perf_counter() - began) * 1000
         self.records.append({k: v for k, v in answer.items() if k != "payload"})
         return answer

@@ -196,6 +196,17 @@ def check(answer: dict[str, Any], what: str) -> None:
         raise SystemExit(f"{what} did not answer cleanly: {json.dumps(payload)[:1500]}")
 
 
+def cold_waves(invocations: list[dict[str, Any]]) -> int:
+    """How many groups of overlapping cold invocations, one after another."""
+    spans = sorted((r["began"], r["began"] + r["wall_ms"] / 1000) for r in invocations if r["cold"])
+    waves, end = 0, float("-inf")
+    for start, stop in spans:
+        if start >= end:
+            waves += 1
+        end = max(end, stop) if start < end else stop
+    return waves
+
+
 def top_imports(log: str, count: int = 30) -> str:
     """The slowest imports (cumulative microseconds) of a `-X importtime` log."""
     rows = []
@@ -293,6 +304,10 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
     fully_cold = summary(cold_all)
     fully_cold["service_cold_starts"] = round(statistics.median(
         sum(1 for s in r["services"] if s["cold"] and s["function"] != gateway) for r in cold_all), 1)
+    # The query's own invocations that met a cold environment, grouped into waves (overlapping in time):
+    # one wave = the services' cold starts ran side by side; more = one after another.
+    fully_cold["cold_waves_on_the_query_path"] = round(statistics.median(
+        cold_waves([s for s in r["services"] if s["path"] == "/graphql"]) for r in cold_all), 1)
     # What cold services add to the gateway's first answer, against one service's cold start: about one
     # service cold start means one parallel wave; two or more, cold starts in series.
     fully_cold["added_by_cold_services_ms"] = round(fully_cold["first_answer_ms"] - med(warm_services, "invoke_ms"), 1)
