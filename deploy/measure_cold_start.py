@@ -17,7 +17,8 @@ Figures (medians of --runs fresh processes each):
 - gateway: init (handler import), first answer (config, registry read, secrets, graph,
   a query crossing three services that are already warm), and their sum;
 - fully cold: the same query when the three services are cold too (gateway + service waves);
-- service: one service's init and first answer (POST /graphql with its API key).
+- service: one service's init and first answer (POST /graphql with its API key);
+- authorizer: its init and first answer (an RS256 token, the JWKS fetched from loopback).
 """
 
 from __future__ import annotations
@@ -179,6 +180,54 @@ class Stand:
         return keys
 
 
+class Jwks:
+    """An identity provider's JWKS on loopback and an RS256 token it verifies (the authorizer's real path)."""
+
+    def __enter__(self) -> "Jwks":
+        import base64
+        import http.server
+        import threading
+
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        numbers = key.public_key().public_numbers()
+        jwks = json.dumps({"keys": [{"kty": "RSA", "kid": "measure", "use": "sig", "alg": "RS256",
+                                     "n": b64(numbers.n.to_bytes(256, "big")), "e": b64(numbers.e.to_bytes(3, "big"))}]})
+        now = int(time.time())
+        claims = {"iss": "https://idp.measure/", "aud": "bff", "sub": "user-1", "iat": now, "exp": now + 3600}
+        signing_input = (f"{b64(json.dumps({'alg': 'RS256', 'kid': 'measure', 'typ': 'JWT'}).encode())}."
+                         f"{b64(json.dumps(claims).encode())}")
+        signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        self.token = f"{signing_input}.{b64(signature)}"
+        body = jwks.encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.env = {"BFF_JWT_JWKS_URL": f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json",
+                    "BFF_JWT_ISSUER": "https://idp.measure/", "BFF_JWT_AUDIENCE": "bff"}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def http_v2(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
             authorizer: dict[str, Any] | None = None) -> dict[str, Any]:
     from tests.deploy.events import http_v2 as event
@@ -259,10 +308,13 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
                    f"bff-data-{STAGE}-RegistryTableArn": f"arn:aws:dynamodb:eu-west-1:000000000000:table/{table}"}
         api.functions.update(functions(template, packaged, workdir / label / "fn", python, runtime, imports, aws_env))
         gateway = f"bff-{STAGE}-gateway"
+        jwks = Jwks().__enter__()
+        authorizer = api.functions[f"bff-{STAGE}-authorizer"]
+        authorizer.environment.update(jwks.env)  # the template's params are empty; a real IdP's values here
         query = http_v2("POST", "/graphql", {"query": QUERY}, authorizer=VIEWER)
         health = http_v2("GET", "/health")
         try:
-            warm_services, cold_all, service = [], [], []
+            warm_services, cold_all, service, authorizers = [], [], [], []
             for _ in range(runs):
                 api.reset()
                 for name in ("accounts", "courses", "reviews"):  # the services warm, the gateway cold
@@ -280,6 +332,12 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
                     "POST", "/graphql", {"query": "{ users { id name } }"}, headers={"x-api-key": keys["accounts"]}))
                 check(answer, f"{label} accounts service")
                 service.append(answer)
+                from tests.deploy.events import authorizer_v2
+
+                answer = api.invoke(authorizer.name, authorizer_v2(f"Bearer {jwks.token}"))
+                if answer["error"] or not answer["payload"].get("isAuthorized"):
+                    raise SystemExit(f"{label} authorizer refused a valid token: {answer['payload']}")
+                authorizers.append(answer)
             if profile:  # the gateway's cold path twice more: under -X importtime, then under cProfile
                 print(profile_gateway(api, gateway, query, health, workdir / f"{label}.prof"), file=sys.stderr)
             warm = []
@@ -289,6 +347,7 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
                 warm.append((time.perf_counter() - began) * 1000)
         finally:
             api.stop()
+            jwks.__exit__()
 
     def med(rows: list[dict[str, Any]], key: str) -> float:
         return round(statistics.median(r[key] for r in rows), 1)
@@ -312,6 +371,7 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
     # service cold start means one parallel wave; two or more, cold starts in series.
     fully_cold["added_by_cold_services_ms"] = round(fully_cold["first_answer_ms"] - med(warm_services, "invoke_ms"), 1)
     return {"gateway": summary(warm_services), "gateway_fully_cold": fully_cold, "service_accounts": summary(service),
+            "authorizer_rs256": summary(authorizers),
             "gateway_warm_invoke_wall_ms": round(statistics.median(warm), 1), "package_bytes": sizes,
             "samples": {"gateway": [round(r["init_ms"] + r["invoke_ms"], 1) for r in warm_services],
                         "service": [round(r["init_ms"] + r["invoke_ms"], 1) for r in service]}}
