@@ -127,6 +127,9 @@ def build(stage: str = "dev", kinds: tuple[str, ...] = KINDS, arch: str = "x86_6
     """The layers and the source's bytecode (stage-independent; the gateway gets its endpoints at run time)."""
     for kind in kinds:
         build_layer(kind, arch)
+    for stale in [p for name in SOURCES for p in (ROOT / name).rglob("__pycache__/*.cpython-312.pyc")]:
+        if not (stale.parent.parent / (stale.name.split(".")[0] + ".py")).exists():
+            stale.unlink()  # its source was moved or deleted: the zip must not carry it
     compile_bytecode([ROOT / name for name in SOURCES], "checked-hash")
 
 
