@@ -38,7 +38,7 @@ class Function:
     flags: tuple[str, ...] = ()  # extra interpreter flags, e.g. ("-X", "importtime")
 
     @classmethod
-    def extract(cls, name: str, handler: str, package: Path, layers: list[Path], into: Path, **kwargs: Any) -> "Function":
+    def extract(cls, name: str, handler: str, package: Path, layers: list[Path], into: Path, **kwargs: Any) -> Function:
         """The function's zip under INTO/task and its layers under INTO/opt, as Lambda lays them out."""
         task, opt = into / "task", into / "opt"
         zipfile.ZipFile(package).extractall(task)
@@ -47,12 +47,13 @@ class Function:
         return cls(name, handler, task, opt, kwargs.pop("runtime"), kwargs.pop("python"), kwargs.pop("environment"),
                    **kwargs)
 
-    def start(self) -> "Environment":
+    def start(self) -> Environment:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": ":UTC", "LAMBDA_TASK_ROOT": str(self.task),
                "AWS_LAMBDA_FUNCTION_NAME": self.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
                "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "_HANDLER": self.handler, **self.environment}
         started = time.perf_counter()
-        proc = subprocess.Popen([self.python, "-I", "-B", "-S", *self.flags, str(BOOTSTRAP), str(self.task), str(self.opt),
+        proc = subprocess.Popen([self.python, "-I", "-B", "-S", *self.flags, str(BOOTSTRAP), str(self.task),
+                                 str(self.opt),
                                  str(self.runtime), self.handler, str(self.timeout)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 cwd=self.task, env=env)
@@ -140,7 +141,8 @@ class InvokeApi:
                     return self._answer(404, {"Type": "User", "Message": f"Function not found: {name}"},
                                         "ResourceNotFoundException")
                 if not self.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 Credential="):
-                    return self._answer(403, {"message": "Missing Authentication Token"}, "MissingAuthenticationTokenException")
+                    return self._answer(403, {"message": "Missing Authentication Token"},
+                                        "MissingAuthenticationTokenException")
                 answer = api.invoke(name, json.loads(body))
                 extra = {"X-Amz-Function-Error": answer["error"]} if answer["error"] else {}
                 self._answer(200, answer["payload"], None, extra)

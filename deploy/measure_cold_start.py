@@ -118,7 +118,7 @@ def functions(template: dict[str, Any], packaged: Path, into: Path, python: str,
     layer_zips = {k: packaged / Path(v["Properties"]["Content"]["S3Key"]).name for k, v in resources.items()
                   if v["Type"] == "AWS::Lambda::LayerVersion"}
     found = {}
-    for key, resource in resources.items():
+    for resource in resources.values():
         if resource["Type"] != "AWS::Lambda::Function":
             continue
         props = resource["Properties"]
@@ -135,7 +135,7 @@ def functions(template: dict[str, Any], packaged: Path, into: Path, python: str,
 class Stand:
     """DynamoDB Local (the registry table) and moto's SSM server (the API keys), on loopback."""
 
-    def __enter__(self) -> "Stand":
+    def __enter__(self) -> Stand:
         from moto.server import ThreadedMotoServer
 
         from tests.support import dynamodb_local
@@ -183,7 +183,7 @@ class Stand:
 class Jwks:
     """An identity provider's JWKS on loopback and an RS256 token it verifies (the authorizer's real path)."""
 
-    def __enter__(self) -> "Jwks":
+    def __enter__(self) -> Jwks:
         import base64
         import http.server
         import threading
@@ -197,7 +197,8 @@ class Jwks:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         numbers = key.public_key().public_numbers()
         jwks = json.dumps({"keys": [{"kty": "RSA", "kid": "measure", "use": "sig", "alg": "RS256",
-                                     "n": b64(numbers.n.to_bytes(256, "big")), "e": b64(numbers.e.to_bytes(3, "big"))}]})
+                                     "n": b64(numbers.n.to_bytes(256, "big")),
+                                     "e": b64(numbers.e.to_bytes(3, "big"))}]})
         now = int(time.time())
         claims = {"iss": "https://idp.measure/", "aud": "bff", "sub": "user-1", "iat": now, "exp": now + 3600}
         signing_input = (f"{b64(json.dumps({'alg': 'RS256', 'kid': 'measure', 'typ': 'JWT'}).encode())}."

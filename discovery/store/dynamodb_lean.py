@@ -15,10 +15,12 @@ and the store falls back to botocore (profiles, SSO, instance roles...).
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import http.client
 import json
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -111,11 +113,24 @@ class LeanDynamoDB:
         return self._connection
 
     def _signed_headers(self, operation: str, body: bytes, now: datetime | None = None) -> dict[str, str]:
-        from gateway.aws.sigv4 import Credentials, sign
-
-        return sign("POST", self.host, "/", {}, {"content-type": "application/x-amz-json-1.0",
-                                                "x-amz-target": TARGET + operation}, body,
-                    Credentials(self.access_key, self.secret_key, self.session_token), self.region, "dynamodb", now)
+        now = now or datetime.now(UTC)
+        amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+        headers = {"content-type": "application/x-amz-json-1.0", "host": self.host,
+                   "x-amz-date": amz_date, "x-amz-target": TARGET + operation}
+        if self.session_token:
+            headers["x-amz-security-token"] = self.session_token
+        names = sorted(headers)
+        canonical = "\n".join(["POST", "/", "", *(f"{n}:{headers[n]}" for n in names), "",
+                               ";".join(names), hashlib.sha256(body).hexdigest()])
+        scope = f"{day}/{self.region}/dynamodb/aws4_request"
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        key = ("AWS4" + self.secret_key).encode()
+        for part in (day, self.region, "dynamodb", "aws4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}, "
+                                    f"SignedHeaders={';'.join(names)}, Signature={signature}")
+        return headers
 
 
 def _encode_bytes(value: Any) -> str:

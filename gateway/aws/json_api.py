@@ -42,7 +42,8 @@ class JsonApi:
         self.scheme, self.host, self.path = parts.scheme, parts.netloc, parts.path or "/"
         self.timeout = timeout
 
-    def request(self, operation: str, params: dict[str, Any], now: datetime | None = None) -> tuple[bytes, dict[str, str]]:
+    def request(self, operation: str, params: dict[str, Any],
+                now: datetime | None = None) -> tuple[bytes, dict[str, str]]:
         """The body and signed headers of one call (botocore sends the same: tests/aws/test_sigv4.py)."""
         if self.credentials is None:
             raise AwsUnavailable("no AWS credentials in the environment")
@@ -68,8 +69,11 @@ class JsonApi:
         try:
             answer = json.loads(payload or b"{}")
         except ValueError:
-            raise AwsUnavailable(f"{self.service} answered HTTP {response.status} with a body that is not JSON") from None
+            raise AwsUnavailable(
+                f"{self.service} answered HTTP {response.status} with a body that is not JSON") from None
         if response.status >= 400:
             code = str(answer.get("__type", "")).rsplit("#", 1)[-1] or f"HTTP{response.status}"
             raise AwsError(code, str(answer.get("message") or answer.get("Message") or ""), response.status)
+        if not isinstance(answer, dict):
+            raise AwsUnavailable(f"{self.service} answered JSON that is not an object")
         return answer

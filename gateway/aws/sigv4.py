@@ -14,7 +14,7 @@ import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -54,7 +54,7 @@ def sign(method: str, host: str, path: str, query: Mapping[str, str], headers: M
 
     `path` is the request's path as sent (already percent-encoded); it is encoded once more for the
     canonical request, as SigV4 wants for every service but S3."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
     signed = {k.lower(): str(v).strip() for k, v in headers.items()}
     signed["host"] = host

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .errors import SubgraphFailure
-from .transport import is_mutation
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -117,9 +116,9 @@ class LambdaTransport:
         self._http: Any = None  # http11.HttpClient, created on the first native invoke
         self._signing: Any = None  # (credentials, region), read from the environment once
         self.warm_endpoints = tuple(warm)  # lambda: URLs to warm on the first request
-        self._warming: dict[str, asyncio.Future] = {}  # function -> its warm-up, while it runs
+        self._warming: dict[str, asyncio.Future[None]] = {}  # function -> its warm-up, while it runs
         self._invoked: set[str] = set()
-        self._warm_task: asyncio.Task | None = None
+        self._warm_task: asyncio.Task[None] | None = None
 
     async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
                    call: Any = None) -> dict[str, Any]:
@@ -140,7 +139,7 @@ class LambdaTransport:
             async with asyncio.timeout(self.timeout):
                 if warming is not None:
                     await asyncio.shield(warming)  # then the warmed environment takes this invoke
-                result = await self._invoke(function, alias, event, mutation=is_mutation(body))
+                result = await self._invoke(function, alias, event, mutation=_is_mutation(body))
         except TimeoutError:
             raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', timeout=True) from None
         except _InvokeFailure as failure:
@@ -278,6 +277,11 @@ def _failure(function: str, error: Exception) -> _InvokeFailure:
     if "Timeout" in name:
         return _InvokeFailure("did not answer in time", timeout=True)
     return _InvokeFailure("could not be reached")
+
+
+def _is_mutation(body: dict[str, Any]) -> bool:
+    query = body.get("query")
+    return isinstance(query, str) and query.lstrip().startswith("mutation")
 
 
 def _graphql_payload(service: str, result: dict[str, Any]) -> dict[str, Any]:

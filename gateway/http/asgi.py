@@ -503,7 +503,7 @@ def lambda_deadline(scope: Scope, margin: float) -> float | None:
     if remaining is None:
         return None
     try:
-        return time.monotonic() + max(0.0, remaining() / 1000 - margin)
+        return time.monotonic() + max(0.0, float(remaining()) / 1000 - margin)
     except (TypeError, ValueError):
         return None
 

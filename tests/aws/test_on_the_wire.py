@@ -58,7 +58,8 @@ async def test_a_bad_signature_is_refused_and_said_safely(aws: SigV4Server, monk
 @pytest.mark.parametrize(("answer", "message"), [
     (lambda e: (200, {"x-amz-function-error": "Unhandled"}, {"errorMessage": "boom", "errorType": "KeyError"}),
      'Subgraph "accounts" failed while answering'),
-    (lambda e: (429, {"x-amzn-errortype": "TooManyRequestsException"}, {"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}),
+    (lambda e: (429, {"x-amzn-errortype": "TooManyRequestsException"},
+                {"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}),
      'Subgraph "accounts" is throttled; try again later'),
     (lambda e: (200, {}, {"statusCode": 502, "body": "Bad Gateway"}), 'Subgraph "accounts" answered HTTP 502'),
 ])

@@ -9,10 +9,11 @@ import json
 import time
 from typing import Any
 
+from subgraphs import FaultServer, supergraph
+
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.request import GraphQLRequest
-from subgraphs import FaultServer, supergraph
 from tests.support.lambda_events import http_api_v2_event
 
 
@@ -72,7 +73,8 @@ async def test_the_lambda_handler_answers_before_the_function_times_out(monkeypa
         started = time.monotonic()
         response = await asyncio.to_thread(invoke)
         elapsed = time.monotonic() - started
-        assert 0.4 < elapsed < 1.4, (elapsed, response)  # before the invocation's end, after the 0.5 s left to subgraphs
+        # before the invocation's end, after the 0.5 s left to subgraphs
+        assert 0.4 < elapsed < 1.4, (elapsed, response)
         body = json.loads(response["body"])
         assert response["statusCode"] == 200 and body["data"] == {"a": "alpha", "b": None}
         assert body["errors"][0]["message"] == 'Subgraph "beta" did not answer in time'

@@ -53,7 +53,7 @@ class SigV4Server:
         return {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN,
                 "AWS_REGION": REGION, "AWS_ENDPOINT_URL": self.url}
 
-    def __enter__(self) -> "SigV4Server":
+    def __enter__(self) -> SigV4Server:
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
