@@ -67,7 +67,9 @@ def test_package_sizes(packaged: Path) -> None:
     found = sizes(packaged)
     print("package sizes (bytes):", json.dumps(found, sort_keys=True))
     assert found["gateway"] + found["gatewayDeps"] < 15 * MB
-    assert found["gateway"] < 1 * MB and found["accounts"] < 200_000
+    # Sources plus their python3.12 bytecode (about 2x the sources alone): a bigger zip is cheaper
+    # than compiling every module at each cold start (docs/cold-start.md).
+    assert found["gateway"] < 2 * MB and found["accounts"] < 400_000
     for name in ("gateway", "accounts", "registry", "authorizer"):
         names = zipfile.ZipFile(packaged / f"{name}.zip").namelist()
         assert not [n for n in names if n.startswith(("tests/", "node_modules/", "bench/", "docs/", "deploy/node"))]
