@@ -136,8 +136,9 @@ class Gateway:
         self.breakers = Breakers(c.breaker_threshold, c.breaker_open_seconds,
                                  log=SubgraphLog(c.subgraph_log_interval))
         deadline = max([c.subgraph_timeout, *c.subgraph_timeouts.values()])  # the per-subgraph ones apply around
+        warm = tuple(u for u in self.urls.values() if u.startswith("lambda:")) if c.warm_lambda_subgraphs else ()
         return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self.api_keys,
-                                                 identity=self.access.signer),
+                                                 identity=self.access.signer, warm_lambdas=warm),
                                   timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts,
                                   retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
                                                     c.retry_timeouts),
@@ -153,8 +154,8 @@ class Gateway:
         if unknown:
             raise ValueError(f'API keys configured (`subgraphs.NAME.api_key` in bff.yaml, or --subgraph-api-key) '
                              f'for unknown subgraphs: {", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
-        resolver = SecretResolver()
-        return {name: resolver.resolve(ref) for name, ref in self.config.subgraph_api_keys.items()}
+        values = SecretResolver().resolve_many(self.config.subgraph_api_keys.values())  # one SSM call for all
+        return {name: values[ref] for name, ref in self.config.subgraph_api_keys.items()}
 
     @classmethod
     def from_file(cls, path: str | Path, config: GatewayConfig | None = None) -> "Gateway":

@@ -26,6 +26,9 @@ class GraphQLRequest:
     principal: Any = None
     # The HTTP path it came on ("/graphql", or a contract's path such as "/graphql/mobile").
     path: str = "/graphql"
+    # time.monotonic() by which subgraph fetches must end (on Lambda: the invocation's remaining time minus
+    # GatewayConfig.deadline_margin), so that partial data is answered before the function is cut off.
+    deadline: float | None = None
 
 
 @dataclass(slots=True)

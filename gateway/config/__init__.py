@@ -20,6 +20,12 @@ class GatewayConfig:
     introspection: bool = False
     # Seconds before a subgraph request is abandoned (its fields become null with an error).
     subgraph_timeout: float = 30.0
+    # On Lambda, every subgraph fetch also ends this many seconds before the invocation's own end
+    # (context.get_remaining_time_in_millis()), so partial data is answered instead of a Lambda timeout.
+    deadline_margin: float = 1.0
+    # On its first request, invoke every other lambda: subgraph once (GET /health) in parallel, so a
+    # fully cold query pays one wave of service cold starts rather than one per plan step.
+    warm_lambda_subgraphs: bool = True
     # Bounded LRU of prepared operations (parsed, validated, planned).
     plan_cache_size: int = 1024
     # Byte budget of each of the document and plan caches (estimated from document sizes), so big

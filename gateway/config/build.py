@@ -129,6 +129,10 @@ def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
         introspection=m.security.introspection,
         field_suggestions=m.security.suggestions,
         subgraph_timeout=every.timeout if every.timeout is not None else _field_default("subgraph_timeout"),
+        deadline_margin=every.deadline_margin if every.deadline_margin is not None
+        else _field_default("deadline_margin"),
+        warm_lambda_subgraphs=every.warm_lambdas if every.warm_lambdas is not None
+        else _field_default("warm_lambda_subgraphs"),
         plan_cache_size=m.supergraph.plan_cache_size,
         cache_max_bytes=m.supergraph.cache_max_bytes,
         refused_cache_size=m.supergraph.refused_cache_size,

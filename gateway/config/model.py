@@ -165,6 +165,12 @@ class Subgraph(_Section):
     circuit_breaker: Annotated[CircuitBreaker | None, _d("only under `all` (one breaker per subgraph, "
                                                          "same thresholds)")] = None
     headers: Headers | None = None
+    deadline_margin: Annotated[Annotated[float, Meta(ge=0)] | None, _d(
+        "on Lambda, fetches end this many seconds before the invocation does, so partial data is answered "
+        "(default 1; only under `all`)")] = None
+    warm_lambdas: Annotated[bool | None, _d("the first request warms every other lambda: subgraph, so a cold "
+                                            "query pays one wave of cold starts (default true; only under "
+                                            "`all`)")] = None
 
 
 # -- limits: derived from OperationLimits ---------------------------------------------------------
@@ -341,5 +347,5 @@ SECRET_PATHS = ("supergraph.reload_token", "subgraphs.*.api_key", "security.iden
 # Paths of files, resolved against the config file's folder when they come from the file.
 FILE_PATHS = ("supergraph.file", "supergraph.fallback_file", "persisted_documents.trusted.manifest")
 # Only under subgraphs.all / only under a named subgraph.
-ALL_ONLY = ("retries", "circuit_breaker")
+ALL_ONLY = ("retries", "circuit_breaker", "deadline_margin", "warm_lambdas")
 NAMED_ONLY = ("url", "api_key", "subscription_url")

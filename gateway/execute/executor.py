@@ -79,7 +79,16 @@ class Executor:
             if pending is not None:
                 await pending
         try:
-            call.response = await self.transport.send(call.service, call.url, call.body, call.headers, call)
+            deadline = ctx.request.deadline
+            if deadline is None:
+                call.response = await self.transport.send(call.service, call.url, call.body, call.headers, call)
+            else:  # the request's deadline (on Lambda: before the function's end), retries included
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        call.response = await self.transport.send(call.service, call.url, call.body,
+                                                                  call.headers, call)
+                except TimeoutError:
+                    raise SubgraphFailure(f'Subgraph "{call.service}" did not answer in time', timeout=True) from None
         except SubgraphFailure as failure:
             call.error = failure
             raise

@@ -8,11 +8,9 @@ answers its HTTP endpoint: same API-key check, same GraphQL over HTTP rules.
 Skipping API Gateway saves its latency and cost and keeps the service private
 (only roles allowed lambda:InvokeFunction can reach it).
 
-boto3 is imported on the first invoke (a gateway with HTTP subgraphs only never
-pays for it). Its `invoke` blocks, so it runs in a dedicated thread pool whose
-size bounds the concurrent invokes (asyncio's default pool is sized by CPU count,
-two or three threads on a small Lambda). BFF_LAMBDA_ENDPOINT_URL points the client
-elsewhere, e.g. serverless-offline's Lambda port.
+The Invoke call is signed and sent by the gateway itself (see LambdaTransport).
+BFF_LAMBDA_ENDPOINT_URL (or AWS_ENDPOINT_URL_LAMBDA) points it elsewhere, e.g.
+serverless-offline's Lambda port.
 """
 
 from __future__ import annotations
@@ -23,12 +21,14 @@ import os
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .errors import SubgraphFailure
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 SCHEME = "lambda:"
 ENDPOINT_ENV = "BFF_LAMBDA_ENDPOINT_URL"
@@ -73,17 +73,52 @@ def http_api_event(body: bytes, headers: dict[str, str] | None) -> dict[str, Any
     }
 
 
+def invoke_request(endpoint: str, function: str, alias: str | None, event: bytes, credentials: Any, region: str,
+                   now: Any = None) -> tuple[str, dict[str, str]]:
+    """The URL and signed headers of a RequestResponse Invoke (botocore sends the same: tests/aws/test_sigv4.py)."""
+    from urllib.parse import quote, urlsplit
+
+    from ..aws.sigv4 import sign
+
+    parts = urlsplit(endpoint.rstrip("/"))
+    path = f"{parts.path}/2015-03-31/functions/{quote(function, safe='')}/invocations"
+    query = {"Qualifier": alias} if alias else {}
+    url = f"{parts.scheme}://{parts.netloc}{path}" + (f"?Qualifier={quote(alias, safe='')}" if alias else "")
+    headers = sign("POST", parts.netloc, path, query, {"x-amz-invocation-type": "RequestResponse"}, event,
+                   credentials, region, "lambda", now)
+    return url, headers
+
+
 class LambdaTransport:
-    """Sends GraphQL requests to Lambda functions with `invoke` (RequestResponse)."""
+    """Sends GraphQL requests to Lambda functions with Invoke (RequestResponse).
+
+    The Invoke API call is signed here (gateway/aws/sigv4.py) and sent on the gateway's own
+    asyncio HTTP client (http11.py): no boto3 import (180-300 ms of a cold start) and no
+    client creation (~80 ms more), no thread per invoke, and no hidden retries: botocore
+    retried a failed invoke once more after the subgraph timeout. `client` (a boto3-shaped
+    Lambda client: tests, embedders) and missing environment credentials (a developer's
+    profile or SSO) use boto3 in a thread pool instead, with botocore's retries off.
+
+    Cold starts: on its first request the transport warms every other Lambda subgraph of
+    the graph (`warm`: a GET /health invoke each, in parallel), and a request to a function
+    still warming waits for that warm-up to end and reuses its environment. A fully cold
+    query then pays one wave of service cold starts, not one per step of its plan.
+    """
 
     def __init__(self, timeout: float = 30.0, max_concurrency: int = 16, client: Any = None,
-                 endpoint_url: str | None = None) -> None:
+                 endpoint_url: str | None = None, warm: tuple[str, ...] = ()) -> None:
         self.timeout = timeout
         self.max_concurrency = max_concurrency
         self.endpoint_url = endpoint_url if endpoint_url is not None else (os.environ.get(ENDPOINT_ENV) or None)
         self._client = client
         self._client_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._http: Any = None  # http11.HttpClient, created on the first native invoke
+        self._signing: Any = None  # (credentials, region), read from the environment once
+        self.warm_endpoints = tuple(warm)  # lambda: URLs to warm on the first request
+        self._warming: dict[str, asyncio.Future[None]] = {}  # function -> its warm-up, while it runs
+        self._invoked: set[str] = set()
+        self._warm_task: asyncio.Task[None] | None = None
 
     async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
                    call: Any = None) -> dict[str, Any]:
@@ -94,20 +129,93 @@ class LambdaTransport:
         except ValueError:
             raise SubgraphFailure(f'Subgraph "{service}" has an unusable endpoint') from None
         event = orjson.dumps(http_api_event(orjson.dumps(body), headers))
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bff-lambda-invoke")
-        loop = asyncio.get_running_loop()
+        first = not self._invoked
+        self._invoked.add(url)
+        if first and self.warm_endpoints:
+            # Later, so that every fetch of the plan's first wave has registered its own invoke.
+            self._warm_task = asyncio.get_running_loop().create_task(self._warm_later())
+        warming = self._warming.get(url)
         try:
-            result = await asyncio.wait_for(
-                loop.run_in_executor(self._pool, self._invoke, function, alias, event), self.timeout + 1.0)
-        except asyncio.TimeoutError:
-            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time') from None
+            async with asyncio.timeout(self.timeout):
+                if warming is not None:
+                    await asyncio.shield(warming)  # then the warmed environment takes this invoke
+                result = await self._invoke(function, alias, event, mutation=_is_mutation(body))
+        except TimeoutError:
+            raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', timeout=True) from None
         except _InvokeFailure as failure:
-            raise SubgraphFailure(f'Subgraph "{service}" {failure.what}') from None
+            raise SubgraphFailure(f'Subgraph "{service}" {failure.what}', timeout=failure.timeout) from None
         return _graphql_payload(service, result)
 
-    def _invoke(self, function: str, alias: str | None, event: bytes) -> dict[str, Any]:
-        """Blocking: one `invoke`, its errors mapped to client-safe SubgraphFailure messages."""
+    async def _warm_later(self) -> None:
+        await asyncio.sleep(0.005)
+        targets = [u for u in dict.fromkeys(self.warm_endpoints) if u not in self._invoked]
+        if not targets:
+            return
+        loop = asyncio.get_running_loop()
+        for url in targets:
+            self._warming[url] = loop.create_task(self._warm_one(url))
+        await asyncio.gather(*self._warming.values(), return_exceptions=True)
+
+    async def _warm_one(self, url: str) -> None:
+        """One GET /health invoke: the function's environment initialized; its answer is not needed."""
+        try:
+            function, alias = parse_endpoint(url)
+            event = http_api_event(b"", None)
+            event.update(routeKey="GET /health", rawPath="/health", body="")
+            event["requestContext"].update(routeKey="GET /health")
+            event["requestContext"]["http"].update(method="GET", path="/health")
+            async with asyncio.timeout(self.timeout):
+                await self._invoke(function, alias, orjson.dumps(event), mutation=False)
+        except (Exception, asyncio.CancelledError):
+            pass  # a warm-up that fails changes nothing: the real invoke reports its own failure
+        finally:
+            self._warming.pop(url, None)
+
+    async def _invoke(self, function: str, alias: str | None, event: bytes, mutation: bool) -> dict[str, Any]:
+        if self._client is None and self._signing is None:
+            from ..aws.sigv4 import credentials_from_env, region_from_env
+
+            credentials = credentials_from_env()
+            self._signing = (credentials, region_from_env()) if credentials else False
+        if self._client is not None or not self._signing:
+            return await self._invoke_in_thread(function, alias, event)
+        return await self._invoke_native(function, alias, event, mutation)
+
+    async def _invoke_native(self, function: str, alias: str | None, event: bytes, mutation: bool) -> dict[str, Any]:
+        """POST /2015-03-31/functions/NAME/invocations, signed; the answer as `_graphql_payload` reads it."""
+        from ..aws.sigv4 import endpoint_url
+        from . import http11
+
+        credentials, region = self._signing
+        url, headers = invoke_request(self.endpoint_url or endpoint_url("lambda", region), function, alias, event,
+                                      credentials, region)
+        del headers["host"]  # the HTTP client writes Host from the URL, the same value
+        if self._http is None:
+            self._http = http11.HttpClient(self.timeout, self.max_concurrency)
+        try:
+            response = await self._http.post(url, event, headers, retry_stale=not mutation)
+        except http11.HttpTimeout:
+            raise _InvokeFailure("did not answer in time", timeout=True) from None
+        except http11.HttpError:
+            raise _InvokeFailure("could not be reached") from None
+        if response.status >= 400:
+            code = response.headers.get("x-amzn-errortype", "").split(":")[0]
+            if response.status == 429 or code in ("TooManyRequestsException", "ThrottlingException"):
+                raise _InvokeFailure("is throttled; try again later")
+            raise _InvokeFailure("could not be reached")
+        return {"function_error": response.headers.get("x-amz-function-error"), "payload": response.body,
+                "status": response.status}
+
+    async def _invoke_in_thread(self, function: str, alias: str | None, event: bytes) -> dict[str, Any]:
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bff-lambda-invoke")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._invoke_blocking, function, alias,
+                                                                event)
+
+    def _invoke_blocking(self, function: str, alias: str | None, event: bytes) -> dict[str, Any]:
+        """Blocking: one boto3 `invoke`, its errors mapped to client-safe SubgraphFailure messages."""
         client = self._lambda_client()
         args: dict[str, Any] = {"FunctionName": function, "InvocationType": "RequestResponse", "Payload": event}
         if alias:
@@ -127,8 +235,10 @@ class LambdaTransport:
                     import boto3
                     from botocore.config import Config
 
+                    # No retries: they would stack past the request's deadline (the transport's caller
+                    # decides about retrying).
                     config = Config(connect_timeout=min(5.0, self.timeout), read_timeout=self.timeout,
-                                    retries={"mode": "standard", "max_attempts": 2},
+                                    retries={"mode": "standard", "max_attempts": 1},
                                     max_pool_connections=self.max_concurrency)
                     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
                     self._client = boto3.session.Session().client("lambda", region_name=region,
@@ -136,17 +246,23 @@ class LambdaTransport:
         return self._client
 
     async def aclose(self) -> None:
+        if self._warm_task is not None:
+            self._warm_task.cancel()
+            self._warm_task = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
 
 class _InvokeFailure(Exception):
-    """Raised in the worker thread; `send` turns it into a SubgraphFailure naming the subgraph."""
+    """Raised by an invoke; `send` turns it into a SubgraphFailure naming the subgraph."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, timeout: bool = False) -> None:
         super().__init__(what)
-        self.what = what
+        self.what, self.timeout = what, timeout
 
 
 def _failure(function: str, error: Exception) -> _InvokeFailure:
@@ -159,8 +275,13 @@ def _failure(function: str, error: Exception) -> _InvokeFailure:
     if code in ("TooManyRequestsException", "ThrottlingException") or name == "TooManyRequestsException":
         return _InvokeFailure("is throttled; try again later")
     if "Timeout" in name:
-        return _InvokeFailure("did not answer in time")
+        return _InvokeFailure("did not answer in time", timeout=True)
     return _InvokeFailure("could not be reached")
+
+
+def _is_mutation(body: dict[str, Any]) -> bool:
+    query = body.get("query")
+    return isinstance(query, str) and query.lstrip().startswith("mutation")
 
 
 def _graphql_payload(service: str, result: dict[str, Any]) -> dict[str, Any]:

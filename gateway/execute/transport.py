@@ -154,8 +154,11 @@ class HttpTransport:
     (native or httpx per BFF_HTTP_CLIENT, read here); adds each subgraph's X-API-Key."""
 
     def __init__(self, timeout: float = 30.0, max_connections: int = 100,
-                 api_keys: dict[str, str] | None = None, *, identity: Any = None) -> None:
+                 api_keys: dict[str, str] | None = None, *, identity: Any = None,
+                 warm_lambdas: tuple[str, ...] = ()) -> None:
         self.timeout = timeout
+        # lambda: endpoints warmed on the first Lambda invoke (lambda_transport.py: one wave of cold starts)
+        self.warm_lambdas = tuple(warm_lambdas)
         self.max_connections = max_connections
         # service name -> resolved key, sent as X-API-Key (never logged, never in errors)
         self._api_keys = dict(api_keys or {})
@@ -187,7 +190,8 @@ class HttpTransport:
         if self._lambda is None:
             from .lambda_transport import LambdaTransport
 
-            self._lambda = LambdaTransport(timeout=self.timeout, max_concurrency=min(self.max_connections, 32))
+            self._lambda = LambdaTransport(timeout=self.timeout, max_concurrency=min(self.max_connections, 32),
+                                           warm=self.warm_lambdas)
         return self._lambda
 
     async def aclose(self) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
 
 import orjson
@@ -325,7 +326,8 @@ class _App:
                     raise HttpError(415, problem, code="UNSUPPORTED_MEDIA_TYPE")
                 body = await self._read_body(receive, headers)
                 if self.config.max_batch_size > 0 and body.lstrip()[:1] == b"[":
-                    await self._batch(body, headers, principal, media_type, send, cors, path)
+                    await self._batch(body, headers, principal, media_type, send, cors, path,
+                                      lambda_deadline(scope, self.config.deadline_margin))
                     return
                 request = request_from_body(body, headers)
             else:
@@ -336,6 +338,7 @@ class _App:
                                     code="METHOD_NOT_ALLOWED", headers={"allow": "POST"})
             request.principal = principal
             request.path = path
+            request.deadline = lambda_deadline(scope, self.config.deadline_margin)
         except HttpError as exc:
             await _send_json(send, exc.status, error_body(exc.message, exc.code), media_type,
                              {"vary": "accept", **cors, **exc.headers})
@@ -391,7 +394,7 @@ class _App:
                             code="TOO_MANY_CONNECTIONS", headers={"retry-after": "5"})
 
     async def _batch(self, body: bytes, headers: dict[str, str], principal: Any, media_type: str, send: Send,
-                     cors: dict[str, str], path: str = GRAPHQL_PATH) -> None:
+                     cors: dict[str, str], path: str = GRAPHQL_PATH, deadline: float | None = None) -> None:
         """A JSON array of operations, each answered independently, in order, as one array (status 200)."""
         from .batch import merge_headers, parse_batch
 
@@ -407,6 +410,7 @@ class _App:
                 return None, error_body(entry.message, entry.code)
             entry.principal = principal
             entry.path = path
+            entry.deadline = deadline
             try:
                 response = await gateway.execute(entry)
             except Exception:
@@ -489,6 +493,19 @@ def _build_failed(exc: Exception) -> None:
     setting, a registry that cannot be read), whose traceback says nothing more; it is kept for DEBUG."""
     logger.error("Building the gateway failed: %s: %s", type(exc).__name__, exc,
                  exc_info=exc if logger.isEnabledFor(logging.DEBUG) else None)
+
+
+def lambda_deadline(scope: Scope, margin: float) -> float | None:
+    """On Lambda (mangum puts the context in scope["aws.context"]): the time.monotonic() at which the
+    invocation ends, minus `margin`; None elsewhere."""
+    context = scope.get("aws.context")
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    try:
+        return time.monotonic() + max(0.0, float(remaining()) / 1000 - margin)
+    except (TypeError, ValueError):
+        return None
 
 
 def _wants_html(accept: str | None) -> bool:

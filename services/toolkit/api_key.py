@@ -27,12 +27,9 @@ def api_keys_from_env(service: str, resolver: Any = None) -> list[str]:
 
     resolver = resolver or SecretResolver()
     prefix = f"BFF_API_KEY_{service.upper().replace('-', '_')}"
-    keys = []
-    for name in (prefix, prefix + "_PREVIOUS"):
-        value = os.environ.get(name, "").strip()
-        if value:
-            keys.append(resolver.resolve(value) if is_reference(value) else value)
-    return keys
+    values = [v for v in (os.environ.get(n, "").strip() for n in (prefix, prefix + "_PREVIOUS")) if v]
+    resolved = resolver.resolve_many([v for v in values if is_reference(v)])  # both keys in one SSM call
+    return [resolved.get(v, v) for v in values]
 
 
 class ApiKeyMiddleware:

@@ -21,6 +21,8 @@ from tests.config.conftest import bff
 REACHES: dict[str, tuple[str, Any]] = {
     "introspection": ("security.introspection", True),
     "subgraph_timeout": ("subgraphs.all.timeout", 3.5),
+    "deadline_margin": ("subgraphs.all.deadline_margin", 2.5),
+    "warm_lambda_subgraphs": ("subgraphs.all.warm_lambdas", False),
     "plan_cache_size": ("supergraph.plan_cache_size", 7),
     "cache_max_bytes": ("supergraph.cache_max_bytes", 1_000_000),
     "refused_cache_size": ("supergraph.refused_cache_size", 9),

@@ -57,12 +57,12 @@ def offline_env(**extra: str) -> Iterator[dict[str, str]]:
         server.server_close()
 
 
-def package(stage: str, out: Path) -> subprocess.CompletedProcess[str]:
-    """`osls package --stage STAGE --package OUT` after building the layers and the stage's supergraph."""
+def package(stage: str, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`osls package --stage STAGE --package OUT [OPTIONS]` after building the layers and the bytecode."""
     require_osls()
     from .inprocess import load_build
 
     load_build().build(stage)
     with offline_env() as env:
-        return subprocess.run([str(OSLS), "package", "--stage", stage, "--package", str(out)], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=180)
+        return subprocess.run([str(OSLS), "package", "--stage", stage, "--package", str(out), *options], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=300)

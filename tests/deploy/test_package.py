@@ -67,24 +67,96 @@ def test_package_sizes(packaged: Path) -> None:
     found = sizes(packaged)
     print("package sizes (bytes):", json.dumps(found, sort_keys=True))
     assert found["gateway"] + found["gatewayDeps"] < 15 * MB
-    assert found["gateway"] < 1 * MB and found["accounts"] < 200_000
+    # Sources plus their python3.12 bytecode (about 2x the sources alone): a bigger zip is cheaper
+    # than compiling every module at each cold start (docs/cold-start.md).
+    assert found["gateway"] < 2 * MB and found["accounts"] < 400_000
     for name in ("gateway", "accounts", "registry", "authorizer"):
         names = zipfile.ZipFile(packaged / f"{name}.zip").namelist()
         assert not [n for n in names if n.startswith(("tests/", "node_modules/", "bench/", "docs/", "deploy/node"))]
-        assert not [n for n in names if "__pycache__" in n]
+        assert_bytecode_for_every_module(names, checked=True)
     gateway_files = zipfile.ZipFile(packaged / "gateway.zip").namelist() + \
         zipfile.ZipFile(packaged / "gatewayDeps.zip").namelist()
     assert [n for n in gateway_files if n.startswith("services/")] == ["services/supergraph.graphql"]
     # The gateway follows the registry (BFF_REGISTRY): its read path ships with it.
-    assert {"discovery/client.py", "discovery/store/dynamodb.py", "gateway/supergraph_source.py"} <= set(gateway_files)
+    assert {"discovery/client.py", "discovery/store/dynamodb.py", "gateway/supergraph_source.py",
+            "gateway/aws/sigv4.py", "gateway/aws/json_api.py"} <= set(gateway_files)
+    assert "gateway/aws/json_api.py" in zipfile.ZipFile(packaged / "accounts.zip").namelist()  # its key from SSM
     # The shared layer ships with every function that imports it; the registry carries no gateway code
-    # beyond the secret references.
+    # beyond the secret references (and their signed SSM read, gateway/aws).
     for name in ("gateway", "registry", "accounts"):
         assert "bff_common/link.py" in zipfile.ZipFile(packaged / f"{name}.zip").namelist(), name
-    registry_gateway = {n for n in zipfile.ZipFile(packaged / "registry.zip").namelist() if n.startswith("gateway/")}
-    assert registry_gateway == {"gateway/__init__.py", "gateway/secrets.py"}, registry_gateway
+    registry_gateway = {n for n in zipfile.ZipFile(packaged / "registry.zip").namelist()
+                        if n.startswith("gateway/") and n.endswith(".py")}
+    assert registry_gateway == {"gateway/__init__.py", "gateway/secrets.py", "gateway/aws/__init__.py",
+                                "gateway/aws/sigv4.py", "gateway/aws/json_api.py"}, registry_gateway
     for forbidden in ("uvicorn/", "strawberry/", "boto3/", "botocore/", "httpx/", "starlette/"):
         assert not [n for n in gateway_files if n.startswith(forbidden) or n.startswith("python/" + forbidden)], forbidden
+
+
+PYC_312_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"  # importlib.util.MAGIC_NUMBER of CPython 3.12
+
+
+def assert_bytecode_for_every_module(names: list[str], checked: bool) -> None:
+    """Each .py has its python3.12 .pyc beside it (Lambda cannot write one), and no .pyc is stray or stale-prone."""
+    sources = {n for n in names if n.endswith(".py")}
+    compiled = {n for n in names if n.endswith(".pyc")}
+    expected = {f"{Path(n).parent / '__pycache__' / Path(n).stem}.cpython-312.pyc" for n in sources}
+    assert sources and compiled == expected, sorted(compiled ^ expected)[:10]
+
+
+def pyc_flags(data: bytes) -> int:
+    """The flags word of a .pyc header: bit 0 hash-based (no timestamp), bit 1 checked against the source."""
+    assert data[:4] == PYC_312_MAGIC
+    return int.from_bytes(data[4:8], "little")
+
+
+def test_bytecode_is_312_and_timestamp_free(packaged: Path) -> None:
+    """Valid in /var/task and /opt whatever the files' dates: hash-based pycs (source checked for our code,
+    unchecked for the layers' third-party files, which never change in place)."""
+    for zip_name, expected in (("gateway", 0b11), ("accounts", 0b11), ("gatewayDeps", 0b01), ("serviceDeps", 0b01)):
+        archive = zipfile.ZipFile(packaged / f"{zip_name}.zip")
+        pycs = [n for n in archive.namelist() if n.endswith(".pyc")]
+        assert pycs, zip_name
+        assert {pyc_flags(archive.read(n)[:16]) for n in pycs} == {expected}, zip_name
+    layer = zipfile.ZipFile(packaged / "gatewayDeps.zip").namelist()
+    assert "python/graphql/language/__pycache__/parser.cpython-312.pyc" in layer
+
+
+def test_switches_off_by_default(template: dict[str, Any]) -> None:
+    """SnapStart, provisioned concurrency: off unless their params say so (docs/cold-start.md)."""
+    resources = template["Resources"]
+    functions = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Lambda::Function"]
+    assert all("SnapStart" not in f and f["Architectures"] == ["x86_64"] for f in functions)
+    assert not [k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Alias"]
+    gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert f"accounts=lambda:bff-{STAGE}-accounts," in gateway_env["BFF_SUBGRAPH_URLS"]
+
+
+def test_snapstart_provisioned_concurrency_and_arm64_switches(tmp_path: Path) -> None:
+    """The documented switches produce what AWS needs: published versions, the aliases the API and the
+    gateway invoke, arm64 functions and layers."""
+    result = package(STAGE, tmp_path, "--param=snapStart=true", "--param=serviceQualifier=:snapstart",
+                     "--param=architecture=arm64")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    resources = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())["Resources"]
+    functions = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    assert functions["AccountsLambdaFunction"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert functions["GatewayLambdaFunction"]["Architectures"] == ["arm64"]
+    layers = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Lambda::LayerVersion"]
+    assert all(layer["CompatibleArchitectures"] == ["arm64"] for layer in layers)
+    aliases = {v["Properties"]["Name"] for v in resources.values() if v["Type"] == "AWS::Lambda::Alias"}
+    assert aliases == {"snapstart"}
+    env = functions["GatewayLambdaFunction"]["Environment"]["Variables"]["BFF_SUBGRAPH_URLS"]
+    assert f"accounts=lambda:bff-{STAGE}-accounts:snapstart," in env
+    invoke = json.dumps([s for s in _statements({"Resources": resources}, "GatewayRole")
+                         if s["Action"] == "lambda:InvokeFunction"])
+    assert f"function:bff-{STAGE}-accounts:*" in invoke  # the alias is covered by the invoke permission
+    result = package(STAGE, tmp_path / "pc", "--param=gatewayProvisionedConcurrency=2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    resources = json.loads((tmp_path / "pc" / "cloudformation-template-update-stack.json").read_text())["Resources"]
+    alias = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::Lambda::Alias")
+    assert alias["Name"] == "provisioned"
+    assert alias["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 2}
 
 
 def _statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
@@ -114,21 +186,21 @@ def test_one_least_privilege_role_per_function(template: dict[str, Any]) -> None
 def test_gateway_role(template: dict[str, Any]) -> None:
     by_action = {a: s for s in _statements(template, "GatewayRole") for a in _as_list(s["Action"])}
     assert set(by_action) == {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "dynamodb:Query",
-                              "lambda:InvokeFunction", "ssm:GetParameter"}
+                              "lambda:InvokeFunction", "ssm:GetParameters"}
     assert by_action["dynamodb:Query"]["Resource"] == {"Fn::ImportValue": f"bff-data-{STAGE}-RegistryTableArn"}
     invoke = json.dumps(by_action["lambda:InvokeFunction"]["Resource"])
     for name in ("accounts", "courses", "enrollments", "reviews"):
         assert f"function:bff-{STAGE}-{name}\"" in invoke and f"function:bff-{STAGE}-{name}:*\"" in invoke
     assert "gateway" not in invoke and "registry" not in invoke and "authorizer" not in invoke
-    keys = json.dumps(by_action["ssm:GetParameter"]["Resource"])
+    keys = json.dumps(by_action["ssm:GetParameters"]["Resource"])
     assert keys.count(f"parameter/bff/{STAGE}/keys/") == 4 and "keys/*" not in keys
 
 
 def test_service_and_registry_roles(template: dict[str, Any]) -> None:
     accounts = {a: s for s in _statements(template, "AccountsRole") for a in _as_list(s["Action"])}
-    assert set(accounts) == {"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameter"}
-    assert json.dumps(accounts["ssm:GetParameter"]["Resource"]).count("parameter/") == 1
-    assert f"parameter/bff/{STAGE}/keys/accounts" in json.dumps(accounts["ssm:GetParameter"]["Resource"])
+    assert set(accounts) == {"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameters"}
+    assert json.dumps(accounts["ssm:GetParameters"]["Resource"]).count("parameter/") == 1
+    assert f"parameter/bff/{STAGE}/keys/accounts" in json.dumps(accounts["ssm:GetParameters"]["Resource"])
     registry = {a for s in _statements(template, "RegistryRole") for a in _as_list(s["Action"])}
     assert "dynamodb:PutItem" in registry and "dynamodb:Scan" not in registry and "dynamodb:DeleteTable" not in registry
     authorizer = {a for s in _statements(template, "AuthorizerRole") for a in _as_list(s["Action"])}
