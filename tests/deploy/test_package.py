@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.requires import missing
+
 from .inprocess import ROOT
 from .osls import package
 
@@ -245,3 +247,35 @@ def test_each_package_imports_its_handler_on_python312(packaged: Path, tmp_path:
                             env={"PATH": "/usr/bin:/bin", "BFF_API_KEY_ACCOUNTS": "", "BFF_API_KEY_REVIEWS": ""})
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith(str(tmp_path / "task"))
+
+
+def test_packaged_authorizer_answers_a_request(packaged: Path, tmp_path: Path) -> None:
+    """Importing is not enough: the authorizer's zip + layer must carry everything its first request
+    loads (the JWT settings come through gateway.config), on python3.12 as Lambda runs it."""
+    python = _python312()
+    if python is None:
+        missing("python3.12 (pyenv) is needed to run the packaged authorizer")
+    zipfile.ZipFile(packaged / "authorizer.zip").extractall(tmp_path / "task")
+    zipfile.ZipFile(packaged / "authorizerDeps.zip").extractall(tmp_path / "opt")
+    secret = "s" * 40
+    code = f"""
+import base64, hashlib, hmac, json, sys, time
+sys.path[:0] = [{str(tmp_path / 'task')!r}, {str(tmp_path / 'opt' / 'python')!r}]
+from gateway.auth.authorizer import handler
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(json.dumps({{"alg": "HS256", "typ": "JWT"}}).encode())
+body = b64(json.dumps({{"sub": "u1", "iss": "https://issuer", "aud": "api", "exp": int(time.time()) + 300}}).encode())
+sig = b64(hmac.new({secret!r}.encode(), f"{{head}}.{{body}}".encode(), hashlib.sha256).digest())
+def event(token):
+    return {{"type": "REQUEST", "version": "2.0", "routeArn": "arn:aws:execute-api:us-east-1:1:a/b/POST/graphql",
+            "identitySource": [f"Bearer {{token}}"], "headers": {{"authorization": f"Bearer {{token}}"}}}}
+print(json.dumps([handler(event(f"{{head}}.{{body}}.{{sig}}"), None), handler(event(f"{{head}}.{{body}}.x"), None)]))
+"""
+    env = {"PATH": "/usr/bin:/bin", "BFF_JWT_HS256_SECRET": secret, "BFF_JWT_ISSUER": "https://issuer",
+           "BFF_JWT_AUDIENCE": "api"}
+    result = subprocess.run([python, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path / "task",
+                            env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    good, bad = json.loads(result.stdout)
+    assert good["isAuthorized"] is True and good["context"]["sub"] == "u1"
+    assert bad["isAuthorized"] is False
