@@ -54,7 +54,7 @@ class DevProcess:
         )
         self.stdout = ""
 
-    def wait_for(self, marker: str, timeout: float = 30.0) -> bool:
+    def wait_for(self, marker: str, timeout: float = 90.0) -> bool:
         """Read stdout until `marker` appears (True) or the process exits (False)."""
         assert self.proc.stdout is not None
         sel = selectors.DefaultSelector()
