@@ -8,7 +8,7 @@ client's response.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,20 +129,30 @@ class Gateway:
         from .execute.transport import HttpTransport
 
         c = self.config
-        unknown = sorted(set(c.subgraph_timeouts) - set(by_name))
-        if unknown:
-            raise ValueError(f'Timeouts configured (`subgraphs.NAME.timeout` in bff.yaml) for unknown subgraphs: '
-                             f'{", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
+        for what, names in (("Timeouts", c.subgraph_timeouts), ("Retries", c.retry_overrides),
+                            ("Circuit breakers", c.breaker_overrides),
+                            ("Response header rules", {n: 1 for n in c.response_headers if n != "*"})):
+            unknown = sorted(set(names) - set(by_name))
+            if unknown:
+                key = {"Timeouts": "timeout", "Retries": "retries", "Circuit breakers": "circuit_breaker",
+                       "Response header rules": "headers.response"}[what]
+                raise ValueError(f'{what} configured (`subgraphs.NAME.{key}` in bff.yaml) for unknown subgraphs: '
+                                 f'{", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
+        retry = RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay, c.retry_timeouts)
+        try:  # keys left out of an override take the global values
+            retries = {name: replace(retry, **o) for name, o in c.retry_overrides.items()}
+            breakers = {name: (o.get("threshold", c.breaker_threshold), o.get("open_seconds", c.breaker_open_seconds))
+                        for name, o in c.breaker_overrides.items()}
+        except TypeError as exc:
+            raise ValueError(f"retry_overrides / breaker_overrides: {exc}") from None
         self.breakers = Breakers(c.breaker_threshold, c.breaker_open_seconds,
-                                 log=SubgraphLog(c.subgraph_log_interval))
+                                 log=SubgraphLog(c.subgraph_log_interval), overrides=breakers)
         deadline = max([c.subgraph_timeout, *c.subgraph_timeouts.values()])  # the per-subgraph ones apply around
         warm = tuple(u for u in self.urls.values() if u.startswith("lambda:")) if c.warm_lambda_subgraphs else ()
         return ResilientTransport(HttpTransport(timeout=deadline, api_keys=self.api_keys,
                                                  identity=self.access.signer, warm_lambdas=warm),
-                                  timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts,
-                                  retry=RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay,
-                                                    c.retry_timeouts),
-                                  breakers=self.breakers)
+                                  timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts, retry=retry,
+                                  breakers=self.breakers, retries=retries)
 
     def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
         """Subgraph name -> X-API-Key value, resolved once from secret references."""

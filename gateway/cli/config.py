@@ -88,17 +88,36 @@ def _effective(loaded: Any) -> list[tuple[str, Any, str]]:
     tree = msgspec.to_builtins(model)
     tree["subgraphs"] = {"all": msgspec.to_builtins(filled),
                          **{k: v for k, v in tree["subgraphs"].items() if k != "all"}}
+    inherited = _inherited(tree["subgraphs"], loaded)
     rows: list[tuple[str, Any, str]] = []
-    _flatten(tree, "", rows, loaded)
+    _flatten(tree, "", rows, loaded, inherited)
     return rows
 
 
-def _flatten(tree: Any, key: str, rows: list[tuple[str, Any, str]], loaded: Any) -> None:
+def _inherited(subgraphs: dict[str, Any], loaded: Any) -> dict[str, str]:
+    """A named subgraph's `retries` / `circuit_breaker` keys it does not write take `all`'s values:
+    shown with those values, their source saying so. Returns key -> source."""
+    sources: dict[str, str] = {}
+    written = (loaded.raw.get("subgraphs") or {}) if isinstance(loaded.raw, dict) else {}
+    for name, entry in subgraphs.items():
+        for section in ("retries", "circuit_breaker"):
+            own = ((written.get(name) or {}).get(section)) if name != "all" else None
+            if not isinstance(own, dict) or not isinstance(entry.get(section), dict):
+                continue
+            for field, value in subgraphs["all"][section].items():
+                if field not in own:
+                    entry[section][field] = value
+                    source = loaded.source(f"subgraphs.all.{section}.{field}")
+                    sources[f"subgraphs.{name}.{section}.{field}"] = f"subgraphs.all ({source})"
+    return sources
+
+
+def _flatten(tree: Any, key: str, rows: list[tuple[str, Any, str]], loaded: Any, inherited: dict[str, str]) -> None:
     if isinstance(tree, dict) and tree and not key.endswith(("policies", "options")):
         for name, value in tree.items():
-            _flatten(value, f"{key}.{name}" if key else name, rows, loaded)
+            _flatten(value, f"{key}.{name}" if key else name, rows, loaded, inherited)
         return
-    rows.append((key, _redacted(tree), loaded.source(key)))
+    rows.append((key, _redacted(tree), inherited.get(key) or loaded.source(key)))
 
 
 def _redacted(value: Any) -> Any:

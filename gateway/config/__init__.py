@@ -86,12 +86,21 @@ class GatewayConfig:
     # `breaker_open_seconds`, then one half-open probe.
     breaker_threshold: int = 5
     breaker_open_seconds: float = 10.0
+    # Per-subgraph overrides of the two above, by subgraph name; keys left out take the global values.
+    # Retries: {"reviews": {"max_retries": 4, "base_delay": 0.1, "max_delay": 2.0, "retry_timeouts": True}}
+    # (resilience.RetryPolicy's fields); breaker: {"reviews": {"threshold": 1, "open_seconds": 30.0}}.
+    retry_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    breaker_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The operator's log (logger "bff.subgraph"): at most one WARNING line per subgraph per this many
     # seconds about its failures, the next one counting those left out (circuit open/close always logged).
     subgraph_log_interval: float = 60.0
     # Client request headers forwarded to subgraphs: {subgraph name or "*": [name, or "prefix-*"]}.
     # None: execute/headers.py's DEFAULT_PROPAGATION (request ids and trace context; never Authorization).
     propagate_headers: dict[str, list[str]] | None = None
+    # Subgraph response headers copied to the client's response: {subgraph name or "*": [name, or
+    # "prefix-*"]}. None copied by default; Set-Cookie and Cache-Control are always merged (execute/headers.py);
+    # hop-by-hop and framing headers (content-length, content-type, ...) never are.
+    response_headers: dict[str, list[str]] = field(default_factory=dict)
     # Caps on what is forwarded: a header value over this many bytes is dropped, and headers past
     # the total are dropped (None: no cap). W3C baggage allows 8192 bytes.
     max_forwarded_header_bytes: int | None = 8192

@@ -41,7 +41,7 @@ def settings(path: str | None = None, env: Mapping[str, str] | None = None, flag
 
     loaded = load(path or env.get(CONFIG_ENV) or None, env, flags, check_plugins=check_plugins)
     problems: list[Problem] = []
-    gateway = _gateway_config(loaded.model, problems)
+    gateway = _gateway_config(loaded.model, problems, loaded.raw)
     auth = _auth_config(loaded, env, problems, dev=dev, resolve_secrets=resolve_secrets)
     if problems:
         raise ConfigError(problems)
@@ -104,7 +104,34 @@ def telemetry_settings(env: Mapping[str, str] | None = None) -> TelemetrySetting
     return _telemetry(load(env.get(CONFIG_ENV) or None, env, check_plugins=False).model)
 
 
-def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
+# File key -> RetryPolicy field (GatewayConfig.retry_overrides) / CircuitBreaker field (breaker_overrides).
+_RETRY_KEYS = {"attempts": "max_retries", "base_delay": "base_delay", "max_delay": "max_delay",
+               "on_timeout": "retry_timeouts"}
+_BREAKER_KEYS = {"threshold": "threshold", "open_seconds": "open_seconds"}
+
+
+def _overrides(m: Any, raw: dict[str, Any], section: str, keys: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """`subgraphs.NAME.<section>` as {name: {field: value}} with only the keys written (file, env or flag):
+    the rest take `subgraphs.all`'s values, which the gateway fills in."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, entry in (raw.get("subgraphs") or {}).items():
+        written = (entry or {}).get(section)
+        if name == "all" or not isinstance(written, dict):
+            continue
+        model = getattr(m.subgraphs[name], section)
+        out[name] = {keys[k]: getattr(model, k) for k in written if k in keys}
+    return out
+
+
+def _response_rules(every: Any, subgraphs: dict[str, Any]) -> dict[str, list[str]]:
+    rules = {name: list(s.headers.response) for name, s in subgraphs.items()
+             if s.headers and s.headers.response}
+    if every.headers and every.headers.response:
+        rules["*"] = list(every.headers.response)
+    return rules
+
+
+def _gateway_config(m: Any, problems: list[Problem], raw: dict[str, Any] | None = None) -> GatewayConfig:
     from ..operation.limits import OperationLimits
     from .model import CircuitBreaker, Retries, Subgraph
 
@@ -113,7 +140,8 @@ def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
     retries = every.retries or Retries()
     breaker = every.circuit_breaker or CircuitBreaker()
     propagate = None
-    if (every.headers and every.headers.propagate is not None) or any(s.headers for s in subgraphs.values()):
+    if (every.headers and every.headers.propagate is not None) or any(
+            s.headers and s.headers.propagate is not None for s in subgraphs.values()):
         base = every.headers.propagate if every.headers and every.headers.propagate is not None else _DEFAULT_PROPAGATE
         propagate = {"*": list(base)}
         propagate.update({name: list(s.headers.propagate) for name, s in subgraphs.items()
@@ -164,6 +192,9 @@ def _gateway_config(m: Any, problems: list[Problem]) -> GatewayConfig:
         retry_timeouts=retries.on_timeout,
         breaker_threshold=breaker.threshold,
         breaker_open_seconds=breaker.open_seconds,
+        retry_overrides=_overrides(m, raw or {}, "retries", _RETRY_KEYS),
+        breaker_overrides=_overrides(m, raw or {}, "circuit_breaker", _BREAKER_KEYS),
+        response_headers=_response_rules(every, subgraphs),
         subgraph_log_interval=m.telemetry.logs.subgraph_failure_interval,
         propagate_headers=propagate,
         csrf_prevention=m.server.csrf.enabled,

@@ -151,6 +151,9 @@ class CircuitBreaker(_Section):
 class Headers(_Section):
     propagate: Annotated[list[str] | None, _d("client request headers forwarded (names, or \"prefix-*\"); under "
                                               "`all` the default is request ids and trace context")] = None
+    response: Annotated[list[str] | None, _d("subgraph response headers copied to the client's response (names, or "
+                                             "\"prefix-*\"); several subgraphs' values joined with \", \"; "
+                                             "Set-Cookie and Cache-Control are always merged")] = None
 
 
 class Subgraph(_Section):
@@ -161,9 +164,10 @@ class Subgraph(_Section):
     api_key: Annotated[SecretRef | None, _d("X-API-Key sent to it, as a secret reference (not under `all`)")] = None
     subscription_url: Annotated[str | None, _d("its WebSocket URL for subscriptions (default: its URL with ws:// "
                                                "or wss://; not under `all`)")] = None
-    retries: Annotated[Retries | None, _d("only under `all` (one policy for every subgraph)")] = None
-    circuit_breaker: Annotated[CircuitBreaker | None, _d("only under `all` (one breaker per subgraph, "
-                                                         "same thresholds)")] = None
+    retries: Annotated[Retries | None, _d("under a subgraph's name: overrides `all`'s for it (keys left out "
+                                          "take `all`'s)")] = None
+    circuit_breaker: Annotated[CircuitBreaker | None, _d("one breaker per subgraph; under a subgraph's name: "
+                                                         "its own thresholds (keys left out take `all`'s)")] = None
     headers: Headers | None = None
     deadline_margin: Annotated[Annotated[float, Meta(ge=0)] | None, _d(
         "on Lambda, fetches end this many seconds before the invocation does, so partial data is answered "
@@ -347,5 +351,5 @@ SECRET_PATHS = ("supergraph.reload_token", "subgraphs.*.api_key", "security.iden
 # Paths of files, resolved against the config file's folder when they come from the file.
 FILE_PATHS = ("supergraph.file", "supergraph.fallback_file", "persisted_documents.trusted.manifest")
 # Only under subgraphs.all / only under a named subgraph.
-ALL_ONLY = ("retries", "circuit_breaker", "deadline_margin", "warm_lambdas")
+ALL_ONLY = ("deadline_margin", "warm_lambdas")
 NAMED_ONLY = ("url", "api_key", "subscription_url")

@@ -129,6 +129,14 @@ def _rules(raw: dict[str, Any], problems: list[Problem], check_policies: bool) -
             if (entry or {}).get(key) is not None:
                 where = "a named subgraph" if name == "all" else "`subgraphs.all`"
                 problems.append(Problem(("subgraphs", name, key), f"belongs under {where}"))
+        rules = ((entry or {}).get("headers") or {}).get("response") if isinstance(entry, dict) else None
+        if isinstance(rules, list):
+            from ..execute.headers import response_rule_problem
+
+            for index, rule in enumerate(rules):
+                problem = response_rule_problem(rule) if isinstance(rule, str) else None  # types: the walk
+                if problem:
+                    problems.append(Problem(("subgraphs", name, "headers", "response", index), problem))
     supergraph = raw.get("supergraph") or {}
     trusted = (raw.get("persisted_documents") or {}).get("trusted") or {}
     if trusted.get("from_registry") and not supergraph.get("registry"):

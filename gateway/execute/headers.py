@@ -15,6 +15,12 @@ request. Every Set-Cookie value of every subgraph is kept; Cache-Control
 becomes the most restrictive of those received (no-store > private > the
 smallest max-age). Subgraphs that send no Cache-Control do not count.
 
+Other headers are copied only when a response rule names them
+(`ResponseHeaderRules`, per subgraph name or "*"): the values of several
+subgraphs (or several answers) are joined with ", " in the order received,
+repeats left out. Hop-by-hop and framing headers (`NEVER_COPIED`) never are:
+they describe the subgraph's own HTTP message, not the gateway's.
+
 Several Set-Cookie values travel in one `GraphQLResponse.headers` entry joined
 with "\\n" (a character no header value may contain); the HTTP layer emits one
 header line per value.
@@ -32,6 +38,14 @@ DEFAULT_PROPAGATION: dict[str, tuple[str, ...]] = {
 _NEVER = frozenset({"host", "content-length", "transfer-encoding", "connection", "content-type", "accept",
                     "accept-encoding", "keep-alive", "te", "upgrade", "expect", "proxy-authorization"})
 MULTI_SEPARATOR = "\n"
+# Never copied from a subgraph's answer to the client's: they frame that one HTTP message (or the gateway
+# sets its own: content-type, content-encoding).
+NEVER_COPIED = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+                          "proxy-authenticate", "proxy-authorization", "proxy-connection", "content-length",
+                          "content-type", "content-encoding"})
+# Always gathered, with their own merge rules (whether a response rule names them or not).
+MERGED = ("set-cookie", "cache-control")
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")
 # The gateway's own headers (gateway/access/identity.py): never taken from the client.
 GATEWAY_PREFIX = "x-bff-"
 
@@ -81,24 +95,68 @@ class HeaderRules:
         return out
 
 
+def response_rule_problem(rule: str) -> str | None:
+    """Why `rule` (a header name or "prefix-*") cannot be a response header rule; None when it can."""
+    name = rule.lower()
+    stem = name[:-1] if name.endswith("*") else name
+    if not stem or not set(stem) <= _TOKEN - {"*"}:
+        return f"{rule!r} is not a header name or a \"prefix-*\" (letters, digits and -_.!#$%&'+^`|~)"
+    if name in NEVER_COPIED:
+        return f"{rule!r} is never copied: it frames the subgraph's own HTTP message"
+    return None
+
+
+class ResponseHeaderRules:
+    """Which headers of each subgraph's answer are copied to the client's response."""
+
+    def __init__(self, rules: Mapping[str, tuple[str, ...] | list[str]] | None = None) -> None:
+        self._rules = {service: tuple(r.lower() for r in names) for service, names in (rules or {}).items()}
+        self._cache: dict[str, tuple[frozenset[str], tuple[str, ...]] | None] = {}
+
+    def __bool__(self) -> bool:
+        return any(self._rules.values())
+
+    def for_service(self, service: str) -> tuple[frozenset[str], tuple[str, ...]] | None:
+        """(exact names, prefixes) copied from `service`'s answers; None when nothing is."""
+        if service in self._cache:
+            return self._cache[service]
+        names = self._rules.get("*", ()) + self._rules.get(service, ())
+        exact = frozenset(n for n in names if not n.endswith("*") and n not in NEVER_COPIED and n not in MERGED)
+        prefixes = tuple(n[:-1] for n in names if n.endswith("*"))
+        found = self._cache[service] = (exact, prefixes) if exact or prefixes else None
+        return found
+
+
 @dataclass(slots=True)
 class ResponseHeaders:
     """Headers gathered from the subgraph answers of one request."""
 
     set_cookies: list[str] = field(default_factory=list)
     cache_controls: list[str] = field(default_factory=list)
+    copied: dict[str, list[str]] = field(default_factory=dict)  # other headers the rules name, by name
 
-    def record(self, headers: Mapping[str, str]) -> None:
-        """One subgraph answer's headers (lower-cased names; Set-Cookie values joined with "\\n")."""
+    def record(self, headers: Mapping[str, str],
+               copy: tuple[frozenset[str], tuple[str, ...]] | None = None) -> None:
+        """One subgraph answer's headers (lower-cased names; Set-Cookie values joined with "\\n");
+        `copy` (ResponseHeaderRules.for_service): the other headers to keep."""
         cookies = headers.get("set-cookie")
         if cookies:
             self.set_cookies.extend(v for v in cookies.split(MULTI_SEPARATOR) if v)
         cache = headers.get("cache-control")
         if cache:
             self.cache_controls.append(cache)
+        if copy is None:
+            return
+        exact, prefixes = copy
+        for name, value in headers.items():
+            if name in exact or (prefixes and name.startswith(prefixes) and name not in NEVER_COPIED
+                                 and name not in MERGED):
+                values = self.copied.setdefault(name, [])
+                if value not in values:
+                    values.append(value)
 
     def merged(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+        out = {name: ", ".join(values) for name, values in self.copied.items()}
         if self.set_cookies:
             out["set-cookie"] = MULTI_SEPARATOR.join(self.set_cookies)
         cache = most_restrictive(self.cache_controls)

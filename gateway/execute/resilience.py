@@ -11,7 +11,8 @@ goes through; success closes it, failure opens it again for another period.
 
 `ResilientTransport` wraps any `SubgraphTransport` (transport.py): each attempt
 gets the subgraph's deadline (`timeouts[service]` or `timeout`); queries (never
-mutations) are retried per the policy on retryable failures; an open breaker
+mutations) are retried per the subgraph's policy (`retries[service]` or `retry`)
+on retryable failures; an open breaker
 fails fast without calling the inner transport. Kept apart from the transports
 so the HTTP, httpx and Lambda ones and any user transport behave the same.
 Each final failure and each opening/closing is reported to a `SubgraphLog`
@@ -109,20 +110,24 @@ class CircuitBreaker:
 
 
 class Breakers:
-    """Breakers by subgraph name, created on first use, reporting to one SubgraphLog."""
+    """Breakers by subgraph name, created on first use, reporting to one SubgraphLog. `overrides` gives
+    a subgraph its own (threshold, open_seconds); the others get `threshold` and `open_seconds`."""
 
     def __init__(self, threshold: int = 5, open_seconds: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic, log: SubgraphLog | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, log: SubgraphLog | None = None,
+                 overrides: dict[str, tuple[int, float]] | None = None) -> None:
         self.threshold = threshold
         self.open_seconds = open_seconds
         self.clock = clock
         self.log = log if log is not None else SubgraphLog(clock=clock)
+        self.overrides = dict(overrides or {})
         self._by_service: dict[str, CircuitBreaker] = {}
 
     def __getitem__(self, service: str) -> CircuitBreaker:
         breaker = self._by_service.get(service)
         if breaker is None:
-            breaker = self._by_service[service] = CircuitBreaker(self.threshold, self.open_seconds, self.clock,
+            threshold, open_seconds = self.overrides.get(service, (self.threshold, self.open_seconds))
+            breaker = self._by_service[service] = CircuitBreaker(threshold, open_seconds, self.clock,
                                                                  service=service, log=self.log)
         return breaker
 
@@ -139,11 +144,13 @@ class Breakers:
 
 class ResilientTransport:
     def __init__(self, inner: Any, timeout: float = 30.0, timeouts: dict[str, float] | None = None,
-                 retry: RetryPolicy | None = None, breakers: Breakers | None = None) -> None:
+                 retry: RetryPolicy | None = None, breakers: Breakers | None = None,
+                 retries: dict[str, RetryPolicy] | None = None) -> None:
         self.inner = inner  # the wrapped SubgraphTransport
         self.timeout = timeout
         self.timeouts = dict(timeouts or {})  # service name -> seconds; others get `timeout`
         self.retry = retry  # None: no retries
+        self.retries = dict(retries or {})  # service name -> its own policy; others get `retry`
         self.breakers = breakers  # None: no circuit breaking
 
     async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
@@ -151,7 +158,7 @@ class ResilientTransport:
         breaker = self.breakers[service] if self.breakers is not None else None
         if breaker is not None and not breaker.allow():
             raise SubgraphFailure(f'Subgraph "{service}" is unavailable (circuit open)')
-        retry = self.retry
+        retry = self.retries.get(service, self.retry) if self.retries else self.retry
         retries = 0 if retry is None or is_mutation(body) else retry.max_retries
         deadline = self.timeouts.get(service, self.timeout)
         attempt = 0

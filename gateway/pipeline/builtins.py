@@ -30,22 +30,30 @@ class HeaderPropagation:
 
 
 class ResponseHeaderMerge:
-    """Subgraphs' Set-Cookie values all passed on, their Cache-Control merged to the most restrictive."""
+    """Subgraphs' Set-Cookie values all passed on, their Cache-Control merged to the most restrictive,
+    and the headers the response rules name (`subgraphs.*.headers.response`) copied, values joined."""
+
+    def __init__(self, rules: Any = None) -> None:
+        self.rules = rules  # execute.headers.ResponseHeaderRules, or None: no rules
 
     def on_subgraph_response(self, ctx: RequestContext, call: SubgraphCall) -> None:
         headers = call.response_headers
-        if headers and ("set-cookie" in headers or "cache-control" in headers):
+        if not headers:
+            return
+        copy = self.rules.for_service(call.service) if self.rules is not None else None
+        if copy is not None or "set-cookie" in headers or "cache-control" in headers:
             sink = ctx.state.get(self)
             if sink is None:
                 from ..execute.headers import ResponseHeaders
 
                 sink = ctx.state[self] = ResponseHeaders()
-            sink.record(headers)
+            sink.record(headers, copy)
 
     def on_response(self, ctx: RequestContext) -> None:
         sink = ctx.state.get(self)
         if sink is not None:
-            ctx.response_headers.update(sink.merged())
+            for name, value in sink.merged().items():
+                ctx.response_headers.setdefault(name, value)  # the gateway's own headers (x-request-id) win
 
 
 class PersistedDocuments:
@@ -91,7 +99,7 @@ class AccessHooks:
 
 def builtin_plugins(gateway: Any, telemetry: list[Any]) -> list[Any]:
     """The built-in plugins `gateway`'s configuration asks for, `telemetry` (its plugins) included."""
-    from ..execute.headers import HeaderRules
+    from ..execute.headers import HeaderRules, ResponseHeaderRules
 
     config = gateway.config
     rules = HeaderRules(config.propagate_headers, config.max_forwarded_header_bytes,
@@ -103,5 +111,6 @@ def builtin_plugins(gateway: Any, telemetry: list[Any]) -> list[Any]:
     plugins.append(PersistedDocuments(gateway.apq, gateway.trusted, config.trusted_documents_only))
     if gateway.access.rules or gateway.access.secret:
         plugins.append(AccessHooks(gateway.access))
-    plugins.append(ResponseHeaderMerge())
+    plugins.append(ResponseHeaderMerge(ResponseHeaderRules(config.response_headers) if config.response_headers
+                                       else None))
     return plugins

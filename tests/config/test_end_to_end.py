@@ -69,12 +69,21 @@ class _Recorder:
         self.app = app
         self.headers: list[dict[str, str]] = []
         self.delay = 0.0
+        self.answer_headers: list[tuple[str, str]] = []  # added to its /graphql answers
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] == "http" and scope["path"] == "/graphql":
             self.headers.append({k.decode().lower(): v.decode() for k, v in scope["headers"]})
             if self.delay:
                 await asyncio.sleep(self.delay)
+            extra = [(k.encode(), v.encode()) for k, v in self.answer_headers]
+            if extra:
+                inner = send
+
+                async def send(message):  # type: ignore[no-untyped-def]
+                    if message["type"] == "http.response.start":
+                        message = {**message, "headers": [*message.get("headers", []), *extra]}
+                    await inner(message)
         await self.app(scope, receive, send)
 
 
@@ -115,6 +124,35 @@ subgraphs:
     assert body["data"] is None or body["data"].get("users") is None, body
     assert body["errors"], body
     assert elapsed < 2.5, f"the 0.5 s timeout of subgraphs.accounts did not apply ({elapsed:.1f} s)"
+
+
+def test_response_header_rule_through_bff_serve(tmp_path, accounts):
+    recorder, accounts_url = accounts
+    config = _write(tmp_path, f"""
+supergraph:
+  file: {SUPERGRAPH}
+subgraphs:
+  accounts:
+    url: {accounts_url}
+    headers:
+      response: [x-served-by, x-accounts-*]
+""")
+    recorder.answer_headers = [("X-Served-By", "accounts-3"), ("X-Accounts-Region", "eu-west-1"),
+                               ("X-Internal-Build", "42"), ("Set-Cookie", "seen=1; HttpOnly")]
+    try:
+        with serving("--config", config) as url:
+            ruled = httpx.post(url, json={"query": "{ users { id } }"})
+        with serving("--supergraph", str(SUPERGRAPH), "--subgraph-url", f"accounts={accounts_url}") as url:
+            unruled = httpx.post(url, json={"query": "{ users { id } }"})
+    finally:
+        recorder.answer_headers = []
+    assert ruled.status_code == 200 and ruled.json()["data"]["users"], ruled.text
+    assert ruled.headers.get("x-served-by") == "accounts-3"
+    assert ruled.headers.get("x-accounts-region") == "eu-west-1"
+    assert "x-internal-build" not in ruled.headers  # named by no rule
+    assert ruled.headers.get_list("set-cookie") == ["seen=1; HttpOnly"]  # always merged
+    assert unruled.json()["data"]["users"], unruled.text
+    assert "x-served-by" not in unruled.headers and unruled.headers.get_list("set-cookie") == ["seen=1; HttpOnly"]
 
 
 def test_a_bad_config_starts_nothing(tmp_path):

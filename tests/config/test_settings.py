@@ -54,6 +54,9 @@ REACHES: dict[str, tuple[str, Any]] = {
     "retry_timeouts": ("subgraphs.all.retries.on_timeout", True),
     "breaker_threshold": ("subgraphs.all.circuit_breaker.threshold", 1),
     "breaker_open_seconds": ("subgraphs.all.circuit_breaker.open_seconds", 1.5),
+    "retry_overrides": ("subgraphs.reviews.retries.attempts", 4),
+    "breaker_overrides": ("subgraphs.reviews.circuit_breaker.threshold", 1),
+    "response_headers": ("subgraphs.all.headers.response", ["x-served-by"]),
     "subgraph_log_interval": ("telemetry.logs.subgraph_failure_interval", 5.0),
     "propagate_headers": ("subgraphs.all.headers.propagate", ["x-tenant"]),
     "csrf_prevention": ("server.csrf.enabled", False),
@@ -233,3 +236,29 @@ def test_the_schema_accepts_the_example_and_refuses_what_validation_refuses():
                 {"plugins": [{"use": "nomodule"}]}):
         errors = list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
         assert errors, bad
+
+
+def test_a_subgraphs_retries_and_breaker_override_all_key_by_key(tmp_path):
+    """`subgraphs.NAME.retries` / `.circuit_breaker` hold only the keys written there; the gateway fills the
+    rest from `subgraphs.all` (tests/resilience/test_per_subgraph.py shows it on real subgraphs)."""
+    tree = {"subgraphs": {"all": {"retries": {"attempts": 1, "base_delay": 0.3},
+                                  "circuit_breaker": {"threshold": 9, "open_seconds": 4}},
+                          "reviews": {"retries": {"attempts": 5, "on_timeout": True},
+                                      "circuit_breaker": {"open_seconds": 60}},
+                          "accounts": {"timeout": 2}}}
+    got = settings(_file(tmp_path, tree), env={"BFF_SUBGRAPH_RETRIES": "3"}).gateway
+    assert got.subgraph_retries == 3 and got.retry_base_delay == 0.3  # env beats the file for `all`
+    assert got.retry_overrides == {"reviews": {"max_retries": 5, "retry_timeouts": True}}
+    assert got.breaker_overrides == {"reviews": {"open_seconds": 60}}
+    assert (got.breaker_threshold, got.breaker_open_seconds) == (9, 4)
+
+
+def test_config_show_gives_a_subgraphs_override_the_values_it_takes_from_all(tmp_path):
+    path = _file(tmp_path, {"subgraphs": {"all": {"retries": {"attempts": 1, "base_delay": 0.3}},
+                                          "reviews": {"retries": {"attempts": 5}}}})
+    result = bff("config", "show", path, "--json")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["subgraphs.reviews.retries.attempts"] == {"value": 5, "source": f"{path}:1"}
+    assert shown["subgraphs.reviews.retries.base_delay"] == {"value": 0.3, "source": f"subgraphs.all ({path}:1)"}
+    assert shown["subgraphs.reviews.retries.max_delay"]["source"] == "subgraphs.all (default)"

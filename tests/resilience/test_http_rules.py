@@ -83,6 +83,35 @@ async def test_set_cookie_from_every_subgraph_and_the_strictest_cache_control(se
     await gateway.aclose()
 
 
+async def test_response_header_rules_copy_named_headers_to_the_client(servers):
+    """`subgraphs.{all,NAME}.headers.response`: named headers copied; several subgraphs' values joined;
+    Set-Cookie / Cache-Control keep their merge rules; framing headers never copied."""
+    alpha, beta = servers
+    alpha.response_headers = [("X-Served-By", "alpha-1"), ("X-Alpha-Zone", "eu"), ("X-Internal", "secret"),
+                              ("Cache-Control", "max-age=300"), ("Connection", "keep-alive")]
+    beta.response_headers = [("X-Served-By", "beta-7"), ("X-Alpha-Zone", "us"), ("Set-Cookie", "b=2"),
+                             ("Cache-Control", "max-age=30"), ("X-Request-Id", "from-beta")]
+    client, gateway = client_for(alpha, beta, response_headers={"*": ["x-served-by", "x-request-id"],
+                                                                "alpha": ["x-alpha-*"]},
+                                 expose_subgraph_errors=frozenset())  # masking: the gateway sets x-request-id
+    response = await client.post("/graphql", json={"query": "{ a b }"}, headers=JSON)
+    assert response.json()["data"] == {"a": "alpha", "b": "beta"}
+    assert response.headers["x-request-id"] not in ("", "from-beta")  # the gateway's own header wins
+    assert sorted(response.headers["x-served-by"].split(", ")) == ["alpha-1", "beta-7"]
+    assert response.headers["x-alpha-zone"] == "eu"  # alpha's rule only: beta's "us" is not copied
+    assert "x-internal" not in response.headers  # named by no rule
+    assert response.headers.get_list("set-cookie") == ["b=2"]
+    assert response.headers["cache-control"] == "max-age=30"
+    assert response.headers["content-type"].startswith("application/")  # the gateway's own framing
+    response = await client.post("/graphql", json={"query": "{ a }"}, headers=JSON)
+    assert response.headers["x-served-by"] == "alpha-1"  # only the subgraphs this request called
+    await gateway.aclose()
+    client, gateway = client_for(alpha, beta)  # no rules: nothing but the merged headers
+    response = await client.post("/graphql", json={"query": "{ a b }"}, headers=JSON)
+    assert "x-served-by" not in response.headers and response.headers.get_list("set-cookie") == ["b=2"]
+    await gateway.aclose()
+
+
 async def test_cors_preflight_and_response_headers(servers):
     alpha, beta = servers
     client, gateway = client_for(alpha, beta, cors_origins=("https://app.example",), cors_allow_credentials=True)
