@@ -35,6 +35,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("BFF_PLAN_CACHE_SIZE", "supergraph.plan_cache_size", "int", "prepared operations kept"),
     EnvVar("BFF_HOST", "server.host", "str", "interface bff serve binds"),
     EnvVar("BFF_PORT", "server.port", "int", "port bff serve binds"),
+    EnvVar("BFF_WORKERS", "server.workers", "int", "bff serve worker processes"),
     EnvVar("BFF_MAX_BODY_BYTES", "server.max_body_bytes", "int", "largest request body"),
     EnvVar("BFF_CORS_ORIGINS", "server.cors.origins", "list", "allowed CORS origins, comma-separated"),
     EnvVar("BFF_CORS_ALLOW_CREDENTIALS", "server.cors.allow_credentials", "bool", "CORS with credentials"),
