@@ -1,0 +1,94 @@
+"""`bff serve --workers 2`: both workers answer, a killed worker is replaced and logged, SIGTERM under
+load lets every in-flight request finish."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from .conftest import BFF_URL, COUNTER, clean_env, running, bff_argv
+
+QUERY = '{ course(id: "c1") { title } }'
+
+
+def _config(tmp_path, supergraph_file, workers: int = 2) -> str:
+    path = tmp_path / "bff.yaml"
+    path.write_text(f"supergraph:\n  file: {supergraph_file}\nserver:\n  workers: {workers}\n"
+                    "  worker_header: true\n  shutdown_timeout: 20\n")
+    return str(path)
+
+
+def _pids_answering(base: str, want: int, tries: int = 400) -> set[str]:
+    """Worker pids seen over fresh connections (each request its own connection, so the kernel spreads them)."""
+    seen: set[str] = set()
+    for _ in range(tries):
+        response = httpx.post(f"{base}/graphql", json={"query": QUERY}, headers={"connection": "close"})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"data": {"course": {"title": "Course c1"}}}
+        seen.add(response.headers["x-bff-worker"])
+        if len(seen) >= want:
+            break
+    return seen
+
+
+def test_two_workers_both_answer_on_one_port(tmp_path, supergraph_file):
+    argv = bff_argv("--config", _config(tmp_path, supergraph_file))
+    with running(argv, clean_env(), BFF_URL) as (base, process):
+        process.wait_for(r"(?s)(Application startup complete.*){2}")  # both built their gateway
+        pids = _pids_answering(base, 2)
+        assert len(pids) == 2, pids
+        assert str(process.proc.pid) not in pids  # the parent only supervises
+
+
+def test_the_flag_and_the_environment_set_the_worker_count(tmp_path, supergraph_file):
+    with running(bff_argv("--supergraph", str(supergraph_file), "--workers", "2"), clean_env(), BFF_URL) as (_, p):
+        p.wait_for(r"(?s)(Started server process \[\d+\].*){2}")
+    with running(bff_argv("--supergraph", str(supergraph_file)), clean_env(BFF_WORKERS="2"), BFF_URL) as (_, p):
+        p.wait_for(r"(?s)(Started server process \[\d+\].*){2}")
+
+
+def test_a_killed_worker_is_replaced_and_logged(tmp_path, supergraph_file):
+    argv = bff_argv("--config", _config(tmp_path, supergraph_file))
+    with running(argv, clean_env(), BFF_URL) as (base, process):
+        process.wait_for(r"(?s)(Application startup complete.*){2}")
+        before = _pids_answering(base, 2)
+        victim = sorted(before)[0]
+        os.kill(int(victim), signal.SIGKILL)
+        process.wait_for(rf"Child process \[{victim}\] died", timeout=30)
+        deadline = time.monotonic() + 60
+        after: set[str] = set()
+        while time.monotonic() < deadline and len(after - before) < 1:
+            after |= _pids_answering(base, 2, tries=50)
+        assert victim not in after and len(after - before) == 1, (before, after)
+
+
+def test_sigterm_under_load_lets_every_in_flight_request_finish(tmp_path, supergraph_file):
+    argv = bff_argv("--config", _config(tmp_path, supergraph_file))
+    with running(argv, clean_env(), BFF_URL) as (base, process):
+        process.wait_for(r"(?s)(Application startup complete.*){2}")
+        started = COUNTER.started
+        n = 24
+
+        def slow(i: int) -> httpx.Response:
+            # 1.5 s in the subgraph: still running when SIGTERM arrives
+            return httpx.post(f"{base}/graphql", json={"query": "{ slow(ms: 1500) }"}, timeout=30,
+                              headers={"connection": "close"})
+
+        with ThreadPoolExecutor(n) as pool:
+            futures = [pool.submit(slow, i) for i in range(n)]
+            deadline = time.monotonic() + 20
+            while COUNTER.started - started < n and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert COUNTER.started - started == n, "the requests did not all reach the subgraph"
+            process.proc.send_signal(signal.SIGTERM)
+            responses = [f.result() for f in futures]
+        assert [r.status_code for r in responses] == [200] * n
+        assert all(r.json() == {"data": {"slow": 1500}} for r in responses)
+        assert len({r.headers["x-bff-worker"] for r in responses}) == 2  # the load was on both workers
+        assert process.proc.wait(30) == 0
+        assert "Waiting for application shutdown" in process.output or "Application shutdown complete" in process.output
+        assert "Traceback" not in process.output
