@@ -127,22 +127,18 @@ class DynamoDBCache:
     def _client(self) -> Any:
         client = getattr(self._local, "client", None)
         if client is None:
-            from discovery.store.dynamodb_lean import lean_client
+            from discovery import dynamodb_client
 
             # The socket timeout bounds a thread's wait; the caller stops waiting after self.timeout.
-            socket_timeout = max(self.timeout * 10, 1.0)
-            client = lean_client(self.region, self.endpoint, socket_timeout)
-            if client is None:  # credentials not in the environment (a task role, a profile): botocore finds them
-                from discovery.store.dynamodb import _make_client
-
-                client = _make_client(self.region, self.endpoint, socket_timeout)
-            self._local.client = client
+            # Credentials not in the environment (an ECS task role, a profile): botocore finds them.
+            client = self._local.client = dynamodb_client(self.region, self.endpoint, max(self.timeout * 10, 1.0))
         if not self._created:
             self._create_table(client)
         return client
 
     def _get_item(self, pk: str) -> dict[str, Any] | None:
-        return self._client().get_item(TableName=self.table, Key={"pk": {"S": pk}}).get("Item")
+        item: dict[str, Any] | None = self._client().get_item(TableName=self.table, Key={"pk": {"S": pk}}).get("Item")
+        return item
 
     def _put_item(self, pk: str, value: str) -> None:
         expires = int(time.time() + self.ttl)

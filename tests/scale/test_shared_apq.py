@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import socket
-import threading
 import time
 
 import pytest

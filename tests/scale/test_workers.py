@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from .conftest import BFF_URL, COUNTER, clean_env, running, bff_argv
+from .conftest import BFF_URL, COUNTER, bff_argv, clean_env, running
 
 QUERY = '{ course(id: "c1") { title } }'
 
