@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         for round_no in range(args.rounds):
             for n in (counts if round_no % 2 == 0 else counts[::-1]):
                 url, proc = gateways[n]
-                result = load.run(url, body, args.duration, {"gateway": proc.pid, "subgraphs": list(bench.SUBGRAPH_PIDS)})
+                watch = {"gateway": proc.pid, "subgraphs": list(bench.SUBGRAPH_PIDS)}
+                result = load.run(url, body, args.duration, watch)
                 seconds = result["duration_us"] / 1e6
                 result["gateway_cores"] = round(result["cpu_s"]["gateway"] / seconds, 2)
                 result["subgraph_cores"] = round(result["cpu_s"]["subgraphs"] / seconds, 2)
