@@ -69,3 +69,18 @@ def test_importing_the_module_reads_nothing_and_builds_nothing():
         BFF_CONFIG="/does/not/exist.yaml"), timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_gunicorn_with_uvicorns_worker_class_runs_two_workers(supergraph_file):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = [sys.executable, "-m", "gunicorn", "-k", "uvicorn_worker.UvicornWorker", "-w", "2",
+            "-b", f"127.0.0.1:{port}", "gateway.asgi:app"]
+    env = clean_env(BFF_SUPERGRAPH=str(supergraph_file))
+    with running(argv, env, r"Listening at: (http://127\.0\.0\.1:\d+)") as (base, process):
+        process.wait_for(r"(?s)(Application startup complete.*){2}")
+        response = httpx.post(f"{base}/graphql", json={"query": QUERY})
+        assert response.json() == {"data": {"course": {"id": "c7", "title": "Course c7"}}}
