@@ -92,3 +92,16 @@ def test_sigterm_under_load_lets_every_in_flight_request_finish(tmp_path, superg
         assert process.proc.wait(30) == 0
         assert "Waiting for application shutdown" in process.output or "Application shutdown complete" in process.output
         assert "Traceback" not in process.output
+
+
+def test_a_worker_that_cannot_start_stops_them_all_with_one_error_line(tmp_path):
+    from .conftest import Process
+
+    missing = tmp_path / "nowhere.graphql"
+    process = Process(bff_argv("--supergraph", str(missing), "--workers", "2"), clean_env())
+    assert process.proc.wait(60) == 2
+    process._reader.join(2)
+    out = process.output
+    assert f"cannot read supergraph '{missing}'" in out
+    assert "bff serve: error: a worker could not start" in out
+    assert "Traceback" not in out
