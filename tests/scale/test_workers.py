@@ -105,3 +105,57 @@ def test_a_worker_that_cannot_start_stops_them_all_with_one_error_line(tmp_path)
     assert f"cannot read supergraph '{missing}'" in out
     assert "bff serve: error: a worker could not start" in out
     assert "Traceback" not in out
+
+
+def test_every_worker_follows_the_registry(tmp_path):
+    from discovery.client import open_registry
+    from discovery.registry import PublishRequest
+    from tests.discovery.plain_subgraph import plain_subgraph
+    from tests.support.asgi_server import serve_in_thread
+
+    hello, world = "type Query { hello: String }", "type Query { world: String }"
+    url = f"sqlite:///{tmp_path}/registry.db"
+    registry = open_registry(url, create=True)
+    with serve_in_thread(plain_subgraph(hello, {"hello": "hi"}), health_path=None) as a, \
+            serve_in_thread(plain_subgraph(world, {"world": "earth"}), health_path=None) as b:
+        assert registry.publish(PublishRequest("a", a.graphql_url, hello, "test")).ok
+        config = tmp_path / "bff.yaml"
+        config.write_text(f"supergraph:\n  registry: {url}\n  poll_interval: 0.5\n"
+                          "server:\n  workers: 2\n  worker_header: true\n")
+        with running(bff_argv("--config", str(config)), clean_env(), BFF_URL) as (base, process):
+            process.wait_for(r"(?s)(Application startup complete.*){2}")
+            assert registry.publish(PublishRequest("b", b.graphql_url, world, "test")).ok
+            seen: set[str] = set()
+            deadline = time.monotonic() + 30
+            while len(seen) < 2 and time.monotonic() < deadline:
+                response = httpx.post(f"{base}/graphql", json={"query": "{ hello world }"},
+                                      headers={"connection": "close"})
+                if response.json() == {"data": {"hello": "hi", "world": "earth"}}:
+                    seen.add(response.headers["x-bff-worker"])
+            assert len(seen) == 2, "both workers serve version 2"
+
+
+def test_each_worker_flushes_its_usage_counts_when_it_stops(tmp_path, supergraph_file):
+    from discovery.store import open_store
+
+    usage = f"sqlite:///{tmp_path}/usage.db?create=1"
+    config = tmp_path / "bff.yaml"
+    config.write_text(f"supergraph:\n  file: {supergraph_file}\nserver:\n  workers: 2\n  worker_header: true\n"
+                      f"telemetry:\n  usage:\n    store: {usage}\n    flush_seconds: 3600\n")
+    with running(bff_argv("--config", str(config)), clean_env(), BFF_URL) as (base, process):
+        process.wait_for(r"(?s)(Application startup complete.*){2}")
+        pids: dict[str, int] = {}
+        for _ in range(400):
+            response = httpx.post(f"{base}/graphql", json={"query": QUERY}, headers={
+                "connection": "close", "apollographql-client-name": "web", "apollographql-client-version": "1"})
+            assert response.status_code == 200
+            worker = response.headers["x-bff-worker"]
+            pids[worker] = pids.get(worker, 0) + 1
+            if len(pids) == 2 and sum(pids.values()) >= 20:
+                break
+        assert len(pids) == 2
+        sent = sum(pids.values())
+        assert process.stop() == 0  # SIGTERM: each worker flushes before it exits
+    rows = open_store(usage).usage("2000-01-01")
+    counts = {r.coordinate: r.count for r in rows if r.client == "web"}
+    assert counts.get("Query.course") == sent and counts.get("Course.title") == sent, (counts, pids)
