@@ -111,7 +111,8 @@ def main(argv: Sequence[str]) -> int:
     if server.workers > 1:
         from .workers import serve_workers
 
-        return serve_workers(args.config, flags(args), server, config)
+        sock = bind(server)
+        return 2 if sock is None else serve_workers(args.config, flags(args), sock, server, config)
     try:
         if source.registry:
             from ..supergraph_source import open_switch

@@ -43,15 +43,12 @@ def _protocol(timeouts: tuple[float, float]) -> type:
     return with_read_timeouts(*timeouts)  # uvicorn has neither timeout
 
 
-def serve_workers(config_path: str | None, given: list[tuple[str, Any, str]], server: Any, config: Any) -> int:
+def serve_workers(config_path: str | None, given: list[tuple[str, Any, str]], sock: Any, server: Any,
+                  config: Any) -> int:
+    """Supervise `server.workers` processes serving on `sock` (bound and listening) until SIGTERM/SIGINT."""
     from uvicorn.supervisors import Multiprocess
 
     from ..asgi import GatewayApp
-    from .serve import bind
-
-    sock = bind(server)
-    if sock is None:
-        return 2
     # On SIGTERM/SIGINT each worker stops accepting, lets in-flight requests finish (at most
     # server.shutdown_timeout seconds), then runs the lifespan shutdown (usage flushed, pools closed).
     uv_config = WorkerConfig(GatewayApp(config_path, given), header_timeout=config.header_timeout,

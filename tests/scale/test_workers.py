@@ -159,3 +159,22 @@ def test_each_worker_flushes_its_usage_counts_when_it_stops(tmp_path, supergraph
     rows = open_store(usage).usage("2000-01-01")
     counts = {r.coordinate: r.count for r in rows if r.client == "web"}
     assert counts.get("Query.course") == sent and counts.get("Course.title") == sent, (counts, pids)
+
+
+def test_workers_cut_off_slow_headers_as_a_single_process_does(tmp_path, supergraph_file):
+    import socket
+
+    from tests.hardening.test_read_timeouts import closed_by_server
+
+    config = tmp_path / "bff.yaml"
+    config.write_text(f"supergraph:\n  file: {supergraph_file}\nserver:\n  workers: 2\n  header_timeout: 0.8\n")
+    with running(bff_argv("--config", str(config)), clean_env(), BFF_URL) as (base, process):
+        process.wait_for(r"(?s)(Application startup complete.*){2}")
+        port = int(base.rsplit(":", 1)[1])
+        trickling = [socket.create_connection(("127.0.0.1", port)) for _ in range(6)]
+        for conn in trickling:
+            conn.sendall(b"POST /graphql HTTP/1.1\r\nHost: x\r\n")
+        waited = [closed_by_server(conn, 5.0) for conn in trickling]
+        for conn in trickling:
+            conn.close()
+        assert all(w is not None and w < 3.0 for w in waited), waited
