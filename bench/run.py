@@ -136,11 +136,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+def cpu_seconds(pid: int | list[int]) -> float:
+    """User + system CPU time so far of a process and its live descendants (`bff serve --workers N`:
+    the workers), or of several such processes."""
+    if isinstance(pid, list):
+        return sum(cpu_seconds(p) for p in pid)
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        total += sum(cpu_seconds(int(child)) for child in task.read_text().split())
+    return total
+
+
+# Subgraph and replay-proxy processes, watched beside the gateway to say what the subgraphs take of the CPU.
+SUBGRAPH_PIDS: list[int] = []
 
 
 # ---------------------------------------------------------------- HTTP (blocking, keep-alive)
@@ -268,6 +281,7 @@ def start_subgraphs(procs: Processes) -> dict[str, str]:
                             "--log-level", "warning", "--no-access-log"])
         urls[service.name] = service.url("127.0.0.1", port)
         started.append((service, proc))
+        SUBGRAPH_PIDS.append(proc.pid)
     for service, proc in started:
         wait_until(lambda u=urls[service.name]: health_ok(u), procs, proc, 30, f"subgraph {service.name}")
     return urls
@@ -279,6 +293,7 @@ def start_proxy(procs: Processes, upstreams: dict[str, str]) -> tuple[str, subpr
     for name, url in upstreams.items():
         argv += ["--upstream", f"{name}={url}"]
     proc = procs.start("subgraph-proxy", argv)
+    SUBGRAPH_PIDS.append(proc.pid)
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: health_ok(base + "/graphql"), procs, proc, 30, "subgraph proxy")
     return base, proc
@@ -431,7 +446,7 @@ class Load:
             self.scripts[body] = path
         return self.scripts[body]
 
-    def run(self, url: str, body: bytes, seconds: float, watch: dict[str, int] | None = None) -> dict[str, Any]:
+    def run(self, url: str, body: bytes, seconds: float, watch: dict[str, Any] | None = None) -> dict[str, Any]:
         """wrk for `seconds` at --concurrency; `watch` = {label: pid} whose CPU time is measured meanwhile."""
         argv = ["wrk", f"-t{self.args.wrk_threads}", f"-c{self.args.concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                 "-s", str(self.script(body)), url]
@@ -493,11 +508,13 @@ def load_phase(load: Load, gateways: Gateways, args: argparse.Namespace, label: 
         runs: dict[str, list] = {OURS: [], APOLLO: []}
         for round_no in range(args.rounds):
             for which in (OURS, APOLLO):
-                run = load.run(gateways.urls[which], body, args.duration, {"gateway": gateways.procs[which].pid})
+                run = load.run(gateways.urls[which], body, args.duration,
+                               {"gateway": gateways.procs[which].pid, "subgraphs": list(SUBGRAPH_PIDS)})
                 runs[which].append(run)
                 print(f"  [{label}] {name:<16} round {round_no + 1}/{args.rounds} {which:<6} "
                       f"{run['rps']:>8.1f} req/s  p50 {run['p50_us'] / 1000:7.2f} ms  p99 {run['p99_us'] / 1000:7.2f} ms  "
-                      f"errors {run['errors']}  gateway CPU {run['cpu_us_per_request']['gateway']:.0f} µs/req",
+                      f"errors {run['errors']}  gateway CPU {run['cpu_us_per_request']['gateway']:.0f} µs/req  "
+                      f"subgraphs CPU {run['cpu_s']['subgraphs'] / (run['duration_us'] / 1e6):.2f} cores",
                       flush=True)
         agg = {which: aggregate(r) for which, r in runs.items()}
         results[name] = {**agg, "ratio": ratios(agg[OURS], agg[APOLLO]), "runs": runs}

@@ -1,11 +1,12 @@
-"""A minimal DynamoDB client for the gateway's cold start: GetItem and Query only.
+"""A minimal DynamoDB client for the gateway's cold start: GetItem and Query (and PutItem, for caches).
 
 botocore costs a gateway's cold start several hundred milliseconds (imports, then
 loading the service model to build a client) for two small reads. This client
 signs requests itself (AWS Signature V4) and speaks DynamoDB's JSON protocol over
 the standard library's http.client, with the same method names and answer shapes
 as botocore's client (`get_item(**kwargs)`, `query(**kwargs)`, binary values as
-bytes), so DynamoDBStore uses either. Writes always go through botocore.
+bytes), so DynamoDBStore uses either. The registry's writes always go through
+botocore; the gateway's shared caches (gateway/shared_cache) put their items here.
 
 It needs credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 AWS_SESSION_TOKEN), as Lambda provides them; `lean_client()` returns None otherwise
@@ -77,6 +78,9 @@ class LeanDynamoDB:
 
     def query(self, **kwargs: Any) -> dict[str, Any]:
         return self._call("Query", kwargs)
+
+    def put_item(self, **kwargs: Any) -> dict[str, Any]:
+        return self._call("PutItem", kwargs)
 
     def close(self) -> None:
         if self._connection is not None:

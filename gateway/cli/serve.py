@@ -7,7 +7,6 @@ Settings: defaults < bff.yaml (--config) < BFF_* environment < these flags
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                             "name and version (`bff documents publish`)")
     serve.add_argument("--host", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind; 0 picks a free one (default: 4000)")
+    serve.add_argument("--workers", type=int, metavar="N", help="N worker processes on the one port, each with its "
+                       "own gateway; a worker that dies is replaced (default: 1; server.workers)")
     serve.add_argument("--introspection", action="store_true", help="answer __schema / __type queries")
     serve.add_argument("--expose-subgraph-errors", metavar="NAMES",
                        help="pass these subgraphs' error messages to clients as they are (comma-separated, or '*'); "
@@ -65,7 +66,8 @@ def flags(args: argparse.Namespace) -> list[tuple[str, Any, str]]:
     simple = [("supergraph", "supergraph.file", "--supergraph"), ("registry", "supergraph.registry", "--registry"),
               ("poll_interval", "supergraph.poll_interval", "--poll-interval"),
               ("fallback_supergraph", "supergraph.fallback_file", "--fallback-supergraph"),
-              ("host", "server.host", "--host"), ("port", "server.port", "--port")]
+              ("host", "server.host", "--host"), ("port", "server.port", "--port"),
+              ("workers", "server.workers", "--workers")]
     for attr, key, flag in simple:
         if getattr(args, attr) is not None:
             out.append((key, getattr(args, attr), flag))
@@ -103,6 +105,14 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         return fail("serve", str(exc))
     config, source, server = current.gateway, current.supergraph, current.server
+    if not source.registry and not source.file:
+        return fail("serve", "give --supergraph FILE or --registry URL (or supergraph.file / supergraph.registry "
+                    "in --config FILE)")
+    if server.workers > 1:
+        from .workers import serve_workers
+
+        sock = bind(server)
+        return 2 if sock is None else serve_workers(args.config, flags(args), sock, server, config)
     try:
         if source.registry:
             from ..supergraph_source import open_switch
@@ -112,24 +122,53 @@ def main(argv: Sequence[str]) -> int:
                                       fallback_path=source.fallback_file or source.file)
             except Exception as exc:
                 raise InputError(str(exc) or type(exc).__name__) from None
-        elif source.file:
+        else:
             from .plan import load_gateway
 
             gateway = load_gateway(source.file, config)
-        else:
-            raise InputError("give --supergraph FILE or --registry URL (or supergraph.file / supergraph.registry "
-                             "in --config FILE)")
     except InputError as exc:
         return fail("serve", str(exc))
-
-    import socket
 
     import uvicorn
 
     from ..auth.authenticate import Authenticator
     from ..http import create_app
 
-    # Bind the socket ourselves so that --port 0 can print the port it got.
+    sock = bind(server)
+    if sock is None:
+        return 2
+
+    # loop/http "auto": uvloop and httptools when installed (the `local` extra brings them).
+    app = inner = create_app(gateway, config, auth=Authenticator.configured(current.auth))
+    if source.registry:
+        from ..supergraph_source import with_registry
+
+        # POST /admin/reload exists only when supergraph.reload_token (BFF_RELOAD_TOKEN) is set.
+        token = _reload_token(source.reload_token)
+        app = with_registry(app, gateway, reload_token=token, background_poll=True)
+    from ..asgi import settle_process, with_worker_header
+
+    if server.worker_header:
+        app = with_worker_header(app)
+    settle_process()
+    from ..http.read_timeouts import with_read_timeouts
+    from ..realtime.shutdown import server as realtime_server
+
+    protocol = with_read_timeouts(config.header_timeout, config.body_timeout)  # uvicorn has neither
+    # Stopping ends SSE streams and WebSockets first (uvicorn would wait for open streams forever),
+    # then in-flight requests get server.shutdown_timeout seconds, then the lifespan shutdown.
+    server_ = realtime_server(uvicorn.Config(app, lifespan="on", log_level="info", access_log=server.access_log,
+                                             loop="auto", http=protocol,
+                                             timeout_graceful_shutdown=server.shutdown_timeout), inner)
+    server_.run(sockets=[sock])
+    return 0
+
+
+def bind(server: Any) -> Any:
+    """The listening socket, bound here so that --port 0 can print the port it got; None after a
+    printed failure."""
+    import socket
+
     family = socket.AF_INET6 if ":" in server.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -140,42 +179,15 @@ def main(argv: Sequence[str]) -> int:
         sock.bind((server.host, server.port))
     except OSError as exc:
         sock.close()
-        return fail("serve", f"cannot listen on {server.host}:{server.port}: {exc.strerror}")
+        fail("serve", f"cannot listen on {server.host}:{server.port}: {exc.strerror}")
+        return None
     # Listening before the URL is printed: a client that connects at once waits in the backlog until
     # uvicorn accepts, instead of being refused while the server starts.
     sock.listen(2048)
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"bff: GraphQL endpoint at http://{shown_host}:{port}/graphql", flush=True)
-
-    # loop/http "auto": uvloop and httptools when installed (the `local` extra brings them).
-    app = inner = create_app(gateway, config, auth=Authenticator.configured(current.auth))
-    if source.registry:
-        from ..supergraph_source import with_registry
-
-        # POST /admin/reload exists only when supergraph.reload_token (BFF_RELOAD_TOKEN) is set.
-        token = _reload_token(source.reload_token)
-        app = with_registry(app, gateway, reload_token=token, background_poll=True)
-    import gc
-
-    from ..http.read_timeouts import with_read_timeouts
-
-    # The schema, supergraph and planner live as long as the process: keep them out of every
-    # garbage collection (each full collection would scan them again; measured 27 ms here).
-    gc.collect()
-    gc.freeze()
-    # Big new documents are prepared in a worker thread (gateway.py); a 1 ms GIL switch interval
-    # (5 ms by default) lets the event loop in sooner, so /health and cached requests wait less
-    # (measured with tests/hardening/attack_load.py: loaded /health p50 17 -> 7-12 ms).
-    sys.setswitchinterval(0.001)
-    protocol = with_read_timeouts(config.header_timeout, config.body_timeout)  # uvicorn has neither
-    from ..realtime.shutdown import server as realtime_server
-
-    # Stopping ends SSE streams and WebSockets first (uvicorn would wait for open streams forever).
-    server_ = realtime_server(uvicorn.Config(app, lifespan="on", log_level="info", access_log=server.access_log,
-                                             loop="auto", http=protocol), inner)
-    server_.run(sockets=[sock])
-    return 0
+    return sock
 
 
 def _reload_token(reference: str | None) -> str | None:

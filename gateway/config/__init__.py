@@ -55,6 +55,11 @@ class GatewayConfig:
     # Automatic Persisted Queries: documents remembered by sha256 in a bounded in-memory LRU.
     apq: bool = True
     apq_cache_size: int = 1000
+    # APQ documents shared by every replica and Lambda container (gateway/shared_cache): a store URL,
+    # dynamodb://TABLE[?region=R&endpoint=URL&timeout=S&create=1], behind the in-process LRU. None: each
+    # process keeps its own. A slow or down store never fails a request (it counts as a miss).
+    apq_shared_store: str | None = None
+    apq_shared_ttl: float = 86400.0  # seconds a shared document is kept after it was last registered
     # Trusted documents: only registered documents run (a JSON manifest of sha256 -> document,
     # see operation/persisted.py), or a DocumentStore (e.g. the registry) in `document_store`.
     trusted_documents_only: bool = False

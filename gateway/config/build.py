@@ -180,6 +180,8 @@ def _gateway_config(m: Any, problems: list[Problem], raw: dict[str, Any] | None 
         limits=OperationLimits(**{name: getattr(m.limits, name) for name in m.limits.__struct_fields__}),
         apq=m.persisted_documents.apq.enabled,
         apq_cache_size=m.persisted_documents.apq.cache_size,
+        apq_shared_store=_shared_store(m.persisted_documents.apq.shared_store, problems),
+        apq_shared_ttl=m.persisted_documents.apq.shared_ttl,
         trusted_documents_only=trusted.enabled,
         trusted_documents=trusted.manifest,
         document_store=store,
@@ -235,6 +237,17 @@ def _contracts(m: Any) -> tuple[Any, ...]:
     raw = {name: msgspec.structs.asdict(entry) for name, entry in m.contracts.definitions.items()}
     contracts, _ = parse_contracts(raw, m.contracts.default)
     return contracts.definitions
+
+
+def _shared_store(url: str | None, problems: list[Problem]) -> str | None:
+    if url:
+        from ..shared_cache.dynamodb import open_shared_store
+
+        try:
+            open_shared_store(url)  # the URL's shape only: nothing is connected here
+        except ValueError as exc:
+            problems.append(Problem(("persisted_documents", "apq", "shared_store"), str(exc)))
+    return url
 
 
 def _telemetry(m: Any) -> TelemetrySettings:

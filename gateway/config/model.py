@@ -130,6 +130,13 @@ class Server(_Section):
     subscriptions: Subscriptions = field(default_factory=Subscriptions)
     defer: Annotated[bool, _d("@defer streamed as multipart/mixed to clients that accept it (one complete "
                               "response otherwise, and on Lambda)")] = _default("defer")
+    # Process settings of `bff serve` (not GatewayConfig: they shape the server, not the gateway).
+    workers: Annotated[int, _d("bff serve: worker processes sharing the port, each with its own gateway; a "
+                               "worker that dies is replaced", ge=1, le=256)] = 1
+    shutdown_timeout: Annotated[Seconds, _d("on SIGTERM: seconds in-flight requests get to finish before the "
+                                            "connections are closed")] = 30.0
+    worker_header: Annotated[bool, _d("add `x-bff-worker: PID` to every response (to see how load spreads "
+                                      "over workers; off in production)")] = False
 
 
 # -- subgraphs ------------------------------------------------------------------------------------
@@ -248,6 +255,11 @@ class Security(_Section):
 class Apq(_Section):
     enabled: bool = _default("apq")
     cache_size: Annotated[int, Meta(ge=1)] = _default("apq_cache_size")
+    shared_store: Annotated[str | None, _d("store shared by replicas and Lambda containers: dynamodb://TABLE"
+                                           "[?region=R&endpoint=URL&timeout=S&create=1] (docs/scaling.md)")] = \
+        _default("apq_shared_store")
+    shared_ttl: Annotated[Seconds, _d("seconds a shared document is kept after its last registration")] = \
+        _default("apq_shared_ttl")
 
 
 class Trusted(_Section):

@@ -108,6 +108,11 @@ def builtin_plugins(gateway: Any, telemetry: list[Any]) -> list[Any]:
     if gateway.contracts is not None:  # the caller's contract, before anything is parsed (gateway/contracts)
         plugins.append(gateway.contracts)
     # Always: with APQ off, a persistedQuery extension still gets its PERSISTED_QUERY_NOT_SUPPORTED.
+    if gateway.apq is not None and config.apq_shared_store:
+        from ..shared_cache import SharedAPQ, open_shared_store
+
+        # Before PersistedDocuments: it fills the in-process LRU that plugin resolves hashes from.
+        plugins.append(SharedAPQ(gateway.apq, open_shared_store(config.apq_shared_store, config.apq_shared_ttl)))
     plugins.append(PersistedDocuments(gateway.apq, gateway.trusted, config.trusted_documents_only))
     if gateway.access.rules or gateway.access.secret:
         plugins.append(AccessHooks(gateway.access))

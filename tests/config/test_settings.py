@@ -41,6 +41,8 @@ REACHES: dict[str, tuple[str, Any]] = {
     "field_suggestions": ("security.suggestions", True),
     "apq": ("persisted_documents.apq.enabled", False),
     "apq_cache_size": ("persisted_documents.apq.cache_size", 5),
+    "apq_shared_store": ("persisted_documents.apq.shared_store", "dynamodb://bff-cache"),
+    "apq_shared_ttl": ("persisted_documents.apq.shared_ttl", 60.0),
     "trusted_documents_only": ("persisted_documents.trusted.enabled", True),
     "trusted_documents": ("persisted_documents.trusted.manifest", "/m.json"),
     "document_store": ("persisted_documents.trusted.from_registry", True),

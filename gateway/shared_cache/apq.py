@@ -1,0 +1,57 @@
+"""`SharedAPQ`: APQ documents shared through a store, with the in-process LRU in front.
+
+A plugin on the request pipeline, placed before the persisted-documents plugin
+(which resolves a hash from the in-process LRU, unchanged):
+
+- on_request: a hash-only request whose hash the LRU does not have is looked up in
+  the shared store; a document found there is put in the LRU only if it hashes to
+  the requested sha256 (a tampered or colliding item is ignored, the client then
+  registers the document again, which overwrites it).
+- on_plan: a document registered here (query + hash, checked by the persisted-
+  documents plugin before anything is planned) and new to this process is written
+  to the shared store in the background. Only documents that prepared and planned
+  are shared, as only those are remembered locally.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+KIND = "apq"
+
+
+class SharedAPQ:
+    def __init__(self, memory: Any, store: Any) -> None:
+        self.memory = memory  # operation.persisted.MemoryDocumentStore: the gateway's APQ LRU
+        self.store = store  # shared_cache.DynamoDBCache (get / put / aclose)
+
+    async def on_request(self, ctx: Any) -> None:
+        extensions = ctx.request.extensions
+        if not extensions:
+            return
+        persisted = extensions.get("persistedQuery")
+        sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if not isinstance(sha256, str) or len(sha256) != 64:
+            return  # the persisted-documents plugin answers the malformed cases
+        sha256 = sha256.lower()
+        if self.memory.get(sha256) is not None:
+            return
+        if ctx.request.query is not None:
+            ctx.state[self] = sha256  # a registration: shared once it planned (on_plan)
+            return
+        document = await self.store.get(KIND, sha256)
+        if document is not None:
+            from bff_common.documents import sha256_hex
+
+            if sha256_hex(document) == sha256:
+                self.memory.put(sha256, document)
+            else:
+                self.store.ignored += 1
+
+    def on_plan(self, ctx: Any) -> None:
+        sha256 = ctx.state.pop(self, None)
+        if sha256 is not None and isinstance(ctx.query, str):
+            self.store.put(KIND, sha256, ctx.query)
+
+    async def aclose(self) -> None:
+        await self.store.aclose()
