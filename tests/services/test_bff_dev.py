@@ -27,8 +27,12 @@ import gateway.gateway
 from gateway.request import GraphQLResponse
 
 class StubGateway:
-    def __init__(self, sdl, config):
+    def __init__(self, sdl, config, *args, **kwargs):
+        from graphql import parse
+        from gateway.supergraph.reader import read_supergraph
+
         self.config = config
+        self.supergraph = read_supergraph(parse(sdl))  # the operator's log names the graph's services
         self.client = httpx.AsyncClient()
     async def execute(self, request):
         r = await self.client.post(self.config.subgraph_urls["courses"], json={"query": request.query})
