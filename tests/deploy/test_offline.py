@@ -42,7 +42,7 @@ def lambda_port() -> Iterator[int]:
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)
         output: list[str] = []
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # its HTTP server comes up last; slow on a busy 2-core machine
         try:
             while time.monotonic() < deadline and proc.poll() is None:
                 ready, _, _ = select.select([proc.stdout], [], [], 0.5)
