@@ -78,7 +78,10 @@ def test_package_sizes(packaged: Path) -> None:
         assert_bytecode_for_every_module(names, checked=True)
     gateway_files = zipfile.ZipFile(packaged / "gateway.zip").namelist() + \
         zipfile.ZipFile(packaged / "gatewayDeps.zip").namelist()
-    assert [n for n in gateway_files if n.startswith("services/")] == ["services/supergraph.graphql"]
+    assert not [n for n in gateway_files if n.startswith("services/")]
+    # The fallback graph (a cold start without the registry) with the stage's direct-invoke endpoints.
+    fallback = zipfile.ZipFile(packaged / "gateway.zip").read(f"deploy/.build/fallback/{STAGE}.graphql").decode()
+    assert f'url: "lambda:bff-{STAGE}-accounts"' in fallback and "http://" not in fallback
     # The gateway follows the registry (BFF_REGISTRY): its read path ships with it.
     assert {"discovery/client.py", "discovery/store/dynamodb.py", "gateway/supergraph_source.py",
             "gateway/aws/sigv4.py", "gateway/aws/json_api.py"} <= set(gateway_files)
@@ -131,7 +134,7 @@ def test_switches_off_by_default(template: dict[str, Any]) -> None:
     assert all("SnapStart" not in f and f["Architectures"] == ["x86_64"] for f in functions)
     assert not [k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Alias"]
     gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
-    assert f"accounts=lambda:bff-{STAGE}-accounts," in gateway_env["BFF_SUBGRAPH_URLS"]
+    assert gateway_env["BFF_SUPERGRAPH"] == f"deploy/.build/fallback/{STAGE}.graphql"
 
 
 def test_snapstart_provisioned_concurrency_and_arm64_switches(tmp_path: Path) -> None:
@@ -148,11 +151,11 @@ def test_snapstart_provisioned_concurrency_and_arm64_switches(tmp_path: Path) ->
     assert all(layer["CompatibleArchitectures"] == ["arm64"] for layer in layers)
     aliases = {v["Properties"]["Name"] for v in resources.values() if v["Type"] == "AWS::Lambda::Alias"}
     assert aliases == {"snapstart"}
-    env = functions["GatewayLambdaFunction"]["Environment"]["Variables"]["BFF_SUBGRAPH_URLS"]
-    assert f"accounts=lambda:bff-{STAGE}-accounts:snapstart," in env
+    env = functions["GatewayLambdaFunction"]["Environment"]["Variables"]
+    assert "BFF_SUBGRAPH_URLS" not in env  # the services publish their alias endpoints to the registry
     invoke = json.dumps([s for s in _statements({"Resources": resources}, "GatewayRole")
                          if s["Action"] == "lambda:InvokeFunction"])
-    assert f"function:bff-{STAGE}-accounts:*" in invoke  # the alias is covered by the invoke permission
+    assert f"function:bff-{STAGE}-*\"" in invoke  # aliases (function:NAME:snapstart) match the pattern
     result = package(STAGE, tmp_path / "pc", "--param=gatewayProvisionedConcurrency=2")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     resources = json.loads((tmp_path / "pc" / "cloudformation-template-update-stack.json").read_text())["Resources"]
@@ -190,12 +193,19 @@ def test_gateway_role(template: dict[str, Any]) -> None:
     assert set(by_action) == {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "dynamodb:Query",
                               "lambda:InvokeFunction", "ssm:GetParameters"}
     assert by_action["dynamodb:Query"]["Resource"] == {"Fn::ImportValue": f"bff-data-{STAGE}-RegistryTableArn"}
-    invoke = json.dumps(by_action["lambda:InvokeFunction"]["Resource"])
-    for name in ("accounts", "courses", "enrollments", "reviews"):
-        assert f"function:bff-{STAGE}-{name}\"" in invoke and f"function:bff-{STAGE}-{name}:*\"" in invoke
-    assert "gateway" not in invoke and "registry" not in invoke and "authorizer" not in invoke
+    # Invoke by rule (no edit when a service is added): the stage's name space AND the graph's tag,
+    # which the gateway stack's own functions do not carry.
+    invoke = by_action["lambda:InvokeFunction"]
+    assert [r["Fn::Sub"] for r in _as_list(invoke["Resource"])] == [
+        f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:bff-{STAGE}-*"]
+    assert invoke["Condition"] == {"StringEquals": {"aws:ResourceTag/bff-graph": f"bff-{STAGE}"}}
+    resources = template["Resources"]
+    tags = {k: {t["Key"]: t["Value"] for t in v["Properties"].get("Tags", [])}
+            for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    assert {k for k, t in tags.items() if t.get("bff-graph") == f"bff-{STAGE}"} == {
+        f"{n.capitalize()}LambdaFunction" for n in ("accounts", "courses", "enrollments", "reviews")}
     keys = json.dumps(by_action["ssm:GetParameters"]["Resource"])
-    assert keys.count(f"parameter/bff/{STAGE}/keys/") == 4 and "keys/*" not in keys
+    assert keys.count("parameter/") == 1 and f"parameter/bff/{STAGE}/keys/*" in keys
 
 
 def test_service_and_registry_roles(template: dict[str, Any]) -> None:
@@ -219,8 +229,9 @@ def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
     assert routes["POST /graphql"]["AuthorizationType"] == "CUSTOM"
     assert routes["GET /graphql"]["AuthorizationType"] == "CUSTOM"
     gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
-    assert gateway_env["BFF_SUBGRAPH_API_KEYS"].count(f"=ssm:/bff/{STAGE}/keys/") == 4
-    assert f"accounts=lambda:bff-{STAGE}-accounts" in gateway_env["BFF_SUBGRAPH_URLS"]
+    # No endpoint or key pins: the registry's entries carry both.
+    assert not {"BFF_SUBGRAPH_URLS", "BFF_SUBGRAPH_API_KEYS"} & set(gateway_env)
+    assert "lambda:" not in json.dumps(gateway_env) and "keys/" not in json.dumps(gateway_env)
     service_env = resources["AccountsLambdaFunction"]["Properties"]["Environment"]["Variables"]
     assert service_env == {"BFF_API_KEY_ACCOUNTS": f"ssm:/bff/{STAGE}/keys/accounts"}
     assert not [k for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"]  # data lives in deploy/data.yml
