@@ -220,7 +220,27 @@ def test_service_and_registry_roles(template: dict[str, Any]) -> None:
 
 
 def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
+    """By default the gateway verifies tokens itself: no authorizer (no Lambda cold start in series),
+    anonymous viewers reach it."""
     resources = template["Resources"]
+    assert not [k for k, v in resources.items() if v["Type"] == "AWS::ApiGatewayV2::Authorizer"]
+    routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"}
+    assert {"POST /graphql", "GET /graphql", "GET /health"} <= set(routes)
+    assert all("AuthorizationType" not in r or r["AuthorizationType"] == "NONE" for r in routes.values())
+    gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert gateway_env["BFF_ALLOW_ANONYMOUS"] == "true" and "BFF_JWT_JWKS_URL" in gateway_env
+    gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    # No endpoint or key pins: the registry's entries carry both.
+    assert not {"BFF_SUBGRAPH_URLS", "BFF_SUBGRAPH_API_KEYS"} & set(gateway_env)
+    assert "lambda:" not in json.dumps(gateway_env) and "keys/" not in json.dumps(gateway_env)
+
+
+def test_lambda_authorizer_mode(tmp_path: Path) -> None:
+    """--param=auth=authorizer: API Gateway refuses early through the Lambda authorizer."""
+    result = package(STAGE, tmp_path, "--param=auth=authorizer", "--param=jwksUrl=https://idp.test/jwks.json",
+                     "--param=jwtIssuer=https://idp.test/")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    resources = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())["Resources"]
     authorizer = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Authorizer")
     assert authorizer["AuthorizerType"] == "REQUEST" and authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
     assert authorizer["EnableSimpleResponses"] is True and authorizer["AuthorizerResultTtlInSeconds"] > 0
@@ -228,10 +248,7 @@ def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
     routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"}
     assert routes["POST /graphql"]["AuthorizationType"] == "CUSTOM"
     assert routes["GET /graphql"]["AuthorizationType"] == "CUSTOM"
-    gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
-    # No endpoint or key pins: the registry's entries carry both.
-    assert not {"BFF_SUBGRAPH_URLS", "BFF_SUBGRAPH_API_KEYS"} & set(gateway_env)
-    assert "lambda:" not in json.dumps(gateway_env) and "keys/" not in json.dumps(gateway_env)
+    assert routes["GET /health"].get("AuthorizationType", "NONE") == "NONE"
     service_env = resources["AccountsLambdaFunction"]["Properties"]["Environment"]["Variables"]
     assert service_env == {"BFF_API_KEY_ACCOUNTS": f"ssm:/bff/{STAGE}/keys/accounts"}
     assert not [k for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"]  # data lives in deploy/data.yml
