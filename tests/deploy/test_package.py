@@ -214,6 +214,9 @@ def test_service_and_registry_roles(template: dict[str, Any]) -> None:
     assert json.dumps(accounts["ssm:GetParameters"]["Resource"]).count("parameter/") == 1
     assert f"parameter/bff/{STAGE}/keys/accounts" in json.dumps(accounts["ssm:GetParameters"]["Resource"])
     registry = {a for s in _statements(template, "RegistryRole") for a in _as_list(s["Action"])}
+    registry_keys = json.dumps([s["Resource"] for s in _statements(template, "RegistryRole")
+                                if s["Action"] == "ssm:GetParameters"])
+    assert "registry/deploy-token" in registry_keys and "registry/read-token" in registry_keys
     assert "dynamodb:PutItem" in registry and "dynamodb:Scan" not in registry and "dynamodb:DeleteTable" not in registry
     authorizer = {a for s in _statements(template, "AuthorizerRole") for a in _as_list(s["Action"])}
     assert authorizer == {"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -233,6 +236,21 @@ def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
     # No endpoint or key pins: the registry's entries carry both.
     assert not {"BFF_SUBGRAPH_URLS", "BFF_SUBGRAPH_API_KEYS"} & set(gateway_env)
     assert "lambda:" not in json.dumps(gateway_env) and "keys/" not in json.dumps(gateway_env)
+
+
+def test_no_public_service_urls_and_registry_reads_need_a_token(template: dict[str, Any]) -> None:
+    """Services are reached by direct invoke only; the one Function URL left is the registry's, whose
+    every route (reads included) checks a bearer token."""
+    resources = template["Resources"]
+    urls = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::Lambda::Url"}
+    targets = {json.dumps(u["TargetFunctionArn"]) for u in urls.values()}
+    assert len(urls) == 1 and "RegistryLambdaFunction" in targets.pop()
+    assert not [k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Permission"
+                and v["Properties"].get("FunctionUrlAuthType") == "NONE"
+                and "Registry" not in json.dumps(v["Properties"]["FunctionName"])]
+    registry_env = resources["RegistryLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert registry_env["BFF_REGISTRY_READ_TOKEN_REF"] == f"ssm:/bff/{STAGE}/registry/read-token"
+    assert "BFF_REGISTRY_OPEN_READS" not in registry_env
 
 
 def test_lambda_authorizer_mode(tmp_path: Path) -> None:
