@@ -253,6 +253,12 @@ def test_no_public_service_urls_and_registry_reads_need_a_token(template: dict[s
     assert "BFF_REGISTRY_OPEN_READS" not in registry_env
 
 
+def test_registry_function_is_the_registration_service_token(template: dict[str, Any]) -> None:
+    output = template["Outputs"]["RegistryFunctionArn"]
+    assert output["Value"] == {"Fn::GetAtt": ["RegistryLambdaFunction", "Arn"]}
+    assert output["Export"]["Name"] == f"bff-{STAGE}-RegistryFunctionArn"
+
+
 def test_lambda_authorizer_mode(tmp_path: Path) -> None:
     """--param=auth=authorizer: API Gateway refuses early through the Lambda authorizer."""
     result = package(STAGE, tmp_path, "--param=auth=authorizer", "--param=jwksUrl=https://idp.test/jwks.json",
