@@ -81,7 +81,28 @@ def viewer_gateway(identity_secret: None, monkeypatch: pytest.MonkeyPatch, gatew
     tokens itself and serves anonymous viewers."""
     monkeypatch.setenv("BFF_ALLOW_ANONYMOUS", "true")
     monkeypatch.setenv("BFF_JWT_HS256_SECRET", SECRET)
+    monkeypatch.setenv("BFF_CONFIG", str(ROOT / "deploy" / "bff.yaml"))  # as serverless.yml sets it
     return gateway_handler
+
+
+def test_the_deployed_config_carries_the_example_policies() -> None:
+    import yaml
+
+    from services.policies import EXAMPLE_POLICIES
+
+    assert yaml.safe_load((ROOT / "deploy" / "bff.yaml").read_text())["security"]["policies"] == EXAMPLE_POLICIES
+
+
+def test_policy_fields_reach_their_owner_only(viewer_gateway: Any, token: str) -> None:
+    """@policy(self_or_admin) on User.email: the signed-in owner reads it; the anonymous viewer does not."""
+    u1 = "Bearer " + hs256_token(SECRET, {"sub": "u1", "exp": int(time.time()) + 300})  # services/accounts/data.py
+    mine = viewer_gateway(http_v2("POST", "/graphql", {"query": "{ me { id email } }"},
+                                  headers={"Authorization": u1}), None)
+    answer = body(mine)
+    assert "errors" not in answer and answer["data"]["me"]["email"], answer
+    anonymous = body(viewer_gateway(http_v2("POST", "/graphql", {"query": "{ users { name email } }"}), None))
+    users = anonymous["data"]["users"]
+    assert users and all(u["name"] and u["email"] is None for u in users), anonymous
 
 
 def test_anonymous_viewers_get_public_fields(viewer_gateway: Any) -> None:
@@ -106,7 +127,7 @@ def test_an_invalid_token_is_401_with_www_authenticate(viewer_gateway: Any, toke
         assert body(response)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     signed_in = viewer_gateway(http_v2("POST", "/graphql", {"query": "{ me { name } }"},
                                        headers={"Authorization": token}), None)
-    assert signed_in["statusCode"] == 200 and "errors" not in body(signed_in), body(signed_in)
+    assert signed_in["statusCode"] == 200 and "errors" not in body(signed_in), body(signed_in)  # me: null (unknown)
 
 
 def test_a_required_token_that_is_missing_is_401(viewer_gateway: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -79,6 +79,7 @@ def test_package_sizes(packaged: Path) -> None:
     gateway_files = zipfile.ZipFile(packaged / "gateway.zip").namelist() + \
         zipfile.ZipFile(packaged / "gatewayDeps.zip").namelist()
     assert not [n for n in gateway_files if n.startswith("services/")]
+    assert "deploy/bff.yaml" in gateway_files
     # The fallback graph (a cold start without the registry) with the stage's direct-invoke endpoints.
     fallback = zipfile.ZipFile(packaged / "gateway.zip").read(f"deploy/.build/fallback/{STAGE}.graphql").decode()
     assert f'url: "lambda:bff-{STAGE}-accounts"' in fallback and "http://" not in fallback
@@ -205,13 +206,15 @@ def test_gateway_role(template: dict[str, Any]) -> None:
     assert {k for k, t in tags.items() if t.get("bff-graph") == f"bff-{STAGE}"} == {
         f"{n.capitalize()}LambdaFunction" for n in ("accounts", "courses", "enrollments", "reviews")}
     keys = json.dumps(by_action["ssm:GetParameters"]["Resource"])
-    assert keys.count("parameter/") == 1 and f"parameter/bff/{STAGE}/keys/*" in keys
+    assert keys.count("parameter/") == 2 and f"parameter/bff/{STAGE}/keys/*" in keys
+    assert f"parameter/bff/{STAGE}/identity-secret" in keys
 
 
 def test_service_and_registry_roles(template: dict[str, Any]) -> None:
     accounts = {a: s for s in _statements(template, "AccountsRole") for a in _as_list(s["Action"])}
     assert set(accounts) == {"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameters"}
-    assert json.dumps(accounts["ssm:GetParameters"]["Resource"]).count("parameter/") == 1
+    assert json.dumps(accounts["ssm:GetParameters"]["Resource"]).count("parameter/") == 2
+    assert f"parameter/bff/{STAGE}/identity-secret" in json.dumps(accounts["ssm:GetParameters"]["Resource"])
     assert f"parameter/bff/{STAGE}/keys/accounts" in json.dumps(accounts["ssm:GetParameters"]["Resource"])
     registry = {a for s in _statements(template, "RegistryRole") for a in _as_list(s["Action"])}
     registry_keys = json.dumps([s["Resource"] for s in _statements(template, "RegistryRole")
@@ -232,6 +235,9 @@ def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
     assert all("AuthorizationType" not in r or r["AuthorizationType"] == "NONE" for r in routes.values())
     gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
     assert gateway_env["BFF_ALLOW_ANONYMOUS"] == "true" and "BFF_JWT_JWKS_URL" in gateway_env
+    # The access model end to end: the identity secret on both sides, the @policy rules in the config file.
+    assert gateway_env["BFF_IDENTITY_SECRET"] == f"ssm:/bff/{STAGE}/identity-secret"
+    assert gateway_env["BFF_CONFIG"] == "deploy/bff.yaml"
     gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
     # No endpoint or key pins: the registry's entries carry both.
     assert not {"BFF_SUBGRAPH_URLS", "BFF_SUBGRAPH_API_KEYS"} & set(gateway_env)
@@ -274,7 +280,8 @@ def test_lambda_authorizer_mode(tmp_path: Path) -> None:
     assert routes["GET /graphql"]["AuthorizationType"] == "CUSTOM"
     assert routes["GET /health"].get("AuthorizationType", "NONE") == "NONE"
     service_env = resources["AccountsLambdaFunction"]["Properties"]["Environment"]["Variables"]
-    assert service_env == {"BFF_API_KEY_ACCOUNTS": f"ssm:/bff/{STAGE}/keys/accounts"}
+    assert service_env == {"BFF_API_KEY_ACCOUNTS": f"ssm:/bff/{STAGE}/keys/accounts",
+                           "BFF_IDENTITY_SECRET": f"ssm:/bff/{STAGE}/identity-secret"}
     assert not [k for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"]  # data lives in deploy/data.yml
 
 
