@@ -220,7 +220,7 @@ def test_service_and_registry_roles(template: dict[str, Any]) -> None:
     registry_keys = json.dumps([s["Resource"] for s in _statements(template, "RegistryRole")
                                 if s["Action"] == "ssm:GetParameters"])
     assert "registry/deploy-token" in registry_keys and "registry/read-token" in registry_keys
-    assert "dynamodb:PutItem" in registry and "dynamodb:Scan" not in registry and "dynamodb:DeleteTable" not in registry
+    assert "dynamodb:PutItem" in registry and "dynamodb:Scan" in registry and "dynamodb:DeleteTable" not in registry
     authorizer = {a for s in _statements(template, "AuthorizerRole") for a in _as_list(s["Action"])}
     assert authorizer == {"logs:CreateLogStream", "logs:PutLogEvents"}
 
@@ -263,6 +263,26 @@ def test_registry_function_is_the_registration_service_token(template: dict[str,
     output = template["Outputs"]["RegistryFunctionArn"]
     assert output["Value"] == {"Fn::GetAtt": ["RegistryLambdaFunction", "Arn"]}
     assert output["Export"]["Name"] == f"bff-{STAGE}-RegistryFunctionArn"
+
+
+def test_operable_alarms_and_access_logs(template: dict[str, Any], tmp_path: Path) -> None:
+    resources = template["Resources"]
+    alarms = {v["Properties"]["MetricName"]: v["Properties"] for v in resources.values()
+              if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert set(alarms) == {"5xx", "Latency", "Throttles"}
+    assert alarms["Latency"]["ExtendedStatistic"] == "p99"
+    assert alarms["5xx"]["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
+    assert alarms["Throttles"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "GatewayLambdaFunction"}}]
+    stage = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage")
+    assert stage["AccessLogSettings"]["DestinationArn"] and "requestId" in stage["AccessLogSettings"]["Format"]
+    result = package(STAGE, tmp_path, "--param=accessLogs=false", "--param=alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    switched = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())
+    stage = next(v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::ApiGatewayV2::Stage")
+    assert "AccessLogSettings" not in stage
+    assert switched["Parameters"]["AlarmTopicArn"]["Default"] == "arn:aws:sns:eu-west-1:123456789012:ops"
+    alarm = next(v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::CloudWatch::Alarm")
+    assert alarm["AlarmActions"] == {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
 
 
 def test_lambda_authorizer_mode(tmp_path: Path) -> None:
