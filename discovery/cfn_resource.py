@@ -71,7 +71,7 @@ def handle(registry: Registry, event: Mapping[str, Any]) -> dict[str, Any]:
                 return _answer(event, "SUCCESS", name, f"registered {name} (graph version {outcome.version})",
                                {"Version": str(outcome.version)})
             logger.warning("registration of %s refused: %s", name, _reason(outcome))
-            keep = physical if kind == "Update" else f"{UNREGISTERED}{name}:{event.get('RequestId', '')}"
+            keep = str(physical) if kind == "Update" else f"{UNREGISTERED}{name}:{event.get('RequestId', '')}"
             return _answer(event, "FAILED", keep, _reason(outcome))
         if kind == "Delete":
             if not physical or physical.startswith(UNREGISTERED):
@@ -84,7 +84,8 @@ def handle(registry: Registry, event: Mapping[str, Any]) -> dict[str, Any]:
         return _answer(event, "FAILED", physical or "none", f"unknown RequestType {kind!r}")
     except Exception as exc:  # noqa: BLE001 - CloudFormation must get an answer, or it waits an hour
         logger.exception("custom resource %s failed", kind)
-        return _answer(event, "FAILED", physical or f"{UNREGISTERED}error", f"{type(exc).__name__}: {exc}"[:REASON_LIMIT])
+        reason = f"{type(exc).__name__}: {exc}"[:REASON_LIMIT]
+        return _answer(event, "FAILED", physical or f"{UNREGISTERED}error", reason)
 
 
 def _answer(event: Mapping[str, Any], status: str, physical: str, reason: str,

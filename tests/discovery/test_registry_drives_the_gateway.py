@@ -28,7 +28,8 @@ def keyed(app, key: str):
         headers = dict(scope.get("headers", ()))
         if scope["type"] == "http" and headers.get(b"x-api-key") != key.encode():
             body = json.dumps({"errors": [{"message": "bad key", "extensions": {"code": "UNAUTHENTICATED"}}]}).encode()
-            await send({"type": "http.response.start", "status": 401, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.start", "status": 401,
+                        "headers": [(b"content-type", b"application/json")]})
             await send({"type": "http.response.body", "body": body})
             return
         await app(scope, receive, send)
