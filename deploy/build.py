@@ -131,6 +131,16 @@ def build(stage: str = "dev", kinds: tuple[str, ...] = KINDS, arch: str = "x86_6
         if not (stale.parent.parent / (stale.name.split(".")[0] + ".py")).exists():
             stale.unlink()  # its source was moved or deleted: the zip must not carry it
     compile_bytecode([ROOT / name for name in SOURCES], "checked-hash")
+    fallback_supergraph(stage)
+
+
+def fallback_supergraph(stage: str, service: str = "bff") -> Path:
+    """deploy/.build/fallback/STAGE.graphql: the example graph with the stage's direct-invoke endpoints,
+    packaged as the gateway's fallback (BFF_SUPERGRAPH) for a cold start that cannot read the registry."""
+    out = BUILD / "fallback" / f"{stage}.graphql"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(lambda_supergraph((ROOT / "services" / "supergraph.graphql").read_text(), stage, service))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -293,17 +293,35 @@ def config_from_env(env: MutableMapping[str, str] | None = None) -> ApiConfig:
 _handler: Any = None
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda entry point (API Gateway HTTP API v2 or REST v1) for the registry API."""
-    global _handler
-    if _handler is None:
-        from mangum import Mangum
+_registry: Registry | None = None
 
+
+def _open() -> Registry:
+    global _registry
+    if _registry is None:
         from .store import open_store
 
         url = os.environ.get("BFF_REGISTRY_URL")
         if not url:
             raise RuntimeError("BFF_REGISTRY_URL is not set: point it at the registry store (dynamodb://TABLE)")
-        app = create_registry_app(Registry(open_store(url)), config_from_env())
+        _registry = Registry(open_store(url))
+    return _registry
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point (API Gateway HTTP API v2 or REST v1) for the registry API, and the
+    CloudFormation custom resource `Custom::BffService` (discovery/cfn_resource.py): a service stack
+    registers on create/update and unregisters on delete."""
+    global _handler
+    from .cfn_resource import is_custom_resource_event
+
+    if is_custom_resource_event(event):
+        from .cfn_resource import lambda_handler
+
+        return lambda_handler(_open(), event)
+    if _handler is None:
+        from mangum import Mangum
+
+        app = create_registry_app(_open(), config_from_env())
         _handler = Mangum(app, lifespan="off")
     return _handler(event, context)

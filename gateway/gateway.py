@@ -38,9 +38,12 @@ class Gateway:
     """Serves GraphQL requests over one supergraph."""
 
     def __init__(self, supergraph_sdl: str, config: GatewayConfig | None = None, transport: Any = None,
-                 contracts: Any = None) -> None:
+                 contracts: Any = None, *, key_refs: dict[str, str] | None = None, lenient: bool = False) -> None:
         """`contracts`: the registry's definitions for this version (JSON or ContractDefinitions); None
-        serves `config.contracts`."""
+        serves `config.contracts`. `key_refs`: subgraph name -> API-key reference published with each
+        service (the registry's entries); `config.subgraph_api_keys` overrides them. `lenient`: a graph
+        from the registry changes under a running gateway, so settings naming a subgraph it lacks are
+        logged and ignored instead of refusing the whole graph (a static file keeps the strict check)."""
         from .execute.executor import Executor
         from .plan.planner import FieldSetCache
         from bff_common.api_schema import build_api_schema
@@ -76,14 +79,11 @@ class Gateway:
         # Digests of big documents seen once: they are cached when they come again (see _load).
         self._seen: LRU[bool] = LRU(self.config.refused_cache_size * 4)
         by_name = {s.name: s for s in self.supergraph.subgraphs.values()}
-        for name in self.config.subgraph_urls:
-            if name not in by_name:
-                raise ValueError(f'subgraph "{name}" has a URL configured (`subgraphs.{name}.url` in bff.yaml, or '
-                                 f'--subgraph-url) but is not a subgraph of this supergraph '
-                                 f'(known: {", ".join(sorted(by_name))})')
+        self._lenient = lenient
+        self._unknown("URL", "`subgraphs.NAME.url` in bff.yaml, or --subgraph-url", self.config.subgraph_urls, by_name)
         self.urls = {s.id: self.config.subgraph_urls.get(s.name, s.url) for s in self.supergraph.subgraphs.values()}
         # Subgraph name -> X-API-Key (resolved once): sent by the HTTP transport and on subscription sockets.
-        self.api_keys = self._resolve_api_keys(by_name)
+        self.api_keys = self._resolve_api_keys(by_name, key_refs or {})
         from .access.gate import AccessControl
 
         self.access = AccessControl(document, self.api_schema, self.config)
@@ -132,12 +132,9 @@ class Gateway:
         for what, names in (("Timeouts", c.subgraph_timeouts), ("Retries", c.retry_overrides),
                             ("Circuit breakers", c.breaker_overrides),
                             ("Response header rules", {n: 1 for n in c.response_headers if n != "*"})):
-            unknown = sorted(set(names) - set(by_name))
-            if unknown:
-                key = {"Timeouts": "timeout", "Retries": "retries", "Circuit breakers": "circuit_breaker",
-                       "Response header rules": "headers.response"}[what]
-                raise ValueError(f'{what} configured (`subgraphs.NAME.{key}` in bff.yaml) for unknown subgraphs: '
-                                 f'{", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
+            key = {"Timeouts": "timeout", "Retries": "retries", "Circuit breakers": "circuit_breaker",
+                   "Response header rules": "headers.response"}[what]
+            self._unknown(what, f"`subgraphs.NAME.{key}` in bff.yaml", names, by_name)
         retry = RetryPolicy(c.subgraph_retries, c.retry_base_delay, c.retry_max_delay, c.retry_timeouts)
         try:  # keys left out of an override take the global values
             retries = {name: replace(retry, **o) for name, o in c.retry_overrides.items()}
@@ -154,18 +151,56 @@ class Gateway:
                                   timeout=c.subgraph_timeout, timeouts=c.subgraph_timeouts, retry=retry,
                                   breakers=self.breakers, retries=retries)
 
-    def _resolve_api_keys(self, by_name: dict[str, Any]) -> dict[str, str]:
-        """Subgraph name -> X-API-Key value, resolved once from secret references."""
-        if not self.config.subgraph_api_keys:
+    def _unknown(self, what: str, where: str, settings: dict[str, Any], by_name: dict[str, Any]) -> None:
+        """Settings for subgraphs this graph lacks: an error for a static graph (a typo), one WARNING line
+        for a registry graph (a service not published yet, or removed: the rest is served)."""
+        unknown = sorted(set(settings) - set(by_name))
+        if not unknown:
+            return
+        message = (f'{what} configured ({where}) for unknown subgraphs: {", ".join(unknown)} '
+                   f'(known: {", ".join(sorted(by_name))})')
+        if not self._lenient:
+            if what == "URL" and len(unknown) == 1:
+                name = unknown[0]
+                raise ValueError(f'subgraph "{name}" has a URL configured (`subgraphs.{name}.url` in bff.yaml, or '
+                                 f'--subgraph-url) but is not a subgraph of this supergraph '
+                                 f'(known: {", ".join(sorted(by_name))})')
+            raise ValueError(message)
+        import logging
+
+        logging.getLogger("bff.supergraph").warning("%s; ignored", message)
+
+    def _resolve_api_keys(self, by_name: dict[str, Any], key_refs: dict[str, str]) -> dict[str, str]:
+        """Subgraph name -> X-API-Key value, resolved once (one batched SSM call) from secret references:
+        those the services published with their entries, overridden by configured ones. A published
+        reference that cannot be resolved costs that service its key (one WARNING), never the graph."""
+        configured = self.config.subgraph_api_keys
+        if not configured and not key_refs:
             return {}
         from .secrets import SecretResolver
 
-        unknown = sorted(set(self.config.subgraph_api_keys) - set(by_name))
-        if unknown:
-            raise ValueError(f'API keys configured (`subgraphs.NAME.api_key` in bff.yaml, or --subgraph-api-key) '
-                             f'for unknown subgraphs: {", ".join(unknown)} (known: {", ".join(sorted(by_name))})')
-        values = SecretResolver().resolve_many(self.config.subgraph_api_keys.values())  # one SSM call for all
-        return {name: values[ref] for name, ref in self.config.subgraph_api_keys.items()}
+        self._unknown("API keys", "`subgraphs.NAME.api_key` in bff.yaml, or --subgraph-api-key", configured, by_name)
+        published = {n: r for n, r in key_refs.items() if n in by_name and n not in configured}
+        pinned = {n: r for n, r in configured.items() if n in by_name}
+        resolver = SecretResolver()
+        values = resolver.resolve_many(pinned.values()) if pinned else {}  # one SSM call for all
+        keys = {name: values[ref] for name, ref in pinned.items()}
+        if published:
+            try:
+                found = resolver.resolve_many(published.values())
+            except Exception:  # noqa: BLE001 - one bad published reference must not cost the others their keys
+                found = {}
+                for name, ref in published.items():
+                    try:
+                        found[ref] = resolver.resolve(ref)
+                    except Exception as exc:  # noqa: BLE001
+                        import logging
+
+                        logging.getLogger("bff.supergraph").warning(
+                            "cannot resolve the API-key reference %s published by %s (%s); calling it without "
+                            "a key", ref, name, exc)
+            keys.update({name: found[ref] for name, ref in published.items() if ref in found})
+        return keys
 
     @classmethod
     def from_file(cls, path: str | Path, config: GatewayConfig | None = None) -> "Gateway":

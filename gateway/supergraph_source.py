@@ -99,7 +99,18 @@ class GatewaySwitch:
             except OSError as read_error:
                 raise SupergraphUnavailable(f"cannot load the supergraph from the registry ({exc}) nor read the "
                                             f"fallback {fallback_path!r} ({read_error.strerror})") from None
-        gateway = await asyncio.to_thread(_build, build, sdl, contracts)
+        refs = await asyncio.to_thread(published_key_refs, source) if not failure else {}
+        try:
+            gateway = await asyncio.to_thread(_build, build, sdl, contracts, refs)
+        except Exception as exc:
+            if failure or fallback_path is None:
+                raise
+            # The registry's graph does not build here (a setting it cannot serve): the bundled file serves.
+            logger.warning("the registry's supergraph version %s does not build (%s); serving the fallback %s",
+                           version, exc, fallback_path)
+            origin, failure = FALLBACK, f"{type(exc).__name__}: {exc}"
+            sdl, version = Path(fallback_path).read_text(encoding="utf-8"), 0
+            gateway = await asyncio.to_thread(_build, build, sdl, None)
         graph_loaded(gateway, version=version, source=f"{origin} {fallback_path}" if failure else origin)
         switch = cls(source, build, gateway, version, poll_interval=poll_interval, origin=origin)
         switch.last_error = failure
@@ -199,7 +210,8 @@ class GatewaySwitch:
         if stored.sdl is None:
             logger.warning("registry version %s has no services; keeping version %s", stored.version, self._active.version)
             return False
-        gateway = await asyncio.to_thread(_build, self._build, stored.sdl, getattr(stored, "contracts", None))
+        refs = await asyncio.to_thread(published_key_refs, self.source)
+        gateway = await asyncio.to_thread(_build, self._build, stored.sdl, getattr(stored, "contracts", None), refs)
         if stored.version <= self._active.version:  # a concurrent refresh won
             self._close_later(_Active(gateway, stored.version))
             return False
@@ -318,16 +330,38 @@ def with_registry(app: ASGIApp, switch: GatewaySwitch, *, reload_token: str | No
 # -- wiring for `bff serve --registry` and Lambda -------------------------------------------
 
 def gateway_builder(config: Any) -> Callable[..., Any]:
-    """build(supergraph_sdl[, contracts]) -> Gateway with `config`: what the switch calls for each new
-    version (`contracts`: the definitions stored with that version, docs/contracts.md)."""
+    """build(supergraph_sdl[, contracts][, key_refs=...]) -> Gateway with `config`: what the switch calls for
+    each new version (`contracts`: the definitions stored with that version, docs/contracts.md; `key_refs`:
+    the API-key references the services published). Lenient: a registry graph lacking a subgraph that the
+    configuration names still serves the rest."""
     from .gateway import Gateway
 
-    return lambda sdl, contracts=None: Gateway(sdl, config, contracts=contracts)
+    def build(sdl: str, contracts: str | None = None, *, key_refs: dict[str, str] | None = None) -> Any:
+        return Gateway(sdl, config, contracts=contracts, key_refs=key_refs, lenient=True)
+
+    build.takes_key_refs = True  # type: ignore[attr-defined]
+    return build
 
 
-def _build(build: Callable[..., Any], sdl: str, contracts: str | None) -> Any:
+def _build(build: Callable[..., Any], sdl: str, contracts: str | None, key_refs: dict[str, str] | None = None) -> Any:
     """A version with contract definitions passes them; builders written for SDL alone still work."""
+    if key_refs and getattr(build, "takes_key_refs", False):
+        return build(sdl, contracts, key_refs=key_refs)
     return build(sdl, contracts) if contracts else build(sdl)
+
+
+def published_key_refs(source: Any) -> dict[str, str]:
+    """Subgraph name -> the API-key reference its service published (the registry's entries), so a new
+    service's key needs no gateway setting. A registry that cannot list its services costs the keys
+    (one WARNING), never the graph."""
+    services = getattr(source, "services", None)
+    if services is None:
+        return {}
+    try:
+        return {s.name: s.api_key_ref for s in services() if getattr(s, "api_key_ref", None)}
+    except Exception as exc:  # noqa: BLE001 - the graph is served without published keys
+        logger.warning("cannot read the services' API-key references from the registry: %s", exc)
+        return {}
 
 
 def open_switch(registry_url: str, config: Any, *, poll_interval: float = 10.0,

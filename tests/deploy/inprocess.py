@@ -25,12 +25,13 @@ def load_build() -> ModuleType:
 
 
 def service_handler(name: str, api_key: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The service's Lambda handler (services/toolkit/lambda_handler.py) requiring `api_key`."""
-    from services.toolkit import asgi_app
+    """The service's Lambda handler (services/toolkit/lambda_handler.py) requiring `api_key`, and the
+    gateway-signed identity when BFF_IDENTITY_SECRET is set, as deployed."""
+    from services.toolkit import service_app
     from services.toolkit.lambda_handler import make_handler
 
     schema = importlib.import_module(f"services.{name}.schema").schema
-    return make_handler(asgi_app(schema, api_keys=[api_key]))
+    return make_handler(service_app(name, schema, api_keys=[api_key]))
 
 
 class InProcessLambda:

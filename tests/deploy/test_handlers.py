@@ -67,6 +67,77 @@ def gateway_handler(monkeypatch: pytest.MonkeyPatch, lambdas: InProcessLambda) -
     return lambda_handler.handler
 
 
+@pytest.fixture()
+def identity_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway signs the caller's identity and the services check it (BFF_IDENTITY_SECRET, a
+    reference on AWS: serverless.yml gives both sides the same one)."""
+    monkeypatch.setenv("BFF_TEST_IDENTITY", "i" * 40)
+    monkeypatch.setenv("BFF_IDENTITY_SECRET", "env:BFF_TEST_IDENTITY")
+
+
+@pytest.fixture()
+def viewer_gateway(identity_secret: None, monkeypatch: pytest.MonkeyPatch, gateway_handler: Any) -> Any:
+    """The default deploy (serverless.yml `auth: gateway`): no authorizer in front, the gateway verifies
+    tokens itself and serves anonymous viewers."""
+    monkeypatch.setenv("BFF_ALLOW_ANONYMOUS", "true")
+    monkeypatch.setenv("BFF_JWT_HS256_SECRET", SECRET)
+    monkeypatch.setenv("BFF_CONFIG", str(ROOT / "deploy" / "bff.yaml"))  # as serverless.yml sets it
+    return gateway_handler
+
+
+def test_the_deployed_config_carries_the_example_policies() -> None:
+    import yaml
+
+    from services.policies import EXAMPLE_POLICIES
+
+    assert yaml.safe_load((ROOT / "deploy" / "bff.yaml").read_text())["security"]["policies"] == EXAMPLE_POLICIES
+
+
+def test_policy_fields_reach_their_owner_only(viewer_gateway: Any, token: str) -> None:
+    """@policy(self_or_admin) on User.email: the signed-in owner reads it; the anonymous viewer does not."""
+    u1 = "Bearer " + hs256_token(SECRET, {"sub": "u1", "exp": int(time.time()) + 300})  # services/accounts/data.py
+    mine = viewer_gateway(http_v2("POST", "/graphql", {"query": "{ me { id email } }"},
+                                  headers={"Authorization": u1}), None)
+    answer = body(mine)
+    assert "errors" not in answer and answer["data"]["me"]["email"], answer
+    anonymous = body(viewer_gateway(http_v2("POST", "/graphql", {"query": "{ users { name email } }"}), None))
+    users = anonymous["data"]["users"]
+    assert users and all(u["name"] and u["email"] is None for u in users), anonymous
+
+
+def test_anonymous_viewers_get_public_fields(viewer_gateway: Any) -> None:
+    response = viewer_gateway(http_v2("POST", "/graphql", {"query": "{ courses { title } }"}), None)
+    assert response["statusCode"] == 200, response
+    assert body(response)["data"]["courses"]
+    # A field needing a viewer answers per its access directive (@authenticated), not with a refused request.
+    response = viewer_gateway(http_v2("POST", "/graphql", {"query": "{ courses { title } me { name } }"}), None)
+    answer = body(response)
+    assert response["statusCode"] == 200 and answer["data"]["courses"] and answer["data"]["me"] is None
+    assert answer["errors"][0]["path"] == ["me"]
+
+
+def test_an_invalid_token_is_401_with_www_authenticate(viewer_gateway: Any, token: str) -> None:
+    for bad in ("Bearer not.a.token", "Bearer " + hs256_token("x" * 40, {"sub": "u", "exp": int(time.time()) + 60}),
+                "Bearer " + hs256_token(SECRET, {"sub": "u", "exp": int(time.time()) - 3600})):
+        response = viewer_gateway(http_v2("POST", "/graphql", {"query": "{ courses { title } }"},
+                                          headers={"Authorization": bad}), None)
+        assert response["statusCode"] == 401, response
+        headers = {k.lower(): v for k, v in response["headers"].items()}
+        assert headers["www-authenticate"].startswith("Bearer") and 'error="invalid_token"' in headers["www-authenticate"]
+        assert body(response)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    signed_in = viewer_gateway(http_v2("POST", "/graphql", {"query": "{ me { name } }"},
+                                       headers={"Authorization": token}), None)
+    assert signed_in["statusCode"] == 200 and "errors" not in body(signed_in), body(signed_in)  # me: null (unknown)
+
+
+def test_a_required_token_that_is_missing_is_401(viewer_gateway: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BFF_ALLOW_ANONYMOUS", "false")
+    response = viewer_gateway(http_v2("POST", "/graphql", {"query": "{ courses { title } }"}), None)
+    assert response["statusCode"] == 401
+    headers = {k.lower(): v for k, v in response["headers"].items()}
+    assert headers["www-authenticate"].startswith("Bearer")
+
+
 def test_authorizer_http_api_simple_responses(auth: None, token: str) -> None:
     allowed = authorizer.http_api_handler(authorizer_v2(token))
     assert allowed["isAuthorized"] is True and allowed["context"]

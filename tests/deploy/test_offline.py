@@ -22,6 +22,7 @@ from .osls import OSLS, offline_env, require_osls
 
 pytestmark = pytest.mark.slow
 KEY = "offline-service-key-0123456789"
+IDENTITY = "offline-identity-secret-0123456789abcdef"  # stage `local`: identitySecret env:BFF_LOCAL_IDENTITY_SECRET
 
 
 def free_port() -> int:
@@ -36,7 +37,7 @@ def lambda_port() -> Iterator[int]:
     require_osls()
     http_port, lambda_port = free_port(), free_port()
     # serverless-offline runs python3 from $VIRTUAL_ENV/bin: this interpreter and its packages.
-    with offline_env(VIRTUAL_ENV=sys.prefix, BFF_LOCAL_API_KEY=KEY) as env:
+    with offline_env(VIRTUAL_ENV=sys.prefix, BFF_LOCAL_API_KEY=KEY, BFF_LOCAL_IDENTITY_SECRET=IDENTITY) as env:
         proc = subprocess.Popen([str(OSLS), "offline", "start", "--stage", "local", "--host", "127.0.0.1",
                                  "--httpPort", str(http_port), "--lambdaPort", str(lambda_port)],
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -66,7 +67,9 @@ def gateway(lambda_port: int, key: str) -> "object":
 
     os.environ["BFF_OFFLINE_TEST_KEY"] = key
     sdl = load_build().lambda_supergraph((ROOT / "services" / "supergraph.graphql").read_text(), "local")
-    built = Gateway(sdl, GatewayConfig(subgraph_api_keys={n: "env:BFF_OFFLINE_TEST_KEY" for n in SERVICES}))
+    os.environ["BFF_OFFLINE_TEST_IDENTITY"] = IDENTITY
+    built = Gateway(sdl, GatewayConfig(subgraph_api_keys={n: "env:BFF_OFFLINE_TEST_KEY" for n in SERVICES},
+                                       identity_secret="env:BFF_OFFLINE_TEST_IDENTITY"))
     built.transport.inner._lambda_transport().endpoint_url = f"http://127.0.0.1:{lambda_port}"
     return built
 

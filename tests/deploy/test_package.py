@@ -78,7 +78,11 @@ def test_package_sizes(packaged: Path) -> None:
         assert_bytecode_for_every_module(names, checked=True)
     gateway_files = zipfile.ZipFile(packaged / "gateway.zip").namelist() + \
         zipfile.ZipFile(packaged / "gatewayDeps.zip").namelist()
-    assert [n for n in gateway_files if n.startswith("services/")] == ["services/supergraph.graphql"]
+    assert not [n for n in gateway_files if n.startswith("services/")]
+    assert "deploy/bff.yaml" in gateway_files
+    # The fallback graph (a cold start without the registry) with the stage's direct-invoke endpoints.
+    fallback = zipfile.ZipFile(packaged / "gateway.zip").read(f"deploy/.build/fallback/{STAGE}.graphql").decode()
+    assert f'url: "lambda:bff-{STAGE}-accounts"' in fallback and "http://" not in fallback
     # The gateway follows the registry (BFF_REGISTRY): its read path ships with it.
     assert {"discovery/client.py", "discovery/store/dynamodb.py", "gateway/supergraph_source.py",
             "gateway/aws/sigv4.py", "gateway/aws/json_api.py"} <= set(gateway_files)
@@ -131,7 +135,7 @@ def test_switches_off_by_default(template: dict[str, Any]) -> None:
     assert all("SnapStart" not in f and f["Architectures"] == ["x86_64"] for f in functions)
     assert not [k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Alias"]
     gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
-    assert f"accounts=lambda:bff-{STAGE}-accounts," in gateway_env["BFF_SUBGRAPH_URLS"]
+    assert gateway_env["BFF_SUPERGRAPH"] == f"deploy/.build/fallback/{STAGE}.graphql"
 
 
 def test_snapstart_provisioned_concurrency_and_arm64_switches(tmp_path: Path) -> None:
@@ -148,11 +152,11 @@ def test_snapstart_provisioned_concurrency_and_arm64_switches(tmp_path: Path) ->
     assert all(layer["CompatibleArchitectures"] == ["arm64"] for layer in layers)
     aliases = {v["Properties"]["Name"] for v in resources.values() if v["Type"] == "AWS::Lambda::Alias"}
     assert aliases == {"snapstart"}
-    env = functions["GatewayLambdaFunction"]["Environment"]["Variables"]["BFF_SUBGRAPH_URLS"]
-    assert f"accounts=lambda:bff-{STAGE}-accounts:snapstart," in env
+    env = functions["GatewayLambdaFunction"]["Environment"]["Variables"]
+    assert "BFF_SUBGRAPH_URLS" not in env  # the services publish their alias endpoints to the registry
     invoke = json.dumps([s for s in _statements({"Resources": resources}, "GatewayRole")
                          if s["Action"] == "lambda:InvokeFunction"])
-    assert f"function:bff-{STAGE}-accounts:*" in invoke  # the alias is covered by the invoke permission
+    assert f"function:bff-{STAGE}-*\"" in invoke  # aliases (function:NAME:snapstart) match the pattern
     result = package(STAGE, tmp_path / "pc", "--param=gatewayProvisionedConcurrency=2")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     resources = json.loads((tmp_path / "pc" / "cloudformation-template-update-stack.json").read_text())["Resources"]
@@ -190,27 +194,103 @@ def test_gateway_role(template: dict[str, Any]) -> None:
     assert set(by_action) == {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "dynamodb:Query",
                               "lambda:InvokeFunction", "ssm:GetParameters"}
     assert by_action["dynamodb:Query"]["Resource"] == {"Fn::ImportValue": f"bff-data-{STAGE}-RegistryTableArn"}
-    invoke = json.dumps(by_action["lambda:InvokeFunction"]["Resource"])
-    for name in ("accounts", "courses", "enrollments", "reviews"):
-        assert f"function:bff-{STAGE}-{name}\"" in invoke and f"function:bff-{STAGE}-{name}:*\"" in invoke
-    assert "gateway" not in invoke and "registry" not in invoke and "authorizer" not in invoke
+    # Invoke by rule (no edit when a service is added): the stage's name space AND the graph's tag,
+    # which the gateway stack's own functions do not carry.
+    invoke = by_action["lambda:InvokeFunction"]
+    assert [r["Fn::Sub"] for r in _as_list(invoke["Resource"])] == [
+        f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:bff-{STAGE}-*"]
+    assert invoke["Condition"] == {"StringEquals": {"aws:ResourceTag/bff-graph": f"bff-{STAGE}"}}
+    resources = template["Resources"]
+    tags = {k: {t["Key"]: t["Value"] for t in v["Properties"].get("Tags", [])}
+            for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    assert {k for k, t in tags.items() if t.get("bff-graph") == f"bff-{STAGE}"} == {
+        f"{n.capitalize()}LambdaFunction" for n in ("accounts", "courses", "enrollments", "reviews")}
     keys = json.dumps(by_action["ssm:GetParameters"]["Resource"])
-    assert keys.count(f"parameter/bff/{STAGE}/keys/") == 4 and "keys/*" not in keys
+    assert keys.count("parameter/") == 2 and f"parameter/bff/{STAGE}/keys/*" in keys
+    assert f"parameter/bff/{STAGE}/identity-secret" in keys
 
 
 def test_service_and_registry_roles(template: dict[str, Any]) -> None:
     accounts = {a: s for s in _statements(template, "AccountsRole") for a in _as_list(s["Action"])}
     assert set(accounts) == {"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameters"}
-    assert json.dumps(accounts["ssm:GetParameters"]["Resource"]).count("parameter/") == 1
+    assert json.dumps(accounts["ssm:GetParameters"]["Resource"]).count("parameter/") == 2
+    assert f"parameter/bff/{STAGE}/identity-secret" in json.dumps(accounts["ssm:GetParameters"]["Resource"])
     assert f"parameter/bff/{STAGE}/keys/accounts" in json.dumps(accounts["ssm:GetParameters"]["Resource"])
     registry = {a for s in _statements(template, "RegistryRole") for a in _as_list(s["Action"])}
-    assert "dynamodb:PutItem" in registry and "dynamodb:Scan" not in registry and "dynamodb:DeleteTable" not in registry
+    registry_keys = json.dumps([s["Resource"] for s in _statements(template, "RegistryRole")
+                                if s["Action"] == "ssm:GetParameters"])
+    assert "registry/deploy-token" in registry_keys and "registry/read-token" in registry_keys
+    assert "dynamodb:PutItem" in registry and "dynamodb:Scan" in registry and "dynamodb:DeleteTable" not in registry
     authorizer = {a for s in _statements(template, "AuthorizerRole") for a in _as_list(s["Action"])}
     assert authorizer == {"logs:CreateLogStream", "logs:PutLogEvents"}
 
 
 def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
+    """By default the gateway verifies tokens itself: no authorizer (no Lambda cold start in series),
+    anonymous viewers reach it."""
     resources = template["Resources"]
+    assert not [k for k, v in resources.items() if v["Type"] == "AWS::ApiGatewayV2::Authorizer"]
+    routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"}
+    assert {"POST /graphql", "GET /graphql", "GET /health"} <= set(routes)
+    assert all("AuthorizationType" not in r or r["AuthorizationType"] == "NONE" for r in routes.values())
+    gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert gateway_env["BFF_ALLOW_ANONYMOUS"] == "true" and "BFF_JWT_JWKS_URL" in gateway_env
+    # The access model end to end: the identity secret on both sides, the @policy rules in the config file.
+    assert gateway_env["BFF_IDENTITY_SECRET"] == f"ssm:/bff/{STAGE}/identity-secret"
+    assert gateway_env["BFF_CONFIG"] == "deploy/bff.yaml"
+    gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    # No endpoint or key pins: the registry's entries carry both.
+    assert not {"BFF_SUBGRAPH_URLS", "BFF_SUBGRAPH_API_KEYS"} & set(gateway_env)
+    assert "lambda:" not in json.dumps(gateway_env) and "keys/" not in json.dumps(gateway_env)
+
+
+def test_no_public_service_urls_and_registry_reads_need_a_token(template: dict[str, Any]) -> None:
+    """Services are reached by direct invoke only; the one Function URL left is the registry's, whose
+    every route (reads included) checks a bearer token."""
+    resources = template["Resources"]
+    urls = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::Lambda::Url"}
+    targets = {json.dumps(u["TargetFunctionArn"]) for u in urls.values()}
+    assert len(urls) == 1 and "RegistryLambdaFunction" in targets.pop()
+    assert not [k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Permission"
+                and v["Properties"].get("FunctionUrlAuthType") == "NONE"
+                and "Registry" not in json.dumps(v["Properties"]["FunctionName"])]
+    registry_env = resources["RegistryLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert registry_env["BFF_REGISTRY_READ_TOKEN_REF"] == f"ssm:/bff/{STAGE}/registry/read-token"
+    assert "BFF_REGISTRY_OPEN_READS" not in registry_env
+
+
+def test_registry_function_is_the_registration_service_token(template: dict[str, Any]) -> None:
+    output = template["Outputs"]["RegistryFunctionArn"]
+    assert output["Value"] == {"Fn::GetAtt": ["RegistryLambdaFunction", "Arn"]}
+    assert output["Export"]["Name"] == f"bff-{STAGE}-RegistryFunctionArn"
+
+
+def test_operable_alarms_and_access_logs(template: dict[str, Any], tmp_path: Path) -> None:
+    resources = template["Resources"]
+    alarms = {v["Properties"]["MetricName"]: v["Properties"] for v in resources.values()
+              if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert set(alarms) == {"5xx", "Latency", "Throttles"}
+    assert alarms["Latency"]["ExtendedStatistic"] == "p99"
+    assert alarms["5xx"]["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
+    assert alarms["Throttles"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "GatewayLambdaFunction"}}]
+    stage = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage")
+    assert stage["AccessLogSettings"]["DestinationArn"] and "requestId" in stage["AccessLogSettings"]["Format"]
+    result = package(STAGE, tmp_path, "--param=accessLogs=false", "--param=alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    switched = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())
+    stage = next(v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::ApiGatewayV2::Stage")
+    assert "AccessLogSettings" not in stage
+    assert switched["Parameters"]["AlarmTopicArn"]["Default"] == "arn:aws:sns:eu-west-1:123456789012:ops"
+    alarm = next(v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::CloudWatch::Alarm")
+    assert alarm["AlarmActions"] == {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+
+
+def test_lambda_authorizer_mode(tmp_path: Path) -> None:
+    """--param=auth=authorizer: API Gateway refuses early through the Lambda authorizer."""
+    result = package(STAGE, tmp_path, "--param=auth=authorizer", "--param=jwksUrl=https://idp.test/jwks.json",
+                     "--param=jwtIssuer=https://idp.test/")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    resources = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())["Resources"]
     authorizer = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Authorizer")
     assert authorizer["AuthorizerType"] == "REQUEST" and authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
     assert authorizer["EnableSimpleResponses"] is True and authorizer["AuthorizerResultTtlInSeconds"] > 0
@@ -218,11 +298,10 @@ def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
     routes = {v["Properties"]["RouteKey"]: v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"}
     assert routes["POST /graphql"]["AuthorizationType"] == "CUSTOM"
     assert routes["GET /graphql"]["AuthorizationType"] == "CUSTOM"
-    gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
-    assert gateway_env["BFF_SUBGRAPH_API_KEYS"].count(f"=ssm:/bff/{STAGE}/keys/") == 4
-    assert f"accounts=lambda:bff-{STAGE}-accounts" in gateway_env["BFF_SUBGRAPH_URLS"]
+    assert routes["GET /health"].get("AuthorizationType", "NONE") == "NONE"
     service_env = resources["AccountsLambdaFunction"]["Properties"]["Environment"]["Variables"]
-    assert service_env == {"BFF_API_KEY_ACCOUNTS": f"ssm:/bff/{STAGE}/keys/accounts"}
+    assert service_env == {"BFF_API_KEY_ACCOUNTS": f"ssm:/bff/{STAGE}/keys/accounts",
+                           "BFF_IDENTITY_SECRET": f"ssm:/bff/{STAGE}/identity-secret"}
     assert not [k for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"]  # data lives in deploy/data.yml
 
 
