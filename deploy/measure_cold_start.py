@@ -171,6 +171,12 @@ class Stand:
             assert f"ssm:{path}" in text, f"the template has no ssm:{path} reference"
             keys[name] = os.urandom(16).hex()
             ssm.put_parameter(Name=path, Value=keys[name], Type="SecureString", Overwrite=True)
+        # Every other secret the template references (the identity secret, registry tokens...): a random value.
+        import re
+
+        service_keys = {f"/bff/{STAGE}/keys/{n}" for n in SERVICES}
+        for path in sorted(set(re.findall(rf"ssm:(/bff/{STAGE}/[\w./-]+)", text)) - service_keys):
+            ssm.put_parameter(Name=path, Value=os.urandom(24).hex(), Type="SecureString", Overwrite=True)
         registry = Registry(DynamoDBStore(table, endpoint=self.dynamodb, create=True))
         for name in SERVICES:
             outcome = registry.publish(PublishRequest(
