@@ -175,8 +175,10 @@ class Stand:
         import re
 
         service_keys = {f"/bff/{STAGE}/keys/{n}" for n in SERVICES}
+        self.secrets: dict[str, str] = {}
         for path in sorted(set(re.findall(rf"ssm:(/bff/{STAGE}/[\w./-]+)", text)) - service_keys):
-            ssm.put_parameter(Name=path, Value=os.urandom(24).hex(), Type="SecureString", Overwrite=True)
+            self.secrets[path] = os.urandom(24).hex()
+            ssm.put_parameter(Name=path, Value=self.secrets[path], Type="SecureString", Overwrite=True)
         registry = Registry(DynamoDBStore(table, endpoint=self.dynamodb, create=True))
         for name in SERVICES:
             outcome = registry.publish(PublishRequest(
@@ -245,11 +247,13 @@ def http_v2(method: str, path: str, body: Any = None, headers: dict[str, str] | 
 VIEWER = {"kind": "viewer", "sub": "user-1", "roles": "", "scopes": ""}  # what the bff authorizer passes on
 
 
-def check(answer: dict[str, Any], what: str) -> None:
+def check(answer: dict[str, Any], what: str, environments: Any = ()) -> None:
+    """Stop unless the answer is clean; with the function's environments, their logs say why."""
     payload = answer["payload"]
     if answer["error"] or not isinstance(payload, dict) or payload.get("statusCode") != 200 \
             or '"errors"' in (payload.get("body") or ""):
-        raise SystemExit(f"{what} did not answer cleanly: {json.dumps(payload)[:1500]}")
+        logs = "".join(e.log()[-3000:] for e in environments)
+        raise SystemExit(f"{what} did not answer cleanly: {json.dumps(payload)[:1500]}\n{logs}")
 
 
 def cold_waves(invocations: list[dict[str, Any]]) -> int:
@@ -307,10 +311,13 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
         keys = stand.seed(template, tree / "deploy" / ".build" / "sdl", table)
         api = InvokeApi({})
         endpoint = api.start()
-        aws_env = {"AWS_ACCESS_KEY_ID": "AKIALOCALONLY", "AWS_SECRET_ACCESS_KEY": "local-only",
+        # The same access key as the seeding: DynamoDB Local keeps one database per access key and region, so
+        # another key would find no registry table and the gateway would quietly serve its fallback graph.
+        aws_env = {"AWS_ACCESS_KEY_ID": os.environ["AWS_ACCESS_KEY_ID"], "AWS_SECRET_ACCESS_KEY": "local-only",
                    "AWS_SESSION_TOKEN": "local-session", "AWS_REGION": "eu-west-1",
                    "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL_SSM": stand.ssm,
-                   "AWS_ENDPOINT_URL_LAMBDA": endpoint, "BFF_LAMBDA_ENDPOINT_URL": endpoint}
+                   "AWS_ENDPOINT_URL_LAMBDA": endpoint, "BFF_LAMBDA_ENDPOINT_URL": endpoint,
+                   "AWS_ENDPOINT_URL_DYNAMODB": stand.dynamodb}
         imports = {f"bff-data-{STAGE}-RegistryTableName": f"{table}?endpoint={stand.dynamodb}",
                    f"bff-data-{STAGE}-RegistryTableArn": f"arn:aws:dynamodb:eu-west-1:000000000000:table/{table}"}
         api.functions.update(functions(template, packaged, workdir / label / "fn", python, runtime, imports, aws_env))
@@ -329,15 +336,21 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
                     api.invoke(f"bff-{STAGE}-{name}", health)
                 api.records.clear()
                 answer = api.invoke(gateway, query)
-                check(answer, f"{label} gateway")
+                check(answer, f"{label} gateway", api.environments(gateway))
                 warm_services.append(answer)
                 api.reset()  # everything cold
                 answer = api.invoke(gateway, query)
                 check(answer, f"{label} gateway (fully cold)")
                 cold_all.append({**answer, "services": [r for r in api.records if r["function"] != gateway]})
                 api.reset()
-                answer = api.invoke(f"bff-{STAGE}-accounts", http_v2(
-                    "POST", "/graphql", {"query": "{ users { id name } }"}, headers={"x-api-key": keys["accounts"]}))
+                body = json.dumps({"query": "{ users { id name } }"})
+                headers = {"x-api-key": keys["accounts"]}
+                secret = stand.secrets.get(f"/bff/{STAGE}/identity-secret")
+                if secret:  # the services take callers only with the gateway's signed identity (docs/access.md)
+                    from gateway.access.identity import sign_identity
+
+                    headers.update(sign_identity(None, secret, service="accounts", body=body.encode()))
+                answer = api.invoke(f"bff-{STAGE}-accounts", http_v2("POST", "/graphql", body, headers=headers))
                 check(answer, f"{label} accounts service")
                 service.append(answer)
                 from tests.deploy.events import authorizer_v2
