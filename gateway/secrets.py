@@ -7,7 +7,7 @@ start) and cached for the life of the process:
     ssm:/path/to/parameter        AWS SSM Parameter Store (decrypted SecureString)
     secretsmanager:NAME[#FIELD]   AWS Secrets Manager; FIELD picks a key of a JSON secret
 
-The AWS calls are signed here (gateway/aws) when credentials are in the environment;
+The AWS calls are signed here (bff_common/aws) when credentials are in the environment;
 boto3 is imported only without them.
 """
 
@@ -36,8 +36,8 @@ class SecretResolver:
 
     `resolve_many` reads every `ssm:` reference in ONE GetParameters call (ten names per
     call, the API's limit) instead of one GetParameter each. AWS calls go through
-    gateway/aws (signed here, no botocore: boto3's import and client cost a cold start
-    250+ ms, see gateway/aws/__init__.py) when credentials are in the environment, as on
+    bff_common/aws (signed here, no botocore: boto3's import and client cost a cold start
+    250+ ms, see bff_common/aws/__init__.py) when credentials are in the environment, as on
     Lambda; otherwise through boto3 and its credential chain (profiles, SSO, instance roles).
     """
 
@@ -110,10 +110,10 @@ class SecretResolver:
     def _call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         client = self._clients.get(service)
         if client is None:
-            from .aws.sigv4 import credentials_from_env
+            from bff_common.aws.sigv4 import credentials_from_env
 
             if credentials_from_env() is not None:
-                from .aws.json_api import JsonApi
+                from bff_common.aws.json_api import JsonApi
 
                 client = JsonApi(service, _TARGETS[service], timeout=self.timeout)
             else:
@@ -131,7 +131,7 @@ _SNAKE = {"GetParameters": "get_parameters", "GetSecretValue": "get_secret_value
 
 
 def _code(error: Exception) -> str:
-    """An AWS error's code (botocore's or gateway.aws's), else its class name: never a value."""
+    """An AWS error's code (botocore's or bff_common.aws's), else its class name: never a value."""
     response = getattr(error, "response", None)
     if isinstance(response, dict):
         code = response.get("Error", {}).get("Code")

@@ -57,9 +57,9 @@ class DynamoDBStore(Store):
                  timeout: float = 5.0, create: bool = False, client: Any = None) -> None:
         self.table = table
         if endpoint is None:  # as botocore: AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL, for reads and writes alike
-            from .dynamodb_lean import configured_endpoint
+            from bff_common.aws.sigv4 import configured_endpoint
 
-            endpoint = configured_endpoint()
+            endpoint = configured_endpoint("dynamodb")
         self._settings = (region, endpoint, timeout)
         # Reads (a gateway's cold start: one Query, then version checks) go through the lean
         # signed-HTTP client when credentials are in the environment; botocore is built on
@@ -440,7 +440,7 @@ def _make_client(region: str | None, endpoint: str | None, timeout: float) -> An
 
 READS = frozenset({"get_item", "query"})
 _UNAVAILABLE = frozenset({"ConnectTimeoutError", "ReadTimeoutError", "EndpointConnectionError",
-                          "ConnectionClosedError", "NoCredentialsError", "LeanUnavailable"})
+                          "ConnectionClosedError", "NoCredentialsError", "AwsUnavailable"})
 
 
 def _unavailable(exc: BaseException) -> bool:

@@ -2,11 +2,12 @@
 
 botocore costs a gateway's cold start several hundred milliseconds (imports, then
 loading the service model to build a client) for two small reads. This client
-signs requests itself (AWS Signature V4) and speaks DynamoDB's JSON protocol over
-the standard library's http.client, with the same method names and answer shapes
-as botocore's client (`get_item(**kwargs)`, `query(**kwargs)`, binary values as
-bytes), so DynamoDBStore uses either. The registry's writes always go through
-botocore; the gateway's shared caches (gateway/shared_cache) put their items here.
+signs requests with bff_common/aws (AWS Signature V4) and speaks DynamoDB's JSON
+protocol over the standard library's http.client on one kept-alive connection, with
+the same method names and answer shapes as botocore's client (`get_item(**kwargs)`,
+`query(**kwargs)`, binary values as bytes), so DynamoDBStore uses either. The
+registry's writes always go through botocore; the gateway's shared caches
+(gateway/shared_cache) put their items here.
 
 It needs credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 AWS_SESSION_TOKEN), as Lambda provides them; `lean_client()` returns None otherwise
@@ -16,60 +17,38 @@ and the store falls back to botocore (profiles, SSO, instance roles...).
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+
+from bff_common.aws.json_api import AwsError, AwsUnavailable
+from bff_common.aws.sigv4 import Credentials, configured_endpoint, credentials_from_env, region_from_env, sign
 
 TARGET = "DynamoDB_20120810."
 
 
-class LeanClientError(Exception):
-    """An error answer from DynamoDB, shaped like botocore's ClientError (`.response`)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.response = {"Error": {"Code": code, "Message": message}}
-
-
-class LeanUnavailable(OSError):
-    """DynamoDB could not be reached or did not answer in time."""
-
-
-def configured_endpoint(environ: "dict[str, str] | os._Environ[str] | None" = None) -> str | None:
-    """The endpoint the AWS environment names for DynamoDB, as botocore resolves it:
-    AWS_ENDPOINT_URL_DYNAMODB, else AWS_ENDPOINT_URL, both ignored when
-    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (DynamoDB Local and LocalStack users set these)."""
-    env = os.environ if environ is None else environ
-    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
-        return None
-    return env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL") or None
-
-
 def lean_client(region: str | None, endpoint: str | None, timeout: float,
-                environ: dict[str, str] | None = None) -> LeanDynamoDB | None:
+                environ: Mapping[str, str] | None = None) -> LeanDynamoDB | None:
     env = os.environ if environ is None else environ
-    endpoint = endpoint or configured_endpoint(env)
-    key, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
-    if not key or not secret:
+    endpoint = endpoint or configured_endpoint("dynamodb", env)
+    credentials = credentials_from_env(env)
+    if credentials is None:
         if not endpoint:
             return None
-        key, secret = "local", "local"  # DynamoDB Local accepts any credentials
-    region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return LeanDynamoDB(region, endpoint or f"https://dynamodb.{region}.amazonaws.com", key, secret,
-                        env.get("AWS_SESSION_TOKEN"), timeout)
+        credentials = Credentials("local", "local")  # DynamoDB Local accepts any credentials
+    region = region or region_from_env(env)
+    return LeanDynamoDB(region, endpoint or f"https://dynamodb.{region}.amazonaws.com", credentials, timeout)
 
 
 class LeanDynamoDB:
-    def __init__(self, region: str, endpoint: str, access_key: str, secret_key: str,
-                 session_token: str | None, timeout: float) -> None:
+    def __init__(self, region: str, endpoint: str, credentials: Credentials, timeout: float) -> None:
         parts = urlsplit(endpoint)
         self.region, self.host, self.scheme = region, parts.netloc, parts.scheme
-        self.access_key, self.secret_key, self.session_token = access_key, secret_key, session_token
+        self.credentials = credentials
         self.timeout = timeout
         self._connection: http.client.HTTPConnection | None = None
 
@@ -100,14 +79,14 @@ class LeanDynamoDB:
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
                 if attempt == 2:
-                    raise LeanUnavailable(f"DynamoDB did not answer ({type(exc).__name__})") from None
+                    raise AwsUnavailable(f"DynamoDB did not answer ({type(exc).__name__})") from None
         try:
             answer = json.loads(payload or b"{}")
         except ValueError:
-            raise LeanUnavailable(f"DynamoDB answered HTTP {response.status} with a body that is not JSON") from None
+            raise AwsUnavailable(f"DynamoDB answered HTTP {response.status} with a body that is not JSON") from None
         if response.status >= 400:
             code = str(answer.get("__type", "")).rsplit("#", 1)[-1] or f"HTTP{response.status}"
-            raise LeanClientError(code, str(answer.get("message") or answer.get("Message") or ""))
+            raise AwsError(code, str(answer.get("message") or answer.get("Message") or ""), response.status)
         return _decode_bytes(answer)
 
     def _connect(self) -> http.client.HTTPConnection:
@@ -117,24 +96,9 @@ class LeanDynamoDB:
         return self._connection
 
     def _signed_headers(self, operation: str, body: bytes, now: datetime | None = None) -> dict[str, str]:
-        now = now or datetime.now(UTC)
-        amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-        headers = {"content-type": "application/x-amz-json-1.0", "host": self.host,
-                   "x-amz-date": amz_date, "x-amz-target": TARGET + operation}
-        if self.session_token:
-            headers["x-amz-security-token"] = self.session_token
-        names = sorted(headers)
-        canonical = "\n".join(["POST", "/", "", *(f"{n}:{headers[n]}" for n in names), "",
-                               ";".join(names), hashlib.sha256(body).hexdigest()])
-        scope = f"{day}/{self.region}/dynamodb/aws4_request"
-        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-        key = ("AWS4" + self.secret_key).encode()
-        for part in (day, self.region, "dynamodb", "aws4_request"):
-            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}, "
-                                    f"SignedHeaders={';'.join(names)}, Signature={signature}")
-        return headers
+        return sign("POST", self.host, "/", {}, {"content-type": "application/x-amz-json-1.0",
+                                                  "x-amz-target": TARGET + operation},
+                    body, self.credentials, self.region, "dynamodb", now)
 
 
 def _encode_bytes(value: Any) -> str:

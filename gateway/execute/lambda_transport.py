@@ -78,7 +78,7 @@ def invoke_request(endpoint: str, function: str, alias: str | None, event: bytes
     """The URL and signed headers of a RequestResponse Invoke (botocore sends the same: tests/aws/test_sigv4.py)."""
     from urllib.parse import quote, urlsplit
 
-    from ..aws.sigv4 import sign
+    from bff_common.aws.sigv4 import sign
 
     parts = urlsplit(endpoint.rstrip("/"))
     path = f"{parts.path}/2015-03-31/functions/{quote(function, safe='')}/invocations"
@@ -92,7 +92,7 @@ def invoke_request(endpoint: str, function: str, alias: str | None, event: bytes
 class LambdaTransport:
     """Sends GraphQL requests to Lambda functions with Invoke (RequestResponse).
 
-    The Invoke API call is signed here (gateway/aws/sigv4.py) and sent on the gateway's own
+    The Invoke API call is signed here (bff_common/aws/sigv4.py) and sent on the gateway's own
     asyncio HTTP client (http11.py): no boto3 import (180-300 ms of a cold start) and no
     client creation (~80 ms more), no thread per invoke, and no hidden retries: botocore
     retried a failed invoke once more after the subgraph timeout. `client` (a boto3-shaped
@@ -173,7 +173,7 @@ class LambdaTransport:
 
     async def _invoke(self, function: str, alias: str | None, event: bytes, mutation: bool) -> dict[str, Any]:
         if self._client is None and self._signing is None:
-            from ..aws.sigv4 import credentials_from_env, region_from_env
+            from bff_common.aws.sigv4 import credentials_from_env, region_from_env
 
             credentials = credentials_from_env()
             self._signing = (credentials, region_from_env()) if credentials else False
@@ -183,7 +183,8 @@ class LambdaTransport:
 
     async def _invoke_native(self, function: str, alias: str | None, event: bytes, mutation: bool) -> dict[str, Any]:
         """POST /2015-03-31/functions/NAME/invocations, signed; the answer as `_graphql_payload` reads it."""
-        from ..aws.sigv4 import endpoint_url
+        from bff_common.aws.sigv4 import endpoint_url
+
         from . import http11
 
         credentials, region = self._signing

@@ -69,7 +69,7 @@ class DynamoDBCache:
         try:
             item = await asyncio.wait_for(loop.run_in_executor(self._executor(), self._get_item, f"{kind}#{key}"),
                                           self.timeout)
-        except Exception as exc:  # TimeoutError, LeanUnavailable, ClientError...: a miss, never an error
+        except Exception as exc:  # TimeoutError, AwsUnavailable, ClientError...: a miss, never an error
             self._failed(exc)
             return None
         value = _value(item)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from gateway.aws.json_api import JsonApi
-from gateway.aws.sigv4 import Credentials, credentials_from_env, endpoint_url, sign
+from bff_common.aws.json_api import JsonApi
+from bff_common.aws.sigv4 import Credentials, credentials_from_env, endpoint_url, sign
 from gateway.execute.lambda_transport import invoke_request
 
 KEY, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

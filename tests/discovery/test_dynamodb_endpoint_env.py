@@ -9,9 +9,10 @@ import uuid
 import pytest
 from registry_support import ACCOUNTS
 
+from bff_common.aws.sigv4 import configured_endpoint
 from discovery.registry import PublishRequest, Registry
 from discovery.store import open_store
-from discovery.store.dynamodb_lean import LeanDynamoDB, configured_endpoint
+from discovery.store.dynamodb_lean import LeanDynamoDB
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 
@@ -44,10 +45,10 @@ def test_the_endpoint_variables_reach_reads_and_writes(dynamodb_local, aws_env, 
 
 def test_the_dynamodb_variable_wins_and_the_ignore_switch_is_honoured():
     both = {"AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8001", "AWS_ENDPOINT_URL": "http://127.0.0.1:8002"}
-    assert configured_endpoint(both) == "http://127.0.0.1:8001"
-    assert configured_endpoint({"AWS_ENDPOINT_URL": "http://127.0.0.1:8002"}) == "http://127.0.0.1:8002"
-    assert configured_endpoint({**both, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}) is None
-    assert configured_endpoint({}) is None
+    assert configured_endpoint("dynamodb", both) == "http://127.0.0.1:8001"
+    assert configured_endpoint("dynamodb", {"AWS_ENDPOINT_URL": "http://127.0.0.1:8002"}) == "http://127.0.0.1:8002"
+    assert configured_endpoint("dynamodb", {**both, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}) is None
+    assert configured_endpoint("dynamodb", {}) is None
 
 
 def test_registry_init_creates_a_dynamodb_table_on_purpose(dynamodb_local, aws_env):

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 
+from bff_common.aws.sigv4 import Credentials
 from discovery.store.dynamodb_lean import LeanDynamoDB, lean_client
 
 
@@ -17,15 +18,15 @@ from discovery.store.dynamodb_lean import LeanDynamoDB, lean_client
 def test_signature_matches_botocores(token):
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
+    from botocore.credentials import Credentials as BotocoreCredentials
 
-    client = LeanDynamoDB("eu-west-1", "https://dynamodb.eu-west-1.amazonaws.com", "AKIDEXAMPLE",
-                          "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token, 5.0)
+    client = LeanDynamoDB("eu-west-1", "https://dynamodb.eu-west-1.amazonaws.com",
+                          Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token), 5.0)
     body = json.dumps({"TableName": "bff-registry", "Key": {"pk": {"S": "GRAPH"}, "sk": {"S": "HEAD"}}}).encode()
     request = AWSRequest(method="POST", url="https://dynamodb.eu-west-1.amazonaws.com/", data=body,
                          headers={"content-type": "application/x-amz-json-1.0",
                                   "x-amz-target": "DynamoDB_20120810.GetItem"})
-    SigV4Auth(Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token),
+    SigV4Auth(BotocoreCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token),
               "dynamodb", "eu-west-1").add_auth(request)
     when = datetime.strptime(request.headers["X-Amz-Date"] + "+0000", "%Y%m%dT%H%M%SZ%z")
     ours = client._signed_headers("GetItem", body, now=when)

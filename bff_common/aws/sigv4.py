@@ -4,7 +4,8 @@ Credentials come from the environment, as Lambda provides them (AWS_ACCESS_KEY_I
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); callers fall back to botocore when they are
 absent (profiles, SSO, instance roles). Endpoints follow botocore's environment
 variables: AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_SSM), then AWS_ENDPOINT_URL.
-tests/aws/test_sigv4.py checks the signatures against botocore's SigV4Auth.
+tests/aws/test_sigv4.py and tests/discovery/test_dynamodb_lean.py check the signatures
+against botocore's.
 """
 
 from __future__ import annotations
@@ -41,11 +42,19 @@ def region_from_env(environ: Mapping[str, str] | None = None) -> str:
     return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-def endpoint_url(service: str, region: str, environ: Mapping[str, str] | None = None) -> str:
-    """`https://SERVICE.REGION.amazonaws.com`, unless AWS_ENDPOINT_URL_SERVICE / AWS_ENDPOINT_URL says otherwise."""
+def configured_endpoint(service: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The endpoint the environment names for `service`, as botocore resolves it:
+    AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, both ignored when
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (DynamoDB Local and LocalStack users set these)."""
     env = os.environ if environ is None else environ
-    configured = env.get(f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}") or env.get("AWS_ENDPOINT_URL")
-    return (configured or f"https://{service}.{region}.amazonaws.com").rstrip("/")
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return None
+    return env.get(f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}") or env.get("AWS_ENDPOINT_URL") or None
+
+
+def endpoint_url(service: str, region: str, environ: Mapping[str, str] | None = None) -> str:
+    """`https://SERVICE.REGION.amazonaws.com`, unless the environment configures another (configured_endpoint)."""
+    return (configured_endpoint(service, environ) or f"https://{service}.{region}.amazonaws.com").rstrip("/")
 
 
 def sign(method: str, host: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes,
