@@ -281,7 +281,7 @@ def config_from_env(env: MutableMapping[str, str] | None = None) -> ApiConfig:
             return env[name]
         ref = env.get(name + "_REF")
         if ref:
-            from gateway.secrets import SecretResolver
+            from bff_common.secrets import SecretResolver
 
             return SecretResolver().resolve(ref)
         return None

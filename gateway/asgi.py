@@ -129,7 +129,7 @@ async def build_app(config_path: str | None = None, flags: Sequence[Flag] = (), 
                                            poll_interval=source.poll_interval or 10.0)
         token = None
         if source.reload_token:
-            from .secrets import SecretResolver
+            from bff_common.secrets import SecretResolver
 
             token = SecretResolver().resolve(source.reload_token)
         # The switch stands in for a Gateway (execute / aclose), as under `bff serve --registry`.

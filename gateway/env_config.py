@@ -15,9 +15,10 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """GatewayConfig from BFF_CONFIG's file (when set) and the BFF_* variables.
 
     Raises SecretError when a secret is given as a value, ConfigError (a ValueError) otherwise."""
+    from bff_common.secrets import SecretError
+
     from .config.build import settings
     from .config.errors import ConfigError
-    from .secrets import SecretError
 
     try:
         return settings(env=environ, check_plugins=False).gateway

@@ -177,7 +177,7 @@ class Gateway:
         configured = self.config.subgraph_api_keys
         if not configured and not key_refs:
             return {}
-        from .secrets import SecretResolver
+        from bff_common.secrets import SecretResolver
 
         self._unknown("API keys", "`subgraphs.NAME.api_key` in bff.yaml, or --subgraph-api-key", configured, by_name)
         published = {n: r for n, r in key_refs.items() if n in by_name and n not in configured}

@@ -39,7 +39,8 @@ class AccessControl:
         self.signer: Any = None  # IdentitySigner for the transport, when an identity secret is configured
         reference = getattr(config, "identity_secret", None)
         if reference:
-            from ..secrets import SecretResolver, is_reference
+            from bff_common.secrets import SecretResolver, is_reference
+
             from .identity import IdentitySigner
 
             self.secret = SecretResolver().resolve(reference) if is_reference(reference) else reference

@@ -193,6 +193,6 @@ def bind(server: Any) -> Any:
 def _reload_token(reference: str | None) -> str | None:
     if not reference:
         return None
-    from ..secrets import SecretResolver
+    from bff_common.secrets import SecretResolver
 
     return SecretResolver().resolve(reference)

@@ -45,7 +45,7 @@ class GatewayConfig:
     header_timeout: float = 10.0
     body_timeout: float = 30.0
     # The API key sent as X-API-Key to each subgraph, as a secret reference per subgraph
-    # name ({"accounts": "ssm:/bff/keys/accounts"}; see gateway/secrets.py). Resolved once.
+    # name ({"accounts": "ssm:/bff/keys/accounts"}; see bff_common/secrets.py). Resolved once.
     subgraph_api_keys: dict[str, str] = field(default_factory=dict)
     # Operation limits (size, tokens, depth, aliases, root fields, directives, cost), checked
     # before planning; on by default. `OperationLimits.off()` disables them all.

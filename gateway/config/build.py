@@ -282,7 +282,7 @@ def _auth_from_values(values: dict[str, Any], loaded: Loaded, env: Mapping[str, 
     reference = values["hs256_secret"]
     if reference is not None:
         if resolve_secrets:
-            from ..secrets import SecretError, SecretResolver
+            from bff_common.secrets import SecretError, SecretResolver
 
             try:
                 scheme, _, name = reference.partition(":")

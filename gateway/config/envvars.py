@@ -142,7 +142,7 @@ def _limit(text: str) -> int | None:
 
 
 def _is_reference(text: str) -> bool:
-    from ..secrets import is_reference
+    from bff_common.secrets import is_reference
 
     return is_reference(text)
 

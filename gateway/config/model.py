@@ -36,7 +36,7 @@ def _d(text: str, **constraints: Any) -> Meta:
 
 Seconds = Annotated[float, Meta(gt=0)]
 NonNegative = Annotated[int, Meta(ge=0)]
-# A secret reference (gateway/secrets.py); a plain value is refused where one of these is expected.
+# A secret reference (bff_common/secrets.py); a plain value is refused where one of these is expected.
 SecretRef = Annotated[str, Meta(description="secret reference: env:NAME, ssm:/path or secretsmanager:NAME[#field]")]
 
 

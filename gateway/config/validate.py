@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from ..secrets import is_reference
+from bff_common.secrets import is_reference
+
 from .errors import Problem
 from .model import ALL_ONLY, NAMED_ONLY, SECRET_PATHS, BffFile
 

@@ -92,7 +92,7 @@ class _App:
         self._ide_html: bytes | None = None
         self._metrics_token: bytes | None = None
         if config.metrics_token:
-            from ..secrets import SecretResolver
+            from bff_common.secrets import SecretResolver
 
             self._metrics_token = SecretResolver().resolve(config.metrics_token).encode()
         self._cors = CorsPolicy(tuple(config.cors_origins), config.cors_allow_credentials,

@@ -1,7 +1,7 @@
 """The API-key check in front of every service: only the gateway (or a caller it
 issued a key to) may call a service directly.
 
-Keys come from references (gateway.secrets): `BFF_API_KEY_<SERVICE>` holds the
+Keys come from references (bff_common.secrets): `BFF_API_KEY_<SERVICE>` holds the
 current key's reference, `BFF_API_KEY_<SERVICE>_PREVIOUS` the one being rotated
 out, so a rotation never fails a request. Comparison is constant-time; keys are
 never logged. `/health` stays open for probes.
@@ -23,7 +23,7 @@ _UNAUTHORIZED = orjson.dumps({"errors": [{"message": "Missing or invalid API key
 
 def api_keys_from_env(service: str, resolver: Any = None) -> list[str]:
     """The keys this service accepts, from its environment (empty: no check configured)."""
-    from gateway.secrets import SecretResolver, is_reference
+    from bff_common.secrets import SecretResolver, is_reference
 
     resolver = resolver or SecretResolver()
     prefix = f"BFF_API_KEY_{service.upper().replace('-', '_')}"

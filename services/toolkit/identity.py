@@ -25,7 +25,7 @@ _HEADERS = (b"x-bff-principal", b"x-bff-timestamp", b"x-bff-signature")
 
 def identity_secrets_from_env(resolver: Any = None) -> list[str]:
     """The identity secrets this service accepts (empty: no check configured)."""
-    from gateway.secrets import SecretResolver, is_reference
+    from bff_common.secrets import SecretResolver, is_reference
 
     resolver = resolver or SecretResolver()
     out = []

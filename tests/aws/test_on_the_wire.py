@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bff_common.secrets import SecretError, SecretResolver
 from gateway.execute.lambda_transport import LambdaTransport
 from gateway.execute.transport import SubgraphFailure
-from gateway.secrets import SecretError, SecretResolver
 from tests.support.sigv4_server import SigV4Server, graphql_answer
 
 QUERY = {"query": "{ ok }"}
@@ -136,7 +136,7 @@ def test_the_cold_path_imports_no_botocore(aws: SigV4Server) -> None:
     aws.parameters["/bff/dev/keys/accounts"] = "k"
     aws.functions["bff-dev-accounts"] = graphql_answer({"ok": True})
     code = ("import asyncio, sys\n"
-            "from gateway.secrets import SecretResolver\n"
+            "from bff_common.secrets import SecretResolver\n"
             "from gateway.execute.lambda_transport import LambdaTransport\n"
             "key = SecretResolver().resolve('ssm:/bff/dev/keys/accounts')\n"
             "async def main():\n"

@@ -2,8 +2,8 @@
 
 import pytest
 
+from bff_common.secrets import SecretError
 from gateway.env_config import config_from_env
-from gateway.secrets import SecretError
 
 
 def test_defaults_are_production_settings():

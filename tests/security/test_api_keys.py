@@ -8,10 +8,10 @@ import logging
 import httpx
 import pytest
 
+from bff_common.secrets import SecretError, SecretResolver, parse_mapping
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.request import GraphQLRequest
-from gateway.secrets import SecretError, SecretResolver, parse_mapping
 from services.catalog import SERVICES
 from services.toolkit import asgi_app
 from services.toolkit.api_key import api_keys_from_env

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from gateway.secrets import SecretError, SecretResolver
+from bff_common.secrets import SecretError, SecretResolver
 
 moto_server = pytest.importorskip("moto.server")
 

@@ -8,7 +8,8 @@ start) and cached for the life of the process:
     secretsmanager:NAME[#FIELD]   AWS Secrets Manager; FIELD picks a key of a JSON secret
 
 The AWS calls are signed here (bff_common/aws) when credentials are in the environment;
-boto3 is imported only without them.
+boto3 is imported only without them. In the shared layer because the gateway, the
+registry's HTTP API (its tokens) and the services (their keys) all resolve references.
 """
 
 from __future__ import annotations
@@ -121,9 +122,13 @@ class SecretResolver:
 
                 client = boto3.client(service)
             self._clients[service] = client
-        if hasattr(client, "call"):
-            return client.call(operation, params)
-        return getattr(client, _SNAKE[operation])(**params)
+        if hasattr(client, "call"):  # bff_common.aws.json_api.JsonApi
+            answer: object = client.call(operation, params)
+        else:  # a boto3 client
+            answer = getattr(client, _SNAKE[operation])(**params)
+        if not isinstance(answer, dict):
+            raise TypeError(f"{service} {operation} answered {type(answer).__name__}, not an object")
+        return answer
 
 
 _TARGETS = {"ssm": "AmazonSSM", "secretsmanager": "secretsmanager"}
@@ -149,6 +154,7 @@ def parse_mapping(text: str) -> dict[str, str]:
             continue
         name, sep, reference = part.partition("=")
         if not sep or not name.strip() or not is_reference(reference.strip()):
-            raise SecretError(f"expected NAME=REFERENCE (env:, ssm: or secretsmanager:), got {part.split('=')[0]!r}=...")
+            raise SecretError("expected NAME=REFERENCE (env:, ssm: or secretsmanager:), "
+                              f"got {part.split('=')[0]!r}=...")
         result[name.strip()] = reference.strip()
     return result
