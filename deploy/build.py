@@ -136,10 +136,36 @@ def build(stage: str = "dev", kinds: tuple[str, ...] = KINDS, arch: str = "x86_6
 
 def fallback_supergraph(stage: str, service: str = "bff") -> Path:
     """deploy/.build/fallback/STAGE.graphql: the example graph with the stage's direct-invoke endpoints,
-    packaged as the gateway's fallback (BFF_SUPERGRAPH) for a cold start that cannot read the registry."""
+    packaged as the gateway's fallback (BFF_SUPERGRAPH) for a cold start that cannot read the registry;
+    beside it STAGE.services.json, the entries the services register (fallback_services)."""
     out = BUILD / "fallback" / f"{stage}.graphql"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(lambda_supergraph((ROOT / "services" / "supergraph.graphql").read_text(), stage, service))
+    fallback_services(stage, service)
+    return out
+
+
+def key_refs(stage: str) -> dict[str, str]:
+    """Each example service's API-key reference on `stage`: serverless.yml's `params` (NAMEKey), the
+    same values its Custom::BffService registers as ApiKeyRef."""
+    import yaml
+
+    params = yaml.safe_load((ROOT / "serverless.yml").read_text())["params"]
+    merged = {**params.get("default", {}), **(params.get(stage) or {})}
+    return {name: str(merged[f"{name}Key"]).replace("${sls:stage}", stage) for name in SERVICES}
+
+
+def fallback_services(stage: str, service: str = "bff") -> Path:
+    """deploy/.build/fallback/STAGE.services.json: the fallback graph's services as the registry lists them
+    (name, endpoint, api_key_ref; references only, never key values), so the gateway serving the fallback
+    still sends each service its key (BFF_FALLBACK_SERVICES)."""
+    import json
+
+    out = BUILD / "fallback" / f"{stage}.services.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    entries = [{"name": name, "endpoint": f"lambda:{service}-{stage}-{name}", "api_key_ref": ref}
+               for name, ref in key_refs(stage).items()]
+    out.write_text(json.dumps(entries, indent=2) + "\n")
     return out
 
 

@@ -126,6 +126,7 @@ async def build_app(config_path: str | None = None, flags: Sequence[Flag] = (), 
 
         switch = await GatewaySwitch.start(open_registry(source.registry), gateway_builder(config),
                                            fallback_path=source.fallback_file or source.file,
+                                           fallback_services=source.fallback_services,
                                            poll_interval=source.poll_interval or 10.0)
         token = None
         if source.reload_token:

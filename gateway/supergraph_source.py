@@ -76,11 +76,14 @@ class GatewaySwitch:
 
     @classmethod
     async def start(cls, source: SupergraphReader, build: Callable[[str], Any], *, fallback_path: str | None = None,
-                    poll_interval: float = 10.0) -> GatewaySwitch:
+                    poll_interval: float = 10.0, fallback_services: str | None = None) -> GatewaySwitch:
         """Cold start: one read of the stored supergraph; the fallback file when the registry fails or is empty.
-        A fallback that is not there is an error now, not on the day the registry is down."""
-        if fallback_path is not None and not Path(fallback_path).is_file():
-            raise SupergraphUnavailable(f"the fallback supergraph {fallback_path!r} does not exist")
+        A fallback that is not there is an error now, not on the day the registry is down. `fallback_services`:
+        the fallback's services (name, endpoint, api_key_ref; deploy/build.py writes it beside the fallback),
+        whose API-key references are resolved while the fallback serves, as the registry's would be."""
+        for path, what in ((fallback_path, "supergraph"), (fallback_services, "services file")):
+            if path is not None and not Path(path).is_file():
+                raise SupergraphUnavailable(f"the fallback {what} {path!r} does not exist")
         from .graph_log import FALLBACK, REGISTRY, graph_loaded
 
         origin, failure = REGISTRY, None
@@ -93,24 +96,28 @@ class GatewaySwitch:
             origin, failure = FALLBACK, f"{type(exc).__name__}: {exc}"
             if fallback_path is None:
                 raise SupergraphUnavailable(f"cannot load the supergraph from the registry: {exc}") from None
-            logger.warning("registry unavailable at cold start (%s); serving the fallback %s", exc, fallback_path)
             try:
                 sdl, version, contracts = Path(fallback_path).read_text(encoding="utf-8"), 0, None
             except OSError as read_error:
                 raise SupergraphUnavailable(f"cannot load the supergraph from the registry ({exc}) nor read the "
                                             f"fallback {fallback_path!r} ({read_error.strerror})") from None
-        refs = await asyncio.to_thread(published_key_refs, source) if not failure else {}
+            refs = fallback_key_refs(fallback_services)
+            logger.warning("registry unavailable at cold start (%s); serving the fallback %s%s", exc, fallback_path,
+                           _with_refs(refs, fallback_services))
+        if not failure:
+            refs = await asyncio.to_thread(published_key_refs, source)
         try:
             gateway = await asyncio.to_thread(_build, build, sdl, contracts, refs)
         except Exception as exc:
             if failure or fallback_path is None:
                 raise
             # The registry's graph does not build here (a setting it cannot serve): the bundled file serves.
-            logger.warning("the registry's supergraph version %s does not build (%s); serving the fallback %s",
-                           version, exc, fallback_path)
+            refs = fallback_key_refs(fallback_services)
+            logger.warning("the registry's supergraph version %s does not build (%s); serving the fallback %s%s",
+                           version, exc, fallback_path, _with_refs(refs, fallback_services))
             origin, failure = FALLBACK, f"{type(exc).__name__}: {exc}"
             sdl, version = Path(fallback_path).read_text(encoding="utf-8"), 0
-            gateway = await asyncio.to_thread(_build, build, sdl, None)
+            gateway = await asyncio.to_thread(_build, build, sdl, None, refs)
         graph_loaded(gateway, version=version, source=f"{origin} {fallback_path}" if failure else origin)
         switch = cls(source, build, gateway, version, poll_interval=poll_interval, origin=origin)
         switch.last_error = failure
@@ -364,8 +371,31 @@ def published_key_refs(source: Any) -> dict[str, str]:
         return {}
 
 
+def fallback_key_refs(path: str | None) -> dict[str, str]:
+    """Subgraph name -> API-key reference from the fallback's services file (`[{"name", "endpoint",
+    "api_key_ref"}]`, the registry entries' shape). An unreadable file costs the keys (one WARNING), never
+    the fallback graph."""
+    if path is None:
+        return {}
+    import json
+
+    try:
+        entries = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {str(e["name"]): str(e["api_key_ref"]) for e in entries if e.get("api_key_ref")}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        logger.warning("cannot read the fallback's services file %s (%s: %s); its services are called without "
+                       "keys", path, type(exc).__name__, exc)
+        return {}
+
+
+def _with_refs(refs: dict[str, str], path: str | None) -> str:
+    if not refs:
+        return " (no API-key references for it)"
+    return f" with the API-key references of {len(refs)} services from {path}"
+
+
 def open_switch(registry_url: str, config: Any, *, poll_interval: float = 10.0,
-                fallback_path: str | None = None) -> GatewaySwitch:
+                fallback_path: str | None = None, fallback_services: str | None = None) -> GatewaySwitch:
     """A started GatewaySwitch over the registry at `registry_url` (store URL or registry API URL).
 
     Synchronous, for the CLI before the server's loop exists. SupergraphUnavailable or
@@ -375,4 +405,4 @@ def open_switch(registry_url: str, config: Any, *, poll_interval: float = 10.0,
 
     source = open_registry(registry_url)
     return asyncio.run(GatewaySwitch.start(source, gateway_builder(config), fallback_path=fallback_path,
-                                           poll_interval=poll_interval))
+                                           poll_interval=poll_interval, fallback_services=fallback_services))

@@ -119,7 +119,8 @@ def main(argv: Sequence[str]) -> int:
 
             try:
                 gateway = open_switch(source.registry, config, poll_interval=source.poll_interval or 10.0,
-                                      fallback_path=source.fallback_file or source.file)
+                                      fallback_path=source.fallback_file or source.file,
+                                      fallback_services=source.fallback_services)
             except Exception as exc:
                 raise InputError(str(exc) or type(exc).__name__) from None
         else:

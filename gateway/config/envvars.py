@@ -31,6 +31,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("BFF_REGISTRY", "supergraph.registry", "str", "registry URL to follow"),
     EnvVar("BFF_POLL_INTERVAL", "supergraph.poll_interval", "float", "seconds between registry version checks"),
     EnvVar("BFF_FALLBACK_SUPERGRAPH", "supergraph.fallback_file", "str", "served when the registry is down at start"),
+    EnvVar("BFF_FALLBACK_SERVICES", "supergraph.fallback_services", "str", "the fallback's services and API-key "
+           "references (JSON)"),
     EnvVar("BFF_RELOAD_TOKEN", "supergraph.reload_token", "secret", "token for POST /admin/reload"),
     EnvVar("BFF_PLAN_CACHE_SIZE", "supergraph.plan_cache_size", "int", "prepared operations kept"),
     EnvVar("BFF_HOST", "server.host", "str", "interface bff serve binds"),

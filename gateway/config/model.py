@@ -55,6 +55,9 @@ class Supergraph(_Section):
                                                 "30 on Lambda)")] = None
     fallback_file: Annotated[str | None, _d("with `registry`: served when the registry is unreachable at start "
                                             "(default: `file`)")] = None
+    fallback_services: Annotated[str | None, _d("with `registry`: JSON list of the fallback graph's services "
+                                                "(name, endpoint, api_key_ref) whose key references are "
+                                                "resolved while the fallback serves (deploy/build.py)")] = None
     reload_token: Annotated[SecretRef | None, _d("enables POST /admin/reload (bff serve --registry); a secret "
                                                  "reference")] = None
     plan_cache_size: Annotated[NonNegative, _d("prepared operations kept (parsed, validated, planned)")] = \
@@ -361,7 +364,8 @@ class BffFile(_Section):
 SECRET_PATHS = ("supergraph.reload_token", "subgraphs.*.api_key", "security.identity_secret",
                 "security.jwt.hs256_secret", "telemetry.metrics.token")
 # Paths of files, resolved against the config file's folder when they come from the file.
-FILE_PATHS = ("supergraph.file", "supergraph.fallback_file", "persisted_documents.trusted.manifest")
+FILE_PATHS = ("supergraph.file", "supergraph.fallback_file", "supergraph.fallback_services",
+              "persisted_documents.trusted.manifest")
 # Only under subgraphs.all / only under a named subgraph.
 ALL_ONLY = ("deadline_margin", "warm_lambdas")
 NAMED_ONLY = ("url", "api_key", "subscription_url")

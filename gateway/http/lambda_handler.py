@@ -53,6 +53,7 @@ def _build_gateway() -> "Gateway":
         # On Lambda the version check runs when a request arrives (no background task between invocations).
         return GatewaySwitch.start(open_registry(source.registry), gateway_builder(config),
                                    fallback_path=source.fallback_file or source.file,
+                                   fallback_services=source.fallback_services,
                                    poll_interval=source.poll_interval or 30.0)
     if not source.file:
         raise RuntimeError("Set supergraph.registry or supergraph.file in BFF_CONFIG's file, or BFF_REGISTRY "
