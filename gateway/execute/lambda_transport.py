@@ -123,7 +123,7 @@ class LambdaTransport:
     async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
                    call: Any = None) -> dict[str, Any]:
         """Invoke the function behind `url`; returns the GraphQL response map, else SubgraphFailure.
-        (A SubgraphTransport; `call` is accepted and its response headers are not reported.)"""
+        (A SubgraphTransport: the function's response headers reach `call.response_headers` as over HTTP.)"""
         try:
             function, alias = parse_endpoint(url)
         except ValueError:
@@ -144,7 +144,7 @@ class LambdaTransport:
             raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', timeout=True) from None
         except _InvokeFailure as failure:
             raise SubgraphFailure(f'Subgraph "{service}" {failure.what}', timeout=failure.timeout) from None
-        return _graphql_payload(service, result)
+        return _graphql_payload(service, result, call)
 
     async def _warm_later(self) -> None:
         await asyncio.sleep(0.005)
@@ -285,8 +285,33 @@ def _is_mutation(body: dict[str, Any]) -> bool:
     return isinstance(query, str) and query.lstrip().startswith("mutation")
 
 
-def _graphql_payload(service: str, result: dict[str, Any]) -> dict[str, Any]:
-    """The GraphQL response inside the function's proxy response."""
+def proxy_headers(proxy: dict[str, Any]) -> dict[str, str]:
+    """A proxy response's headers as the HTTP transport reports them: lower-cased names, repeated values
+    joined with ", " and Set-Cookie values with MULTI_SEPARATOR. Payload 2.0 carries `headers` and
+    `cookies`; payload 1.0 (and Mangum answering a v1 event) `headers` and `multiValueHeaders`."""
+    from .headers import MULTI_SEPARATOR
+
+    values: dict[str, list[str]] = {}
+    single = proxy.get("headers")
+    multi = proxy.get("multiValueHeaders")
+    if isinstance(multi, dict):
+        for name, listed in multi.items():
+            if isinstance(listed, list):
+                values.setdefault(str(name).lower(), []).extend(str(v) for v in listed)
+    if isinstance(single, dict):
+        for name, value in single.items():
+            key = str(name).lower()
+            if key not in values or str(value) not in values[key]:  # v1 may repeat a value in both maps
+                values.setdefault(key, []).append(str(value))
+    cookies = proxy.get("cookies")
+    if isinstance(cookies, list):
+        values.setdefault("set-cookie", []).extend(str(c) for c in cookies)
+    return {name: (MULTI_SEPARATOR if name == "set-cookie" else ", ").join(listed)
+            for name, listed in values.items() if listed}
+
+
+def _graphql_payload(service: str, result: dict[str, Any], call: Any = None) -> dict[str, Any]:
+    """The GraphQL response inside the function's proxy response (its headers to `call`, when given)."""
     if result["function_error"]:
         raise SubgraphFailure(f'Subgraph "{service}" failed while answering')
     try:
@@ -303,6 +328,8 @@ def _graphql_payload(service: str, result: dict[str, Any]) -> dict[str, Any]:
     except (ValueError, TypeError, AttributeError):
         payload = None
     if isinstance(payload, dict) and ("data" in payload or "errors" in payload):
+        if call is not None:
+            call.response_headers = proxy_headers(proxy)
         return payload
     if status >= 400:
         raise SubgraphFailure(f'Subgraph "{service}" answered HTTP {status}')
