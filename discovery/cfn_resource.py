@@ -11,12 +11,15 @@ A service stack declares one resource whose ServiceToken is the registry functio
         Sdl: "type Query { ... }"                       # the subgraph SDL
         ApiKeyRef: ssm:/bff/STAGE/keys/payments         # optional: where its X-API-Key lives
         AllowBreaking: "false"                          # optional: accept breaking clients (logged)
+        AllowBreakingRemoval: "false"                   # optional: removing the stack may break clients
 
 Create/Update publish through the registry's checks (composition, clients' recorded usage, guards):
 a refusal answers FAILED with the registry's reasons, so CloudFormation stops and rolls back that
 service's deploy, and nothing already registered is touched. Delete unregisters the service (under
-the same checks). A Create that was refused gets a physical id marking it unregistered, so the
-rollback's Delete does not remove a version registered earlier by another stack or by hand.
+the same checks; `AllowBreakingRemoval` lets a stack whose removal is meant to take its fields, such
+as the example services', go without accepting breaking updates). A Create that was refused gets a
+physical id marking it unregistered, so the rollback's Delete does not remove a version registered
+earlier by another stack or by hand.
 
 The answer is PUT to the pre-signed ResponseURL (the CloudFormation protocol); nothing is returned
 to the invoker that matters.
@@ -76,7 +79,8 @@ def handle(registry: Registry, event: Mapping[str, Any]) -> dict[str, Any]:
         if kind == "Delete":
             if not physical or physical.startswith(UNREGISTERED):
                 return _answer(event, "SUCCESS", physical or "none", "nothing was registered")
-            outcome = registry.remove(physical, actor, allow_breaking=_flag(props.get("AllowBreaking", "")),
+            allow = _flag(props.get("AllowBreaking", "")) or _flag(props.get("AllowBreakingRemoval", ""))
+            outcome = registry.remove(physical, actor, allow_breaking=allow,
                                       allow_security_change=_flag(props.get("AllowSecurityChange", "")))
             if outcome.ok or any(p.code == "UNKNOWN_SERVICE" for p in outcome.problems):
                 return _answer(event, "SUCCESS", physical, f"unregistered {physical}")

@@ -1,0 +1,1 @@
+"""The service's code: its subgraph (schema.py) and its Lambda handler (handler.py)."""
