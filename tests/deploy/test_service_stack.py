@@ -195,6 +195,32 @@ def test_the_template_makes_a_registering_service_stack(wishlist_stack: tuple[Pa
 
     names = zipfile.ZipFile(out / Path(function["Code"]["S3Key"]).name).namelist()
     assert "service/handler.py" in names and "service/schema.py" in names and "service/sdl.py" not in names
+    cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which("cfn-lint")
+    if cfn_lint is None:
+        missing("cfn-lint is not installed (pip install -e '.[deploy]')")
+    result = subprocess.run([str(cfn_lint), "--format", "parseable",
+                             str(out / "cloudformation-template-update-stack.json")], capture_output=True, text=True)
+    assert not [line for line in result.stdout.splitlines() if ":E" in line], result.stdout
+
+
+def test_the_bff_stack_registers_its_examples_in_order(main_stack: tuple[Path, dict[str, Any]]) -> None:
+    """deploy/registrations.yml: one Custom::BffService per example (what custom.publish used to say),
+    one after the other, and the SSM parameters naming the layers a service stack takes."""
+    _, template = main_stack
+    resources = template["Resources"]
+    order = ["Accounts", "Courses", "Reviews", "Enrollments"]
+    for index, name in enumerate(order):
+        resource = resources[f"{name}Registration"]
+        props = resource["Properties"]
+        assert props["ServiceToken"] == {"Fn::GetAtt": ["RegistryLambdaFunction", "Arn"]}
+        assert props["Endpoint"] == f"lambda:bff-local-{name.lower()}" and props["ApiKeyRef"] == "env:BFF_LOCAL_API_KEY"
+        assert props["Sdl"].startswith(("schema @link", "directive")) and props["AllowBreakingRemoval"] == "true"
+        assert f"{name}LambdaFunction" in resource["DependsOn"]
+        if index:
+            assert f"{order[index - 1]}Registration" in resource["DependsOn"]
+    assert "publish" not in json.dumps(template.get("Outputs", {}))
+    for parameter in ("ServiceDepsLayerParameter", "ServiceToolkitLayerParameter"):
+        assert resources[parameter]["Type"] == "AWS::SSM::Parameter"
 
 
 async def test_a_fifth_service_registers_from_its_own_stack_and_a_running_gateway_answers_it(
