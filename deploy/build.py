@@ -55,8 +55,8 @@ PLATFORMS = tuple(tag.format("x86_64") for tag in PLATFORM_TAGS)
 # The source files the toolkit layer carries (services/toolkit and what it imports), as serverless.yml's
 # example services package them.
 TOOLKIT = ("services/__init__.py", "services/toolkit/*.py", "bff_common/**/*.py", "gateway/__init__.py",
-           "gateway/secrets.py", "gateway/aws/**/*.py", "gateway/access/**/*.py", "gateway/auth/__init__.py",
-           "gateway/auth/errors.py", "gateway/auth/principal.py", "gateway/auth/server_rule.py")
+           "gateway/access/**/*.py", "gateway/auth/__init__.py", "gateway/auth/errors.py",
+           "gateway/auth/principal.py", "gateway/auth/server_rule.py")
 # Bumped when what a layer holds changes for the same requirements (2: bytecode).
 LAYER_FORMAT = "2"
 
