@@ -83,6 +83,9 @@ def test_package_sizes(packaged: Path) -> None:
     # The fallback graph (a cold start without the registry) with the stage's direct-invoke endpoints.
     fallback = zipfile.ZipFile(packaged / "gateway.zip").read(f"deploy/.build/fallback/{STAGE}.graphql").decode()
     assert f'url: "lambda:bff-{STAGE}-accounts"' in fallback and "http://" not in fallback
+    # Beside it the services' key references (never values), resolved while the fallback serves.
+    entries = json.loads(zipfile.ZipFile(packaged / "gateway.zip").read(f"deploy/.build/fallback/{STAGE}.services.json"))
+    assert {e["name"]: e["api_key_ref"] for e in entries}["accounts"] == f"ssm:/bff/{STAGE}/keys/accounts"
     # The gateway follows the registry (BFF_REGISTRY): its read path ships with it.
     assert {"discovery/client.py", "discovery/store/dynamodb.py", "gateway/supergraph_source.py",
             "bff_common/aws/sigv4.py", "bff_common/aws/json_api.py"} <= set(gateway_files)
@@ -137,6 +140,7 @@ def test_switches_off_by_default(template: dict[str, Any]) -> None:
     assert not [k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Alias"]
     gateway_env = resources["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
     assert gateway_env["BFF_SUPERGRAPH"] == f"deploy/.build/fallback/{STAGE}.graphql"
+    assert gateway_env["BFF_FALLBACK_SERVICES"] == f"deploy/.build/fallback/{STAGE}.services.json"
 
 
 def test_snapstart_provisioned_concurrency_and_arm64_switches(tmp_path: Path) -> None:
