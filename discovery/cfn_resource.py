@@ -113,3 +113,18 @@ def lambda_handler(registry: Registry, event: Mapping[str, Any]) -> dict[str, An
     body = handle(registry, event)
     respond(event, body)
     return body
+
+
+def unavailable(event: Mapping[str, Any], error: Exception) -> dict[str, Any]:
+    """FAILED when the registry cannot even be opened (its table unset or unreachable): the stack event
+    says why at once instead of CloudFormation waiting an hour for an answer. A Delete of a resource whose
+    Create was refused stays a no-op (nothing to unregister, so the rollback can finish)."""
+    logger.error("custom resource %s: the registry cannot be opened: %s", event.get("RequestType"), error)
+    physical = event.get("PhysicalResourceId")
+    if event.get("RequestType") == "Delete" and (not physical or str(physical).startswith(UNREGISTERED)):
+        body = _answer(event, "SUCCESS", physical or "none", "nothing was registered")
+    else:
+        reason = f"the registry cannot be opened: {type(error).__name__}: {error}"[:REASON_LIMIT]
+        body = _answer(event, "FAILED", physical or f"{UNREGISTERED}error", reason)
+    respond(event, body)
+    return body

@@ -316,9 +316,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from .cfn_resource import is_custom_resource_event
 
     if is_custom_resource_event(event):
-        from .cfn_resource import lambda_handler
+        from .cfn_resource import lambda_handler, unavailable
 
-        return lambda_handler(_open(), event)
+        try:
+            registry = _open()
+        except Exception as exc:  # noqa: BLE001 - CloudFormation must get an answer, or it waits an hour
+            return unavailable(event, exc)
+        return lambda_handler(registry, event)
     if _handler is None:
         from mangum import Mangum
 

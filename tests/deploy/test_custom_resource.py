@@ -163,3 +163,15 @@ def test_bad_requests_get_an_answer(registry_url, response_url) -> None:
     assert body["Status"] == "FAILED" and body["Reason"]
     event = request("Rename", base, "a", "http://x/graphql", HELLO, physical="a")
     assert answer(event, received)["Status"] == "FAILED"
+
+
+def test_an_unreachable_registry_answers_failed_at_once(response_url, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an answer CloudFormation would wait an hour: a registry that cannot be opened is a FAILED."""
+    base, received = response_url
+    monkeypatch.setenv("BFF_REGISTRY_URL", "nosuchstore://table")
+    monkeypatch.setattr(http_api, "_registry", None)
+    body = answer(request("Create", base, "a", "lambda:bff-ci-a", HELLO), received)
+    assert body["Status"] == "FAILED" and "registry cannot be opened" in body["Reason"], body
+    rollback = answer(request("Delete", base, "a", "lambda:bff-ci-a", HELLO, physical=body["PhysicalResourceId"]),
+                      received)
+    assert rollback["Status"] == "SUCCESS"
