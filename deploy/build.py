@@ -201,14 +201,42 @@ def fallback_services(stage: str, service: str = "bff") -> Path:
     return out
 
 
+def fallback_from_registry(stage: str, registry_url: str) -> Path:
+    """The fallback as the registry serves it now: its composed supergraph (every registered service, a
+    team's own included) and its entries' endpoints and key references, instead of the example graph.
+    Any registry URL `bff` reads (dynamodb://TABLE, sqlite:///PATH, the registry API's https:// URL)."""
+    import json
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from discovery import open_registry
+
+    registry = open_registry(registry_url)
+    stored = registry.supergraph()
+    if stored.sdl is None:
+        raise SystemExit(f"the registry {registry_url} has no supergraph yet: nothing to package as the fallback")
+    out = BUILD / "fallback" / f"{stage}.graphql"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(stored.sdl)
+    entries = [{"name": s.name, "endpoint": s.endpoint, "api_key_ref": s.api_key_ref}
+               for s in registry.services() if s.api_key_ref]
+    (out.parent / f"{stage}.services.json").write_text(json.dumps(entries, indent=2) + "\n")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--arch", default="x86_64", choices=sorted(ARCHITECTURES),
                         help="the functions' architecture (serverless.yml param `architecture`)")
     parser.add_argument("--sdl", action="store_true", help="(the services' SDL is always written now)")
+    parser.add_argument("--fallback-from", metavar="REGISTRY",
+                        help="package the registry's current graph and entries as the fallback (default: the "
+                             "example graph and serverless.yml's key references)")
     args = parser.parse_args(argv)
     build(args.stage, arch=args.arch)
+    if args.fallback_from:
+        print(f"fallback: {fallback_from_registry(args.stage, args.fallback_from)} (from {args.fallback_from})")
     for kind in (*KINDS, "toolkit"):
         print(f"layer {kind}: {BUILD / 'layers' / kind}")
     print(f"service SDL: {BUILD / 'sdl'}")

@@ -102,3 +102,27 @@ def test_a_configured_key_still_wins_on_the_fallback(fallback_gateway: Any, monk
     courses = answer["data"]["courses"]
     assert any(c["instructor"] and c["instructor"]["name"] for c in courses), answer  # accounts: its published key
     assert all(c["averageRating"] is None for c in courses) and answer["errors"], answer  # reviews: the pinned one
+
+
+def test_the_fallback_can_be_the_registrys_current_graph(tmp_path: Any) -> None:
+    """`python deploy/build.py --fallback-from REGISTRY`: every registered service (a team's own too),
+    with the endpoints and key references it registered."""
+    from discovery.registry import PublishRequest, Registry
+    from discovery.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'registry.db'}?create=1"
+    registry = Registry(open_store(url))
+    for name, sdl in (("a", "type Query { hello: String }"), ("wishlist", "type Query { wished: Int }")):
+        outcome = registry.publish(PublishRequest(name, f"lambda:bff-snap-{name}", sdl, "test",
+                                                  api_key_ref=f"ssm:/bff/snap/keys/{name}"))
+        assert outcome.ok, outcome
+    build = load_build()
+    try:
+        graph = build.fallback_from_registry("snap", url)
+        assert 'url: "lambda:bff-snap-wishlist"' in graph.read_text()
+        entries = json.loads(graph.with_suffix(".services.json").read_text())
+        assert {e["name"]: e["api_key_ref"] for e in entries} == {"a": "ssm:/bff/snap/keys/a",
+                                                                  "wishlist": "ssm:/bff/snap/keys/wishlist"}
+    finally:
+        for leftover in build.BUILD.glob("fallback/snap.*"):
+            leftover.unlink()
