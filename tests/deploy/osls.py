@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from tests.support.requires import missing
 
 from .inprocess import ROOT
 
@@ -24,7 +24,7 @@ _NO_STACK = (b'<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/201
 
 def require_osls() -> None:
     if not OSLS.exists() or shutil.which("node") is None:
-        pytest.skip("deploy/node_modules is not installed (scripts/test installs it; or `npm ci` in deploy/)")
+        missing("deploy/node_modules is not installed (scripts/test installs it; or `npm ci` in deploy/)")
 
 
 class _NoStack(http.server.BaseHTTPRequestHandler):
