@@ -12,9 +12,10 @@ from tests.compose.cases import COMPOSABLE, REFUSED
 from tests.compose.corpus import conformance_queries, conformance_scenarios, example_services
 from tests.compose.crosscheck import compare, sample_queries
 from tests.support.compose import NODE_DIR
+from tests.support.requires import missing
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir(),
-                                reason="needs node and tests/node/node_modules")
+if shutil.which("node") is None or not (NODE_DIR / "node_modules").is_dir():
+    missing("needs node and tests/node/node_modules", module_level=True)
 
 _SCENARIOS = conformance_scenarios()
 

@@ -11,8 +11,10 @@ from raw_http_server import RawServer, respond
 
 from gateway.execute import http11
 from gateway.execute.http11 import HttpClient
+from tests.support.requires import missing
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+if shutil.which("openssl") is None:
+    missing("needs the openssl command", module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 
+import moto.server as moto_server
 import pytest
 
 from bff_common.secrets import SecretError, SecretResolver
-
-moto_server = pytest.importorskip("moto.server")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import os
 import pytest
 
 
-def missing(message: str) -> None:
+def missing(message: str, *, module_level: bool = False) -> None:
     if os.environ.get("CI"):
-        pytest.fail(f"{message} (CI installs it: see scripts/bootstrap.sh)")
-    pytest.skip(message)
+        pytest.fail(f"{message} (CI installs it: see scripts/bootstrap.sh)", pytrace=False)
+    pytest.skip(message, allow_module_level=module_level)
