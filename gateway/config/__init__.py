@@ -171,6 +171,9 @@ class GatewayConfig:
     subscription_multiplex: bool = True
     # With multiplex: identical subscriptions (same document, variables and identity) share one upstream id.
     subscription_dedupe: bool = True
+    # Upstream subscribe ids per shared WebSocket before another one is opened for the same identity
+    # (subgraph servers cap them: strawberry refuses the 101st by default).
+    subscription_upstream_per_connection: int = 100
     # Entity fetches of subscription events that arrive together become one _entities call per subgraph
     # (realtime/batch.py); the window is how long (seconds) a batch waits for more (0: the same loop tick).
     subscription_batch_entities: bool = True

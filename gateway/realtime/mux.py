@@ -92,6 +92,8 @@ class UpstreamConnection:
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.closed = False
         self._next_id = 0
+        self.pending = 0  # subscribers that chose this connection and wait for it to open
+        self.waiting: dict[bytes, int] = {}  # their dedupe keys (an identical one arriving meanwhile joins)
         self._reader: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
@@ -106,11 +108,10 @@ class UpstreamConnection:
                 self.socket = await connect(self.url, subprotocols=[Subprotocol(PROTOCOL)],
                                             additional_headers=self.headers, open_timeout=pool.open_timeout,
                                             max_size=pool.max_size, compression=None, proxy=None,
-                                            user_agent_header=None, ping_interval=None)
+                                            user_agent_header=None)
             except (TimeoutError, OSError, InvalidHandshake, InvalidURI) as exc:
                 raise UpstreamError(f'Subgraph "{service}" did not accept the subscription ({_reason(exc)}).') \
                     from None
-            pool.opened += 1
             try:
                 await self.socket.send('{"type":"connection_init","payload":{}}')
                 while True:
@@ -131,17 +132,18 @@ class UpstreamConnection:
         except BaseException as failure:
             self._forget()
             await self._abort()
-            if not self.opened.done():
-                self.opened.set_exception(failure)
+            if not self.opened.done():  # the others waiting for this connection get the error (or a new one)
+                shared = failure if isinstance(failure, UpstreamError) else UpstreamError(
+                    f'The connection to subgraph "{service}" was abandoned while opening; subscribe again.')
+                self.opened.set_exception(shared)
                 self.opened.exception()  # retrieved: waiters re-raise it themselves
             raise
         self._reader = asyncio.ensure_future(self._read())
         self.opened.set_result(None)
 
-    def add(self, body: dict[str, Any]) -> _Subscriber:
-        """A new subscriber to `body` on this connection (joining an identical running stream if deduped)."""
+    def add(self, body: dict[str, Any], key: bytes | None) -> _Subscriber:
+        """A new subscriber to `body` on this connection (joining the identical running stream `key`, if any)."""
         subscriber = _Subscriber(self.pool.buffer)
-        key = orjson.dumps(body, option=orjson.OPT_SORT_KEYS) if self.pool.dedupe else None
         stream = self.shared.get(key) if key is not None else None
         if stream is None:
             self._next_id += 1
@@ -263,8 +265,14 @@ class UpstreamConnection:
             asyncio.ensure_future(self._shutdown())
 
     def _forget(self) -> None:
-        if self.pool.connections.get(self.key) is self:
-            del self.pool.connections[self.key]
+        siblings = self.pool.connections.get(self.key)
+        if siblings is not None and self in siblings:
+            siblings.remove(self)
+            if not siblings:
+                del self.pool.connections[self.key]
+
+    def has_room(self, limit: int) -> bool:
+        return not self.closed and len(self.streams) + self.pending < limit
 
     async def _shutdown(self) -> None:
         """The last stream ended: close politely (after the pending `complete` messages)."""
@@ -287,10 +295,43 @@ class UpstreamPool:
     """The shared upstream connections of one gateway (one event loop)."""
 
     def __init__(self, *, open_timeout: float = 10.0, max_size: int = 4 * 1024 * 1024, buffer: int = 64,
-                 dedupe: bool = True) -> None:
+                 dedupe: bool = True, per_connection: int = 100) -> None:
         self.open_timeout, self.max_size, self.buffer, self.dedupe = open_timeout, max_size, buffer, dedupe
-        self.connections: dict[Any, UpstreamConnection] = {}
-        self.opened = 0  # connections opened so far (for measurements and tests)
+        # Subgraph servers cap the operations on one WebSocket (strawberry: 100 by default); past this many
+        # upstream ids another connection of the same identity is opened.
+        self.per_connection = max(1, per_connection)
+        self.connections: dict[Any, list[UpstreamConnection]] = {}
+
+    async def _connection(self, key: Any, body_key: bytes | None, service: str, url: str,
+                          headers: dict[str, str]) -> UpstreamConnection:
+        """An open connection for `key`: the one already running `body_key`, else one with room, else a new one."""
+        siblings = self.connections.get(key, ())
+        chosen = None
+        if body_key is not None:
+            chosen = next((c for c in siblings if not c.closed and (body_key in c.shared or body_key in c.waiting)),
+                          None)
+        if chosen is None:
+            chosen = next((c for c in siblings if c.has_room(self.per_connection)), None)
+        fresh = chosen is None
+        if chosen is None:
+            chosen = UpstreamConnection(self, key, service, url, headers)
+            self.connections.setdefault(key, []).append(chosen)
+        if fresh or not chosen.opened.done():
+            chosen.pending += 1
+            if body_key is not None:
+                chosen.waiting[body_key] = chosen.waiting.get(body_key, 0) + 1
+            try:
+                await (chosen.open() if fresh else asyncio.shield(chosen.opened))
+            finally:
+                chosen.pending -= 1
+                if body_key is not None:
+                    left = chosen.waiting.pop(body_key) - 1
+                    if left:
+                        chosen.waiting[body_key] = left
+        if chosen.closed:  # it broke as it opened (its other subscribers were told the same)
+            raise UpstreamError(f'Subgraph "{service}" closed the subscription stream.',
+                                code="SUBSCRIPTION_SOURCE_CLOSED")
+        return chosen
 
     async def subscribe(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str],
                         key_headers: dict[str, str] | None = None) -> AsyncGenerator[dict[str, Any], None]:
@@ -298,13 +339,9 @@ class UpstreamPool:
         upstream.subscribe does. `key_headers`: the headers that identify the caller (default `headers`);
         `headers` (signed) open the connection when none is open for that key."""
         key = connection_key(url, headers if key_headers is None else key_headers)
-        connection = self.connections.get(key)
-        if connection is None or connection.closed:
-            connection = self.connections[key] = UpstreamConnection(self, key, service, url, headers)
-            await connection.open()
-        elif not connection.opened.done():
-            await asyncio.shield(connection.opened)
-        subscriber = connection.add(body)
+        body_key = orjson.dumps(body, option=orjson.OPT_SORT_KEYS) if self.dedupe else None
+        connection = await self._connection(key, body_key, service, url, headers)
+        subscriber = connection.add(body, body_key)
         try:
             while True:
                 item = await subscriber.get()

@@ -115,7 +115,9 @@ class Shared:
 
         config = gateway.config
         self.pool = UpstreamPool(open_timeout=config.subgraph_timeout, buffer=config.subscription_buffer,
-                                 dedupe=config.subscription_dedupe) if config.subscription_multiplex else None
+                                 dedupe=config.subscription_dedupe,
+                                 per_connection=config.subscription_upstream_per_connection) \
+            if config.subscription_multiplex else None
         self.batcher = EntityBatcher(gateway.transport, config.subscription_batch_window) \
             if config.subscription_batch_entities else None
         self.executor = Executor(self.batcher, gateway.urls, gateway.masking, gateway.pipeline) \

@@ -216,3 +216,23 @@ async def test_entities_of_events_arriving_together_are_one_call() -> None:
     assert second["errors"] == [{"message": "no", "path": ["_entities", 0, "word"]}, {"message": "general"}]
     assert other_identity["data"]["_entities"] == [{"word": "word 1"}]
     assert (batcher.requests, batcher.calls) == (3, 2)
+
+
+async def test_a_full_upstream_connection_opens_another(tick_gateway: Any, counted: Any) -> None:
+    """Subgraph servers cap the operations on one socket (strawberry refuses the 101st): past
+    `subscription_upstream_per_connection` ids the same identity gets another connection, and an identical
+    subscription still joins the running stream wherever it is."""
+    supergraph, ticks, _words, _ = counted
+    with tick_gateway(supergraph=supergraph, subscription_upstream_per_connection=2) as (server, _app):
+        ws = await _open(server)
+        for i in range(5):
+            await _subscribe(ws, str(i), f"subscription {{ ticks(intervalMs: {40 + i}) {{ n word }} }}")
+        await _subscribe(ws, "same", "subscription { ticks(intervalMs: 40) { n word } }")  # joins stream 0
+        seen: dict[str, int] = {}
+        while len(seen) < 6:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert message["type"] == "next", message
+            seen[message["id"]] = seen.get(message["id"], 0) + 1
+        assert ticks.sockets == 3 and subgraphs.ACTIVE["ticks"] == 5
+        await ws.close()
+        await _wait(lambda: ticks.open == 0 and subgraphs.ACTIVE["ticks"] == 0, "the sockets to close")
