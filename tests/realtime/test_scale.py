@@ -236,3 +236,23 @@ async def test_a_full_upstream_connection_opens_another(tick_gateway: Any, count
         assert ticks.sockets == 3 and subgraphs.ACTIVE["ticks"] == 5
         await ws.close()
         await _wait(lambda: ticks.open == 0 and subgraphs.ACTIVE["ticks"] == 0, "the sockets to close")
+
+
+async def test_one_failing_stream_leaves_the_others_on_the_connection_running(tick_gateway: Any,
+                                                                               counted: Any) -> None:
+    supergraph, ticks, _words, _ = counted
+    with tick_gateway(supergraph=supergraph) as (server, _app):
+        ws = await _open(server)
+        await _subscribe(ws, "live", "subscription { ticks(intervalMs: 30) { n word } }")
+        await _subscribe(ws, "broken", "subscription { failAfter(n: 2) { n word } }")
+        ended = None
+        after = 0
+        while after < 3:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if message["id"] == "broken" and message["type"] in ("error", "complete"):
+                ended = ended or message
+            elif message["id"] == "live" and ended is not None:
+                assert message["type"] == "next", message
+                after += 1  # events keep coming on the same upstream socket after the other stream broke
+        assert ended is not None and ticks.sockets == 1
+        await ws.close()
