@@ -16,7 +16,6 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -145,7 +144,3 @@ def test_the_same_deferred_query_merges_to_the_same_result(bff_serve: BffServe, 
     plain = httpx.post(bff_serve.url, json={"query": query}, timeout=30).json()
     assert plain == merged(ours)
 
-
-def test_hive_gateway_reference_is_documented() -> None:
-    text = (Path(ROOT) / "docs" / "realtime.md").read_text()
-    assert "Conformance with Hive Gateway" in text
