@@ -1,13 +1,19 @@
 """Load: many concurrent subscriptions on one `bff serve` process, each receiving one event per second.
 
     .venv/bin/python bench/subscriptions.py [--subscriptions 1000] [--per-connection 1] [--seconds 30]
+        [--synchronized] [--baseline main]
 
 Three processes, as in production: the subgraphs (`ticks`, whose `ticks(intervalMs: 1000)` emits one event per
 second per subscription (their phases spread over the second unless --synchronized), stamped with the time it
 was emitted, and `words`, which adds `Tick.word` through
 `_entities`, so every event costs the gateway one `_entities` fetch), `bff serve`, and this client (graphql-transport-ws
 over the `websockets` library). Reported: delivery latency (client receipt minus subgraph emission) p50 / p99 / max
-over the measured window, events delivered against expected, and the gateway's RSS and CPU.
+over the measured window, events delivered against expected, the gateway's RSS and CPU, the WebSockets it
+opened to `ticks` and the `_entities` calls per second `words` received (both counted by the subgraphs
+themselves: tests/realtime/subgraphs.py Counting), and the load average. With `--baseline REF` the same
+measurement runs first with the gateway of git REF (exported to a temporary directory), then with this
+tree's, over fresh subgraphs each time (the baseline with this tree's gateway/http/read_timeouts.py, the fix
+without which `bff serve` closed every WebSocket 10 s after it opened).
 """
 
 from __future__ import annotations
@@ -31,8 +37,8 @@ SUBGRAPHS = r'''
 import sys, uvicorn, socket
 sys.path.insert(0, {root!r})
 from services.toolkit.app import asgi_app
-from tests.realtime.subgraphs import ticks_schema, words_schema
-app = asgi_app(ticks_schema() if sys.argv[1] == "ticks" else words_schema())
+from tests.realtime.subgraphs import Counting, ticks_schema, words_schema
+app = Counting(asgi_app(ticks_schema() if sys.argv[1] == "ticks" else words_schema()))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", ws_max_queue=1000)
 '''
 
@@ -84,7 +90,42 @@ async def connection(url: str, count: int, latencies: list[float], window: list[
                 raise RuntimeError(f"subscription ended: {message}")
 
 
+def counts(port: int) -> dict[str, int]:
+    """What a subgraph counted (its WebSockets, its POSTs); -1 each when it is too busy to say."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/counts", timeout=60) as response:
+            found: dict[str, int] = json.loads(response.read())
+            return found
+    except OSError:
+        return {"sockets": -1, "open": -1, "posts": -1}
+
+
 async def main(args: argparse.Namespace) -> int:
+    results = []
+    if args.baseline:
+        import tarfile
+        import tempfile
+
+        base = Path(tempfile.mkdtemp(prefix="bff-baseline-"))
+        archive = subprocess.run(["git", "archive", args.baseline], cwd=ROOT, check=True, capture_output=True).stdout
+        import io
+
+        tarfile.open(fileobj=io.BytesIO(archive)).extractall(base)
+        # Before this fix, bff serve closed every WebSocket 10 s after it opened: the baseline gets it too.
+        fix = "gateway/http/read_timeouts.py"
+        (base / fix).write_text((ROOT / fix).read_text())
+        commit = subprocess.run(["git", "rev-parse", "--short", args.baseline], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout.strip()
+        results.append(await measure(args, base, f"{args.baseline} ({commit})"))
+        await asyncio.sleep(3)
+    results.append(await measure(args, ROOT, "this tree"))
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+async def measure(args: argparse.Namespace, gateway_root: Path, label: str) -> dict:
     from discovery.compose import SubgraphInput, compose_supergraph
     from tests.realtime.subgraphs import ticks_schema, words_schema
 
@@ -100,8 +141,9 @@ async def main(args: argparse.Namespace) -> int:
         supergraph = Path(f"/tmp/bff-subscriptions-{os.getpid()}.graphql")
         supergraph.write_text(compose_supergraph(inputs).supergraph)
         gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--supergraph", str(supergraph),
-                                    "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, start_new_session=True)
+                                    "--port", "0"], cwd=gateway_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, start_new_session=True,
+                                   env={**os.environ, "PYTHONPATH": str(gateway_root)})
         procs.append(gateway)
         url = None
         while url is None:
@@ -113,7 +155,9 @@ async def main(args: argparse.Namespace) -> int:
         # Keep reading its log (uvicorn logs every WebSocket): a full pipe would block the gateway.
         import threading
 
-        threading.Thread(target=lambda: [None for _ in gateway.stdout], daemon=True).start()  # type: ignore[union-attr]
+        log: list[str] = []  # its last lines, printed when it dies
+        threading.Thread(target=lambda: [log.append(line) for line in gateway.stdout],  # type: ignore[union-attr]
+                         daemon=True).start()
         await asyncio.sleep(1.0)  # the subgraphs finish starting
         fields = "n at" if args.no_entities else "n at word"
         latencies: list[float] = []
@@ -136,6 +180,7 @@ async def main(args: argparse.Namespace) -> int:
         print(f"{ready[0]} subscriptions open after {time.time() - start:.1f}s; warming up 5s", flush=True)
         await asyncio.sleep(5)
         pids = {"gateway": gateway.pid, "ticks": procs[0].pid, "words": procs[1].pid}
+        counts0 = {name: counts(port) for name, port in ports.items()}
         cpu0, t0 = {k: cpu_seconds(p) for k, p in pids.items()}, time.time()
         window[:] = [t0, t0 + args.seconds]
         rss = []
@@ -144,8 +189,11 @@ async def main(args: argparse.Namespace) -> int:
             rss.append(rss_mb(gateway.pid))
             failed = [t for t in tasks if t.done()]
             if failed:
+                print("".join(log[-30:]), "gateway exit code:", gateway.poll(), file=sys.stderr)
                 failed[0].result()
         elapsed = time.time() - t0
+        counts1 = {name: counts(port) for name, port in ports.items()}
+        load = os.getloadavg()[0]
         cpu = {k: round((cpu_seconds(p) - cpu0[k]) / elapsed, 2) for k, p in pids.items()}
         for task in tasks:
             task.cancel()
@@ -153,20 +201,26 @@ async def main(args: argparse.Namespace) -> int:
         latencies.sort()
 
         def q(p: float) -> float:
+            if not latencies:
+                return float("nan")
             return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
         expected = args.subscriptions * args.seconds
-        print(json.dumps({
-            "subscriptions": args.subscriptions, "connections": connections, "seconds": args.seconds,
+        result = {
+            "gateway": label, "subscriptions": args.subscriptions, "connections": connections, "seconds": args.seconds,
             "synchronized": args.synchronized, "fields": fields,
             "events": len(latencies), "expected_events": expected,
             "latency_ms": {"p50": round(q(0.50), 1), "p90": round(q(0.90), 1), "p99": round(q(0.99), 1),
-                           "max": round(latencies[-1] * 1000, 1)},
+                           "max": round(q(1.0), 1)},
             "gateway_rss_mb": {"max": round(max(rss), 1), "last": round(rss[-1], 1)},
             "cpu_cores": cpu,
-            "load_average": os.getloadavg()[0],
-        }, indent=2))
-        return 0
+            "upstream_sockets_open": counts1["ticks"]["open"],
+            "upstream_sockets_opened": counts1["ticks"]["sockets"],
+            "entities_calls_per_second": round((counts1["words"]["posts"] - counts0["words"]["posts"]) / elapsed, 1),
+            "load_average": round(load, 2),
+        }
+        print(json.dumps(result), flush=True)
+        return result
     finally:
         for proc in procs:
             try:
@@ -188,4 +242,6 @@ if __name__ == "__main__":
     parser.add_argument("--no-entities", action="store_true", help="select only the ticks subgraph's fields")
     parser.add_argument("--synchronized", action="store_true",
                         help="every subscription ticks at the same moment (default: spread over the second)")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="measure the gateway of this git ref first (e.g. main), then this tree's")
     sys.exit(asyncio.run(main(parser.parse_args())))

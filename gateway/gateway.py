@@ -121,6 +121,7 @@ class Gateway:
             plugins += load_plugins(self.config.plugins)
         self.pipeline = Pipeline(plugins)
         self.executor = Executor(self.transport, self.urls, self.masking, self.pipeline)
+        self.realtime: Any = None  # shared upstream sockets and entity batching (realtime/subscription.py)
 
     def _http_transport(self, by_name: dict[str, Any]) -> Any:
         """The subgraph client (HTTP or Lambda) inside the configured timeouts, retries and breakers."""
@@ -258,13 +259,13 @@ class Gateway:
         return _with_extensions(ctx, response)
 
     async def _run(self, ctx: Any, prepared: PreparedPlan, variables: dict[str, Any], plan: Any = None,
-                   data: dict | None = None, errors: list | None = None) -> GraphQLResponse:
+                   data: dict | None = None, errors: list | None = None, executor: Any = None) -> GraphQLResponse:
         """Execute, run on_execute, shape and respond. `plan`, `data`, `errors`: a subscription event's
-        dependent fetches and the data and errors its source stream sent."""
+        dependent fetches and the data and errors its source stream sent; `executor`: theirs (batching)."""
         hooks = self.pipeline
         if self.masking.masks:
             ctx.response_headers["x-request-id"] = ctx.request_id
-        data, errors = await self.executor.run(plan or prepared.plan, variables, ctx, data, errors)
+        data, errors = await (executor or self.executor).run(plan or prepared.plan, variables, ctx, data, errors)
         if prepared.plan.local_fields:
             from .execute.introspection import introspect
 

@@ -166,6 +166,18 @@ class GatewayConfig:
     # A subgraph's WebSocket URL for subscriptions ({"reviews": "wss://reviews.internal/graphql"});
     # others: the subgraph's URL with ws:// or wss:// for http:// or https://.
     subscription_urls: dict[str, str] = field(default_factory=dict)
+    # One upstream WebSocket per (subgraph, caller identity) carrying all its subscriptions (realtime/mux.py);
+    # False: one upstream WebSocket per client subscription.
+    subscription_multiplex: bool = True
+    # With multiplex: identical subscriptions (same document, variables and identity) share one upstream id.
+    subscription_dedupe: bool = True
+    # Upstream subscribe ids per shared WebSocket before another one is opened for the same identity
+    # (subgraph servers cap them: strawberry refuses the 101st by default).
+    subscription_upstream_per_connection: int = 100
+    # Entity fetches of subscription events that arrive together become one _entities call per subgraph
+    # (realtime/batch.py); the window is how long (seconds) a batch waits for more (0: the same loop tick).
+    subscription_batch_entities: bool = True
+    subscription_batch_window: float = 0.0
 
     # @defer: streamed as multipart/mixed (deferSpec=20220824) to clients that accept it under uvicorn;
     # others (and Lambda) get one complete response. Off: @defer is unknown to validation.

@@ -214,6 +214,11 @@ def _gateway_config(m: Any, problems: list[Problem], raw: dict[str, Any] | None 
         subscription_keepalive=m.server.subscriptions.keepalive,
         subscription_init_timeout=m.server.subscriptions.init_timeout,
         subscription_buffer=m.server.subscriptions.buffer,
+        subscription_multiplex=m.server.subscriptions.multiplex,
+        subscription_dedupe=m.server.subscriptions.dedupe,
+        subscription_upstream_per_connection=m.server.subscriptions.upstream_per_connection,
+        subscription_batch_entities=m.server.subscriptions.batch_entities,
+        subscription_batch_window=m.server.subscriptions.batch_window,
         defer=m.server.defer,
         access_mode=m.security.access.mode,
         # Declarative policy dicts as written; gateway/access evaluates them.

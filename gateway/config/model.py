@@ -102,6 +102,18 @@ class Subscriptions(_Section):
         _default("subscription_init_timeout")
     buffer: Annotated[int, _d("events waiting for a slow client before its subscription ends with an error",
                               ge=1)] = _default("subscription_buffer")
+    multiplex: Annotated[bool, _d("one upstream WebSocket per subgraph and caller identity, carrying all its "
+                                  "subscriptions (false: one per client subscription)")] = \
+        _default("subscription_multiplex")
+    dedupe: Annotated[bool, _d("identical subscriptions (document, variables, identity) share one upstream "
+                               "subscription (with multiplex)")] = _default("subscription_dedupe")
+    upstream_per_connection: Annotated[int, _d("subscriptions on one shared upstream WebSocket before another is "
+                                               "opened (strawberry subgraphs refuse more than 100)", ge=1)] = \
+        _default("subscription_upstream_per_connection")
+    batch_entities: Annotated[bool, _d("entity fetches of events arriving together: one _entities call per "
+                                       "subgraph")] = _default("subscription_batch_entities")
+    batch_window: Annotated[float, _d("seconds a batch of entity fetches waits for more (0: the same event-loop "
+                                      "tick)", ge=0)] = _default("subscription_batch_window")
 
 
 class Server(_Section):

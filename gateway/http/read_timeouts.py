@@ -7,7 +7,8 @@ indefinitely (issue 12). This protocol subclass arms one timer per request:
 `header_timeout` seconds from the start of the connection (or the end of the
 previous response) until the request's headers are read, then `body_timeout`
 seconds until its body is read. When it fires, the connection is closed. The
-application's own time is not limited here (the subgraph timeouts do that).
+application's own time is not limited here (the subgraph timeouts do that). A request
+upgraded to a WebSocket disarms the timer: the connection is then a long-lived stream.
 
     uvicorn.Config(app, http=with_read_timeouts(10.0, 30.0))
 """
@@ -50,6 +51,12 @@ def with_read_timeouts(header_timeout: float, body_timeout: float, base: type | 
             super().on_response_complete()
             if not self.transport.is_closing():
                 self._arm(header_timeout)  # the next request's headers
+
+        def handle_websocket_upgrade(self, *args: Any) -> None:
+            # The socket now belongs to the WebSocket protocol (its own pings and close): a timer armed for
+            # this HTTP request would otherwise close a live WebSocket `header_timeout` seconds after it opened.
+            self._cancel()
+            super().handle_websocket_upgrade(*args)
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._cancel()

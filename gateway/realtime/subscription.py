@@ -13,6 +13,10 @@ operation is prepared again (a cache hit) so access is re-checked per event, and
 token that expired ends the subscription with UNAUTHENTICATED. When the access
 decisions change the fields the source itself must send, the subscription ends
 with FORBIDDEN (resubscribing plans it anew).
+
+At scale (`Shared`): the source streams of one identity to one subgraph share a WebSocket (mux.py),
+identical ones share an upstream id, and the `_entities` calls of events handled together are
+merged into one per subgraph (batch.py); access and shaping stay per subscriber.
 """
 
 from __future__ import annotations
@@ -93,23 +97,56 @@ async def subscribe(gateway: Gateway, request: GraphQLRequest) -> GraphQLRespons
     api_key = gateway.api_keys.get(source.service)
     if api_key:
         headers["x-api-key"] = api_key
+    identity = headers  # what a shared upstream connection is keyed by (mux.connection_key)
     signer = gateway.access.signer
     if signer is not None:  # the signed identity covers the handshake: a GET with no query string
         headers = signer.sign(source.service, "GET", b"", headers) or headers
-    return SubscriptionStream(gateway, request, prepared, call.body, url, headers)
+    return SubscriptionStream(gateway, request, prepared, call.body, url, headers, identity)
+
+
+class Shared:
+    """What the subscriptions of one gateway share: the upstream connections (mux.py) and the executor
+    whose transport batches their events' `_entities` calls (batch.py). Made on the first subscription."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        from ..execute.executor import Executor
+        from .batch import EntityBatcher
+        from .mux import UpstreamPool
+
+        config = gateway.config
+        self.pool = UpstreamPool(open_timeout=config.subgraph_timeout, buffer=config.subscription_buffer,
+                                 dedupe=config.subscription_dedupe,
+                                 per_connection=config.subscription_upstream_per_connection) \
+            if config.subscription_multiplex else None
+        self.batcher = EntityBatcher(gateway.transport, config.subscription_batch_window) \
+            if config.subscription_batch_entities else None
+        self.executor = Executor(self.batcher, gateway.urls, gateway.masking, gateway.pipeline) \
+            if self.batcher is not None else None
+
+
+def shared(gateway: Gateway) -> Shared:
+    """The gateway's shared subscription resources, made on first use."""
+    if gateway.realtime is None:
+        gateway.realtime = Shared(gateway)
+    resources: Shared = gateway.realtime
+    return resources
 
 
 class SubscriptionStream:
     """The client's events: one response body per event of the subgraph's stream."""
 
     def __init__(self, gateway: Gateway, request: GraphQLRequest, prepared: PreparedPlan, body: dict[str, Any],
-                 url: str, headers: dict[str, str]) -> None:
-        from .upstream import subscribe as upstream
-
+                 url: str, headers: dict[str, str], identity: dict[str, str] | None = None) -> None:
         self.gateway, self.request, self.prepared = gateway, request, prepared
         self.source = stream_plan(prepared).source
-        self._events = upstream(self.source.service, url, body, headers,
-                                open_timeout=gateway.config.subgraph_timeout)
+        self.shared = shared(gateway)
+        if self.shared.pool is not None:  # one socket per (subgraph, identity), many subscribe ids
+            self._events = self.shared.pool.subscribe(self.source.service, url, body, headers, identity)
+        else:
+            from .upstream import subscribe as upstream
+
+            self._events = upstream(self.source.service, url, body, headers,
+                                    open_timeout=gateway.config.subgraph_timeout)
         self._iterator: AsyncGenerator[dict[str, Any], None] | None = None
 
     def __aiter__(self) -> AsyncGenerator[dict[str, Any], None]:
@@ -150,7 +187,8 @@ class SubscriptionStream:
         data: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         gateway.executor.merge_root(self.source, event, data, errors, ctx)
-        response: GraphQLResponse = await gateway._run(ctx, prepared, variables, split.per_event, data, errors)
+        response: GraphQLResponse = await gateway._run(ctx, prepared, variables, split.per_event, data, errors,
+                                                       self.shared.executor)
         return response.body
 
     async def aclose(self) -> None:

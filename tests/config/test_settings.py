@@ -82,6 +82,11 @@ REACHES: dict[str, tuple[str, Any]] = {
     "subscription_keepalive": ("server.subscriptions.keepalive", 0),
     "subscription_init_timeout": ("server.subscriptions.init_timeout", 1.5),
     "subscription_buffer": ("server.subscriptions.buffer", 8),
+    "subscription_multiplex": ("server.subscriptions.multiplex", False),
+    "subscription_dedupe": ("server.subscriptions.dedupe", False),
+    "subscription_upstream_per_connection": ("server.subscriptions.upstream_per_connection", 10),
+    "subscription_batch_entities": ("server.subscriptions.batch_entities", False),
+    "subscription_batch_window": ("server.subscriptions.batch_window", 0.01),
     "subscription_urls": ("subgraphs.reviews.subscription_url", "wss://reviews.internal/graphql"),
     "defer": ("server.defer", False),
 }

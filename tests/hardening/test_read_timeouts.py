@@ -87,3 +87,29 @@ def test_slow_headers_slow_bodies_and_silent_clients_are_cut_off(make_gateway):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_websocket_outlives_the_header_timeout(make_gateway):
+    """The upgrade request's timer must not close the WebSocket it became (subscriptions under bff serve)."""
+    import asyncio
+    import json
+
+    from websockets.asyncio.client import connect
+
+    gateway = make_gateway()
+    server, thread, port = serve(create_app(gateway, gateway.config))
+
+    async def client() -> None:
+        async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                           ping_interval=None) as ws:
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+            await asyncio.sleep(HEADER_TIMEOUT + BODY_TIMEOUT + 0.5)  # past every read timer
+            await ws.send(json.dumps({"type": "ping"}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "pong"}
+
+    try:
+        asyncio.run(client())
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -6,8 +6,10 @@ and as large as asked) and Subscription.failAfter (a source that breaks), `words
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
 from strawberry.federation.schema_directives import Policy
@@ -91,3 +93,37 @@ def words_schema() -> object:
     from services.toolkit import Schema
 
     return Schema(query=WordsQuery, types=[WordTick])
+
+
+class Counting:
+    """ASGI middleware around a subgraph that counts what the gateway opens and sends: WebSocket connections
+    (`sockets`, open now: `open`, with the x-bff-principal each carried) and POST requests (`posts`, for `words`:
+    its `_entities` calls). The load benchmark reads the same counters from GET /counts."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.sockets = 0
+        self.open = 0
+        self.posts = 0
+        self.principals: list[str | None] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            self.sockets += 1
+            self.open += 1
+            principal = dict(scope["headers"]).get(b"x-bff-principal")
+            self.principals.append(principal.decode() if principal else None)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.open -= 1
+            return
+        if scope["type"] == "http" and scope["path"] == "/counts":
+            body = json.dumps({"sockets": self.sockets, "open": self.open, "posts": self.posts}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        if scope["type"] == "http" and scope["method"] == "POST":
+            self.posts += 1
+        await self.app(scope, receive, send)
