@@ -147,6 +147,20 @@ bff_ensure_chromium() {
     bff_log "installing chromium failed; the browser tests will fail in CI."
 }
 
+# Debian's redis-server for the Redis shared-cache tests (tests/scale); apt-get only when it is missing.
+bff_ensure_redis() {
+  if command -v redis-server >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    bff_log "redis-server is required for the Redis shared-cache tests (install Debian's redis-server)."
+    return 0
+  fi
+  bff_log "installing redis-server (Redis shared-cache tests)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; } ||
+    bff_log "installing redis-server failed; the Redis shared-cache tests will fail in CI."
+}
+
 # Everything the test suite needs (scripts/test, .ci/run).
 bff_bootstrap() {
   bff_ensure_python_env local,services,test
@@ -156,6 +170,7 @@ bff_bootstrap() {
   bff_ensure_dynamodb_local
   bff_ensure_ide_tools
   bff_ensure_chromium
+  bff_ensure_redis
   export PATH="$BFF_VENV/bin:$PATH"
 }
 

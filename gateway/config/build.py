@@ -246,7 +246,7 @@ def _contracts(m: Any) -> tuple[Any, ...]:
 
 def _shared_store(url: str | None, problems: list[Problem]) -> str | None:
     if url:
-        from ..shared_cache.dynamodb import open_shared_store
+        from ..shared_cache.store import open_shared_store
 
         try:
             open_shared_store(url)  # the URL's shape only: nothing is connected here

@@ -71,7 +71,7 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("BFF_AUTHORIZER_REFUSAL", "security.jwt.rest_refusal", "lower", "REST authorizer: unauthorized or deny"),
     EnvVar("BFF_APQ", "persisted_documents.apq.enabled", "bool", "automatic persisted queries"),
     EnvVar("BFF_APQ_SHARED_STORE", "persisted_documents.apq.shared_store", "str",
-           "APQ documents shared by replicas (dynamodb://TABLE)"),
+           "APQ documents shared by replicas (dynamodb://TABLE or redis://HOST)"),
     EnvVar("BFF_TRUSTED_DOCUMENTS", "persisted_documents.trusted.from_registry", "trusted",
            "registry: run only documents registered in the registry"),
     EnvVar("BFF_LOG_LEVEL", "telemetry.logs.level", "lower", "request log level"),

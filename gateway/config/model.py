@@ -271,7 +271,8 @@ class Apq(_Section):
     enabled: bool = _default("apq")
     cache_size: Annotated[int, Meta(ge=1)] = _default("apq_cache_size")
     shared_store: Annotated[str | None, _d("store shared by replicas and Lambda containers: dynamodb://TABLE"
-                                           "[?region=R&endpoint=URL&timeout=S&create=1] (docs/scaling.md)")] = \
+                                           "[?region=R&endpoint=URL&timeout=S&create=1] or redis://HOST[:PORT]"
+                                           "[/DB][?timeout=S&prefix=P] (docs/scaling.md)")] = \
         _default("apq_shared_store")
     shared_ttl: Annotated[Seconds, _d("seconds a shared document is kept after its last registration")] = \
         _default("apq_shared_ttl")

@@ -4,7 +4,7 @@ With APQ, each process starts with an empty document cache, so each new Lambda
 container or replica answers PERSISTED_QUERY_NOT_FOUND once per document and
 client: a round trip the client pays again and again. `SharedAPQ` (apq.py), a
 plugin on the request pipeline, looks a hash that the in-process LRU misses up
-in a shared store (dynamodb.py: one GetItem) and writes documents registered
+in a shared store (dynamodb.py: one GetItem; or redis_store.py: one GET) and writes documents registered
 here, so a document registered on one replica is known on all of them.
 
 The store never fails a request: a lookup that is slow (over its timeout) or
@@ -15,6 +15,7 @@ ignored (the client's re-registration overwrites it).
 """
 
 from .apq import SharedAPQ
-from .dynamodb import DynamoDBCache, open_shared_store
+from .dynamodb import DynamoDBCache
+from .store import open_shared_store
 
 __all__ = ["DynamoDBCache", "SharedAPQ", "open_shared_store"]

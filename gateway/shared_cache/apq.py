@@ -23,7 +23,7 @@ KIND = "apq"
 class SharedAPQ:
     def __init__(self, memory: Any, store: Any) -> None:
         self.memory = memory  # operation.persisted.MemoryDocumentStore: the gateway's APQ LRU
-        self.store = store  # shared_cache.DynamoDBCache (get / put / aclose)
+        self.store = store  # shared_cache.DynamoDBCache or RedisCache (get / put / aclose)
 
     async def on_request(self, ctx: Any) -> None:
         extensions = ctx.request.extensions

@@ -13,26 +13,23 @@ the table with TTL on (local development and tests).
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-logger = logging.getLogger("bff.shared_cache")
+from .health import MAX_PENDING_WRITES, StoreHealth, logger
 
 FORMAT_VERSION = 1
-MAX_PENDING_WRITES = 256  # beyond this (a slow store), new writes are dropped, not queued
-BACKOFF_SECONDS = 5.0  # after a failure, the store is skipped this long
-WARN_EVERY_SECONDS = 60.0
 
 
-class DynamoDBCache:
+class DynamoDBCache(StoreHealth):
     """get(kind, key) -> value or None, never raising; put(kind, key, value) without waiting."""
 
     def __init__(self, table: str, *, region: str | None = None, endpoint: str | None = None,
                  timeout: float = 0.1, ttl: float = 86400.0, create: bool = False) -> None:
+        super().__init__()
         self.table, self.region, self.endpoint = table, region, endpoint
         self.timeout, self.ttl, self.create = timeout, ttl, create
         self.url = f"dynamodb://{table}"
@@ -40,12 +37,8 @@ class DynamoDBCache:
         self._local = threading.local()
         self._pending = 0
         self._pending_lock = threading.Lock()
-        self._skip_until = 0.0
-        self._last_warning = -WARN_EVERY_SECONDS
         self._created = not create
         self._create_lock = threading.Lock()
-        # Counted for docs/scaling.md's hit rates and the tests.
-        self.hits = self.misses = self.failures = self.ignored = self.writes = 0
 
     @classmethod
     def from_url(cls, url: str, ttl: float = 86400.0) -> DynamoDBCache:
@@ -63,7 +56,7 @@ class DynamoDBCache:
 
     async def get(self, kind: str, key: str) -> str | None:
         """The stored value, or None: missing, stale, unreadable, or the store slow or down."""
-        if time.monotonic() < self._skip_until:
+        if self.skipping():
             return None
         loop = asyncio.get_running_loop()
         try:
@@ -85,7 +78,7 @@ class DynamoDBCache:
     def put(self, kind: str, key: str, value: str) -> None:
         """Written in the background (overwriting whatever is there); dropped when the store is down or slow."""
         with self._pending_lock:
-            if time.monotonic() < self._skip_until or self._pending >= MAX_PENDING_WRITES:
+            if self.skipping() or self._pending >= MAX_PENDING_WRITES:
                 return
             self._pending += 1
         future = self._executor().submit(self._put_item, f"{kind}#{key}", value)
@@ -101,16 +94,6 @@ class DynamoDBCache:
             self._failed(error)
         else:
             self.writes += 1
-
-    def _failed(self, exc: BaseException) -> None:
-        self.failures += 1
-        now = time.monotonic()
-        self._skip_until = now + BACKOFF_SECONDS
-        if now - self._last_warning >= WARN_EVERY_SECONDS:
-            self._last_warning = now
-            reason = type(exc).__name__ if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
-            logger.warning("shared cache %s unavailable (%s); answering from the in-process cache, next try in "
-                           "%.0f s (logged at most once a minute)", self.url, reason, BACKOFF_SECONDS)
 
     async def aclose(self) -> None:
         if self._pool is not None:
@@ -175,10 +158,3 @@ def _value(item: dict[str, Any] | None) -> str | None:
         return value if isinstance(value, str) else None
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def open_shared_store(url: str, ttl: float = 86400.0) -> DynamoDBCache:
-    """The shared store at `url` (ValueError for a URL it does not understand)."""
-    if url.startswith("dynamodb://"):
-        return DynamoDBCache.from_url(url, ttl)
-    raise ValueError(f"unknown shared store {url!r}: use dynamodb://TABLE[?region=R&endpoint=URL&timeout=S]")

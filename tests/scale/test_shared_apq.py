@@ -186,5 +186,5 @@ def test_a_bad_store_url_is_a_config_error():
     from gateway.config.errors import ConfigError
 
     with pytest.raises(ConfigError) as caught:
-        settings(None, env={"BFF_APQ_SHARED_STORE": "redis://nope"})
+        settings(None, env={"BFF_APQ_SHARED_STORE": "memcached://nope"})
     assert "persisted_documents.apq.shared_store" in str(caught.value)
