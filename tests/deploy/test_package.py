@@ -170,6 +170,54 @@ def test_snapstart_provisioned_concurrency_and_arm64_switches(tmp_path: Path) ->
     assert alias["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 2}
 
 
+def test_shared_apq_cache_is_off_by_default(template: dict[str, Any]) -> None:
+    """No shared store and no grant on the cache table unless --param=apqCache=dynamodb."""
+    assert template["Parameters"]["ApqCache"]["Default"] == "none"
+    policy = template["Resources"]["GatewayApqCachePolicy"]
+    assert policy["Condition"] == "ApqCacheOnDynamoDB"
+    assert template["Conditions"]["ApqCacheOnDynamoDB"] == {"Fn::Equals": [{"Ref": "ApqCache"}, "dynamodb"]}
+    gateway_env = template["Resources"]["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert not gateway_env.get("BFF_APQ_SHARED_STORE")  # empty = unset (gateway/config/envvars.py)
+
+
+def test_shared_apq_cache_switch(tmp_path: Path) -> None:
+    """--param=apqCache=dynamodb: the gateway reads the data stack's cache table and may GetItem/PutItem
+    on that table only (a policy of its own on the gateway's role)."""
+    result = package(STAGE, tmp_path, "--param=apqCache=dynamodb")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    template = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())
+    assert template["Parameters"]["ApqCache"]["Default"] == "dynamodb"
+    policy = template["Resources"]["GatewayApqCachePolicy"]["Properties"]
+    assert policy["RoleName"] == {"Ref": "GatewayRole"}
+    assert policy["PolicyDocument"]["Statement"] == [{
+        "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+        "Resource": {"Fn::ImportValue": f"bff-data-{STAGE}-ApqCacheTableArn"}}]
+    env = template["Resources"]["GatewayLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["BFF_APQ_SHARED_STORE"] == {"Fn::Join": ["", [
+        "dynamodb://", {"Fn::ImportValue": f"bff-data-{STAGE}-ApqCacheTableName"}, "?timeout=0.25"]]}
+    cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which("cfn-lint")
+    if cfn_lint is None:
+        missing("cfn-lint is not installed (pip install -e '.[deploy]')")
+    lint = subprocess.run([cfn_lint, "--format", "parseable", str(tmp_path / "cloudformation-template-update-stack.json")],
+                          capture_output=True, text=True)
+    assert not re.search(r":E\d{4}:", lint.stdout), lint.stdout
+
+
+def test_data_stack_has_the_apq_cache_table_with_ttl() -> None:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: {suffix: loader.construct_scalar(node)})
+    data = yaml.load((ROOT / "deploy" / "data.yml").read_text(), Loader=Loader)  # noqa: S506 - SafeLoader
+    table = data["Resources"]["ApqCacheTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "exp", "Enabled": True}
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert {"ApqCacheTableName", "ApqCacheTableArn"} <= set(data["Outputs"])
+
+
 def _statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
     policies = template["Resources"][role]["Properties"]["Policies"]
     return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
