@@ -46,6 +46,7 @@ class GatewayApp:
         self.config_path = config_path
         self.flags = tuple(tuple(f) for f in flags)
         self._app: ASGIApp | None = None
+        self._http: Any = None  # the gateway's HTTP app under any wrappers: it holds the real-time streams
         self._lock: asyncio.Lock | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -53,6 +54,12 @@ class GatewayApp:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["config_path"], state["flags"])  # type: ignore[misc]
+
+    async def close_streams(self) -> None:
+        """End every SSE stream and WebSocket (1001) now: a stopping server calls this before it waits
+        for responses in progress, which open streams otherwise are until the grace period ends."""
+        if self._http is not None:
+            await self._http.close_streams()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = self._app
@@ -73,7 +80,7 @@ class GatewayApp:
             await send({"type": "lifespan.shutdown.complete"})
             return
         try:
-            app = await build_app(self.config_path, self.flags)
+            app, self._http = await _build(self.config_path, self.flags)
         except Exception as exc:
             logger.error("bff: the gateway did not start: %s", exc, exc_info=not _is_config_error(exc))
             await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
@@ -96,7 +103,7 @@ class GatewayApp:
         async with self._lock:
             if self._app is None:
                 try:
-                    self._app = await build_app(self.config_path, self.flags)
+                    self._app, self._http = await _build(self.config_path, self.flags)
                 except Exception as exc:
                     logger.error("bff: the gateway did not start: %s", exc, exc_info=not _is_config_error(exc))
         return self._app
@@ -106,6 +113,12 @@ async def build_app(config_path: str | None = None, flags: Sequence[Flag] = (), 
                     current: Settings | None = None) -> ASGIApp:
     """Settings loaded (ConfigError lists every problem), the gateway built, the HTTP app around it:
     registry following with its background poller and POST /admin/reload when `supergraph.registry` is set."""
+    return (await _build(config_path, flags, current=current))[0]
+
+
+async def _build(config_path: str | None = None, flags: Sequence[Flag] = (), *,
+                 current: Settings | None = None) -> tuple[ASGIApp, Any]:
+    """build_app's app and the HTTP app inside it (whose close_streams() ends the real-time streams)."""
     from .logs import operator_logging
 
     operator_logging()  # the graph loaded, subgraph failures: INFO/WARNING on "bff.*" (logs.py)
@@ -134,13 +147,13 @@ async def build_app(config_path: str | None = None, flags: Sequence[Flag] = (), 
 
             token = SecretResolver().resolve(source.reload_token)
         # The switch stands in for a Gateway (execute / aclose), as under `bff serve --registry`.
-        app = with_registry(create_app(switch, config, auth=auth),  # type: ignore[arg-type]
-                            switch, reload_token=token, background_poll=True)
+        http = create_app(switch, config, auth=auth)  # type: ignore[arg-type]
+        app = with_registry(http, switch, reload_token=token, background_poll=True)
     elif source.file:
         from .cli.plan import load_gateway
 
         # An unreadable or broken supergraph is an InputError with one line, as under `bff serve`.
-        app = create_app(load_gateway(source.file, config), config, auth=auth)
+        app = http = create_app(load_gateway(source.file, config), config, auth=auth)
     else:
         from .config.errors import ConfigError, Problem
 
@@ -149,7 +162,7 @@ async def build_app(config_path: str | None = None, flags: Sequence[Flag] = (), 
     if getattr(server, "worker_header", False):
         app = with_worker_header(app)
     settle_process()
-    return app
+    return app, http
 
 
 def settle_process() -> None:
