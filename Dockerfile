@@ -14,8 +14,9 @@ COPY discovery discovery
 COPY gateway gateway
 COPY services services
 # Every dependency ships manylinux wheels: no compiler in either stage; pip writes the .pyc files.
-# local: uvicorn, uvloop, httptools; aws: boto3 for dynamodb:// registries and the shared APQ cache.
-RUN pip install --no-cache-dir --prefer-binary --prefix=/install ".[local,aws]"
+# local: uvicorn, uvloop, httptools; aws: boto3 for dynamodb:// registries and the shared APQ cache;
+# redis: the shared APQ cache on Redis/Valkey (redis://, a pure-Python client).
+RUN pip install --no-cache-dir --prefer-binary --prefix=/install ".[local,aws,redis]"
 
 FROM python:${PYTHON_VERSION}-slim
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin bff
