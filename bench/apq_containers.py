@@ -9,8 +9,9 @@ and on PERSISTED_QUERY_NOT_FOUND sends the document with its hash (a second
 round trip). Each request goes to a random container (how Lambda spreads
 concurrent requests); every `--recycle` requests one container is replaced by a
 cold one (Lambda recycles containers). The run is repeated with every container
-backed by one shared store (DynamoDB Local, `persisted_documents.apq.shared_store`).
-Needs java and tests/dynamodb/node_modules (scripts/test installs them).
+backed by one shared store (DynamoDB Local, `persisted_documents.apq.shared_store`),
+then by a real redis-server. Needs java, tests/dynamodb/node_modules and
+redis-server (scripts/test installs them).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bench.run import Processes, start_subgraphs  # noqa: E402
 from gateway.config import GatewayConfig  # noqa: E402
 from gateway.gateway import Gateway  # noqa: E402
 from gateway.request import GraphQLRequest  # noqa: E402
-from tests.support import dynamodb_local  # noqa: E402
+from tests.support import dynamodb_local, redis_server  # noqa: E402
 
 SUPERGRAPH = (ROOT / "services" / "supergraph.graphql").read_text()
 
@@ -85,7 +86,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
     procs = Processes(Path(tempfile.mkdtemp(prefix="bff-apq-")))
-    dynamo = None
+    dynamo = redis = None
     try:
         urls = start_subgraphs(procs)
         dynamo, endpoint = dynamodb_local.start()
@@ -93,12 +94,16 @@ def main() -> int:
         from gateway.shared_cache import DynamoDBCache
 
         DynamoDBCache.from_url(table)._get_item("warm-up")  # table created, DynamoDB Local warmed up
-        for label, store in (("in-process only", None), ("shared store (DynamoDB Local)", table)):
+        redis, redis_url = redis_server.start()
+        for label, store in (("in-process only", None), ("shared store (DynamoDB Local)", table),
+                             ("shared store (redis-server)", f"{redis_url}?timeout=2")):
             result = asyncio.run(simulate(args, urls, store))
             print(f"{label:<32} {result}", flush=True)
     finally:
         if dynamo is not None:
             dynamodb_local.stop(dynamo)
+        if redis is not None:
+            redis_server.stop(redis)
         for proc in list(procs.running):
             procs.stop(proc)
     return 0

@@ -8,9 +8,13 @@ A plugin on the request pipeline, placed before the persisted-documents plugin
   the requested sha256 (a tampered or colliding item is ignored, the client then
   registers the document again, which overwrites it).
 - on_plan: a document registered here (query + hash, checked by the persisted-
-  documents plugin before anything is planned) and new to this process is written
-  to the shared store in the background. Only documents that prepared and planned
-  are shared, as only those are remembered locally.
+  documents plugin before anything is planned) and new to this process is marked
+  for sharing. Only documents that prepared and planned are shared, as only those
+  are remembered locally.
+- on_response: the marked document is written to the shared store in the
+  background. Written here, not in on_plan, because on_plan runs in the gateway's
+  preparing thread for big new documents, and an asyncio store (Redis) writes
+  from the event loop.
 """
 
 from __future__ import annotations
@@ -49,9 +53,14 @@ class SharedAPQ:
                 self.store.ignored += 1
 
     def on_plan(self, ctx: Any) -> None:
-        sha256 = ctx.state.pop(self, None)
-        if sha256 is not None and isinstance(ctx.query, str):
-            self.store.put(KIND, sha256, ctx.query)
+        sha256 = ctx.state.get(self)
+        if isinstance(sha256, str) and isinstance(ctx.query, str):
+            ctx.state[self] = (sha256, ctx.query)
+
+    async def on_response(self, ctx: Any) -> None:
+        planned = ctx.state.pop(self, None)
+        if isinstance(planned, tuple):
+            self.store.put(KIND, *planned)
 
     async def aclose(self) -> None:
         await self.store.aclose()

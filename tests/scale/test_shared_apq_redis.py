@@ -192,3 +192,23 @@ def test_the_config_file_selects_the_redis_store(tmp_path):
     config = settings(str(tmp_path / "bff.yaml"), env={}).gateway
     store = RedisCache.from_url(config.apq_shared_store, config.apq_shared_ttl)
     assert (store.url, store.timeout, store.prefix, store.ttl) == ("redis://cache:6379/2", 0.05, "shop:", 600.0)
+
+
+async def test_a_big_document_prepared_off_the_event_loop_is_shared_too(supergraph_file, store_url):
+    """Documents of `validate_in_thread_chars` (256) or more are prepared in the gateway's worker thread,
+    where on_plan runs: the write still goes out on the event loop."""
+    import hashlib
+
+    big = "query Big {\n" + "".join(f'  c{i}: course(id: "c{i}") {{ id title }}\n' for i in range(12)) + "}"
+    assert len(big) >= 256
+    sha = hashlib.sha256(big.encode()).hexdigest()
+    a, b = _gateway(supergraph_file, store_url), _gateway(supergraph_file, store_url)
+    try:
+        registered = await a.execute(_register(big, sha))
+        assert registered.body["data"]["c11"] == {"id": "c11", "title": "Course c11"}, registered.body
+        await _settle(_shared(a), 1)
+        answer = await b.execute(_hash_only(sha))
+        assert answer.body == registered.body
+    finally:
+        await a.aclose()
+        await b.aclose()
