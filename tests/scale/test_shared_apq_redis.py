@@ -212,3 +212,31 @@ async def test_a_big_document_prepared_off_the_event_loop_is_shared_too(supergra
     finally:
         await a.aclose()
         await b.aclose()
+
+
+def test_two_workers_of_bff_serve_share_apq_documents_through_redis(tmp_path, supergraph_file, redis_url):
+    """Registered on one worker of `bff serve --workers 2`, known on the other (which never saw it)."""
+    import httpx
+
+    from .conftest import BFF_URL, bff_argv, clean_env, running
+
+    config = tmp_path / "bff.yaml"
+    config.write_text(f"supergraph:\n  file: {supergraph_file}\nserver:\n  workers: 2\n  worker_header: true\n"
+                      f"persisted_documents:\n  apq:\n    enabled: true\n"
+                      f"    shared_store: \"{redis_url}/0?prefix=workers:&timeout=2\"\n")
+    ext = {"persistedQuery": {"version": 1, "sha256Hash": SHA}}
+    with running(bff_argv("--config", str(config)), clean_env(), BFF_URL) as (base, process):
+        process.wait_for(r"(?s)(Application startup complete.*){2}")
+        registered = httpx.post(f"{base}/graphql", json={"query": DOC, "extensions": ext},
+                                headers={"connection": "close"})
+        assert registered.json() == ANSWER
+        first = registered.headers["x-bff-worker"]
+        time.sleep(0.2)  # the write goes out in the background as the response is sent
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # fresh connections until the other worker answers
+            answer = httpx.post(f"{base}/graphql", json={"extensions": ext}, headers={"connection": "close"})
+            if answer.headers["x-bff-worker"] != first:
+                assert answer.json() == ANSWER, answer.text
+                break
+        else:
+            raise AssertionError("the second worker never answered")
