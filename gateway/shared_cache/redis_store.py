@@ -127,11 +127,18 @@ class RedisCache(StoreHealth):
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             import redis.asyncio
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+            from redis.exceptions import ConnectionError as RedisConnectionError
 
             # The socket timeouts bound a connection's wait; callers stop waiting after self.timeout.
+            # One immediate retry on a connection error: a pooled connection the server dropped (a
+            # restart, a failover) is replaced at once instead of costing a miss and a backoff;
+            # a server that is down still fails fast.
             self._client = redis.asyncio.Redis.from_url(
                 self.connect_url, socket_timeout=max(self.timeout * 10, 1.0),
-                socket_connect_timeout=max(self.timeout * 10, 1.0), decode_responses=True)
+                socket_connect_timeout=max(self.timeout * 10, 1.0), decode_responses=True,
+                retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError])
             self._loop = loop
         return self._client
 

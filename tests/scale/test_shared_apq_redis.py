@@ -6,6 +6,7 @@ configuration errors naming the key."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
@@ -125,8 +126,6 @@ async def test_an_outage_never_fails_a_request_and_is_logged_once(supergraph_fil
             assert _code(await gateway.execute(_hash_only(SHA[::-1]))) == "PERSISTED_QUERY_NOT_FOUND"
         assert time.monotonic() - started < 2.0
         other_doc = '{ course(id: "c4") { id } }'
-        import hashlib
-
         registered = await gateway.execute(_register(other_doc, hashlib.sha256(other_doc.encode()).hexdigest()))
         assert registered.body == {"data": {"course": {"id": "c4"}}}
         warnings = [r for r in caplog.records if r.name == "bff.shared_cache"]
@@ -197,8 +196,6 @@ def test_the_config_file_selects_the_redis_store(tmp_path):
 async def test_a_big_document_prepared_off_the_event_loop_is_shared_too(supergraph_file, store_url):
     """Documents of `validate_in_thread_chars` (256) or more are prepared in the gateway's worker thread,
     where on_plan runs: the write still goes out on the event loop."""
-    import hashlib
-
     big = "query Big {\n" + "".join(f'  c{i}: course(id: "c{i}") {{ id title }}\n' for i in range(12)) + "}"
     assert len(big) >= 256
     sha = hashlib.sha256(big.encode()).hexdigest()
@@ -240,3 +237,35 @@ def test_two_workers_of_bff_serve_share_apq_documents_through_redis(tmp_path, su
                 break
         else:
             raise AssertionError("the second worker never answered")
+
+
+async def test_the_store_is_used_again_once_it_is_back(supergraph_file, monkeypatch):
+    """After an outage (and a restart that dropped every pooled connection) both lookups and writes
+    work again once the backoff has passed: no lost write on the stale connection."""
+    from gateway.shared_cache import health
+
+    monkeypatch.setattr(health, "BACKOFF_SECONDS", 0.3)  # the 5 s pause after a failure, shortened
+    proc, url = redis_server.start()
+    port = int(url.rsplit(":", 1)[1])
+    a, b = _gateway(supergraph_file, f"{url}?timeout=0.5"), _gateway(supergraph_file, f"{url}?timeout=0.5")
+    other = DOC.replace("c3", "c4")
+    other_sha = hashlib.sha256(other.encode()).hexdigest()
+    try:
+        assert (await a.execute(_register())).body == ANSWER
+        await _settle(_shared(a), 1)
+        redis_server.stop(proc)
+        assert _code(await b.execute(_hash_only())) == "PERSISTED_QUERY_NOT_FOUND"  # down: a miss
+        assert _shared(b).failures == 1
+        proc, _ = redis_server.start(port)  # back, and empty (no persistence)
+        await asyncio.sleep(0.4)
+        # a's pooled connection died with the old server: the write goes out on a new one.
+        assert (await a.execute(_register(other, other_sha))).body == {"data": {"course": {"id": "c4",
+                                                                                          "title": "Course c4"}}}
+        await _settle(_shared(a), 2)
+        assert _shared(a).failures == 0
+        answer = await b.execute(_hash_only(other_sha))
+        assert answer.body == {"data": {"course": {"id": "c4", "title": "Course c4"}}}
+    finally:
+        await a.aclose()
+        await b.aclose()
+        redis_server.stop(proc)
