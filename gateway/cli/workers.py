@@ -52,12 +52,17 @@ def _protocol(timeouts: tuple[float, float]) -> type:
 class _Worker(Process):
     """uvicorn's worker process running the server that ends the real-time streams first."""
 
+    def target(self, sockets: Any = None) -> None:
+        # Made before uvicorn's health-check thread starts: that thread and this one both read
+        # `self.server`, and a lazily made server could be made twice, the checked one never starting.
+        from ..realtime.shutdown import server
+
+        self._server = server(self.config, self.config.app)  # the app: this worker's GatewayApp
+        super().target(sockets)
+
     @property
     def server(self) -> uvicorn.Server:
-        if self._server is None:
-            from ..realtime.shutdown import server
-
-            self._server = server(self.config, self.config.app)  # the app: this worker's GatewayApp
+        assert self._server is not None, "made by target() in the worker process"
         return self._server
 
 

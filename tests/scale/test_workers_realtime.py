@@ -110,3 +110,75 @@ async def test_sigterm_ends_subscriptions_on_every_worker_and_exits_in_time(tmp_
         assert subgraphs.ACTIVE["ticks"] == 0
     finally:
         process.stop()
+
+
+def _pids(base: str, want: int, tries: int = 400) -> set[str]:
+    seen: set[str] = set()
+    for _ in range(tries):
+        response = httpx.post(f"{base}/graphql", json={"query": "{ hello }"}, headers={"connection": "close"})
+        assert response.status_code == 200 and response.json() == {"data": {"hello": "hello"}}, response.text
+        seen.add(response.headers["x-bff-worker"])
+        if len(seen) >= want:
+            break
+    return seen
+
+
+def test_sighup_replaces_the_workers_one_by_one_with_the_file_read_again(tmp_path, tick_supergraph_file):
+    """SIGHUP: each worker is replaced by a new one (ready before the old one stops), which reads bff.yaml
+    again; the old ones end their subscriptions with 1001 on the way out; the port answers throughout."""
+    import signal
+    import threading
+
+    config = tmp_path / "bff.yaml"
+    base_yaml = (f"supergraph:\n  file: {tick_supergraph_file}\nserver:\n  workers: 2\n"
+                 f"  worker_header: true\n  shutdown_timeout: {GRACE}\n")
+    config.write_text(base_yaml)
+    introspect = {"query": "{ __schema { queryType { name } } }"}
+    process = Process(bff_argv("--config", str(config)), clean_env())
+    try:
+        base = process.wait_for(BFF_URL).group(1)
+        wait_healthy(base)
+        process.wait_for(r"(?s)(Application startup complete.*){2}")
+        before = _pids(base, 2)
+        assert httpx.post(f"{base}/graphql", json=introspect).json()["errors"][0]["extensions"]["code"] == \
+            "INTROSPECTION_DISABLED"
+        ws_url = "ws://" + base[len("http://"):] + "/graphql"
+        with ExitStack() as stack:
+            ws = [stack.enter_context(node_client("ws-client.mjs", {"url": ws_url, "subscriptions": [
+                {"query": FOREVER}]})) for _ in range(3)]
+            for client in ws:
+                client.wait_for(lambda e: e.get("event") == "next", timeout=20)
+            config.write_text(base_yaml + "security:\n  introspection: true\n")
+            failures: list[str] = []
+            answered = 0
+            stop = threading.Event()
+
+            def load() -> None:  # requests on fresh connections all through the restart
+                nonlocal answered
+                while not stop.is_set():
+                    try:
+                        r = httpx.post(f"{base}/graphql", json={"query": "{ hello }"}, headers={"connection": "close"})
+                        if r.json() != {"data": {"hello": "hello"}}:
+                            failures.append(r.text)
+                        answered += 1
+                    except httpx.HTTPError as exc:
+                        failures.append(repr(exc))
+
+            loader = threading.Thread(target=load, daemon=True)
+            loader.start()
+            process.proc.send_signal(signal.SIGHUP)
+            for client in ws:
+                closed = client.wait_for(lambda e: e.get("event") == "closed", timeout=60)
+                assert closed["code"] == 1001, (client.seen[-2:], process.output[-3000:])
+            process.wait_for(r"(?s)(Application shutdown complete.*){2}")
+            stop.set()
+            loader.join(10)
+            assert not failures and answered > 10, (answered, failures[:3])
+        after = _pids(base, 2)
+        assert len(after) == 2 and not after & before, (before, after)
+        answer = httpx.post(f"{base}/graphql", json=introspect, headers={"connection": "close"})
+        assert answer.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+        assert process.proc.poll() is None
+        assert "Traceback" not in process.output, process.output
+    finally:
+        process.stop()
