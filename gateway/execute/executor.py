@@ -25,6 +25,10 @@ from .paths import deep_merge, objects_at
 from .representations import representation
 from .errors import SubgraphFailure
 
+Json = dict[str, Any]  # a JSON object: a request body, a subgraph's answer, the response data
+Errors = list[dict[str, Any]]  # the response's GraphQL errors, in order
+Targets = list[list[tuple[dict[str, Any], list[Any]]]]  # per representation: (object, its response path)
+
 
 class Executor:
     def __init__(self, transport: Any, urls: dict[str, str], masking: ErrorMasking = PASS_THROUGH,
@@ -35,7 +39,7 @@ class Executor:
         self.pipeline = pipeline  # its on_subgraph_request / on_subgraph_response hooks run around each call
 
     async def run(self, plan: QueryPlan, variables: dict[str, Any], ctx: RequestContext,
-                  data: dict[str, Any] | None = None, errors: list[dict] | None = None) -> tuple[dict, list]:
+                  data: Json | None = None, errors: Errors | None = None) -> tuple[Json, Errors]:
         """(data, errors) of the plan's fetches; `ctx` is the request's, seen by the subgraph hooks.
         `data` / `errors` seed the run (a subscription event: the source's data, the dependent fetches here)."""
         data = {} if data is None else data
@@ -46,7 +50,7 @@ class Executor:
         if len(fetches) == 1:
             await self._fetch(fetches[0], data, errors, variables, ctx)
             return data, errors
-        tasks: dict[int, asyncio.Task] = {}
+        tasks: dict[int, asyncio.Task[None]] = {}
         for step in plan.levels():
             for node in step:
                 deps = [tasks[d] for d in node.depends_on if d in tasks]
@@ -55,14 +59,14 @@ class Executor:
             await asyncio.gather(*tasks.values())
         return data, errors
 
-    async def _after(self, deps: list, node: FetchNode, data: dict, errors: list, variables: dict,
-                     ctx: RequestContext) -> None:
+    async def _after(self, deps: list[asyncio.Task[None]], node: FetchNode, data: Json, errors: Errors,
+                     variables: Json, ctx: RequestContext) -> None:
         if deps:
             await asyncio.gather(*deps)
         await self._fetch(node, data, errors, variables, ctx)
 
-    async def _fetch(self, node: FetchNode, data: dict, errors: list, variables: dict, ctx: RequestContext) -> None:
-        body: dict[str, Any] = {"query": node.operation}
+    async def _fetch(self, node: FetchNode, data: Json, errors: Errors, variables: Json, ctx: RequestContext) -> None:
+        body: Json = {"query": node.operation}
         if node.variable_names:
             body["variables"] = {n: variables[n] for n in node.variable_names if n in variables}
         if node.inputs is None:
@@ -70,7 +74,7 @@ class Executor:
         else:
             await self._entity_fetch(node, body, data, errors, ctx)
 
-    async def _send(self, node: FetchNode, body: dict, ctx: RequestContext) -> dict:
+    async def _send(self, node: FetchNode, body: Json, ctx: RequestContext) -> Json:
         """One subgraph call through the subgraph hooks and the transport."""
         call = SubgraphCall(node.service, self.urls[node.graph], body)
         hooks = self.pipeline
@@ -103,7 +107,7 @@ class Executor:
         """The id masked errors carry (the response's x-request-id); None when nothing is masked."""
         return ctx.request_id if self.masking.masks else None
 
-    async def _root_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, ctx: RequestContext) -> None:
+    async def _root_fetch(self, node: FetchNode, body: Json, data: Json, errors: Errors, ctx: RequestContext) -> None:
         service = node.service
         try:
             response = await self._send(node, body, ctx)
@@ -112,7 +116,7 @@ class Executor:
             return
         self.merge_root(node, response, data, errors, ctx)
 
-    def merge_root(self, node: FetchNode, response: dict, data: dict, errors: list, ctx: RequestContext) -> None:
+    def merge_root(self, node: FetchNode, response: Json, data: Json, errors: Errors, ctx: RequestContext) -> None:
         """A root fetch's answer into the data (also each event of a subscription, from its source stream)."""
         service = node.service
         result, problem = root_data(response)
@@ -134,11 +138,12 @@ class Executor:
                 client = self.masking.subgraph_error(error, service, None, self._request_id(ctx))
                 errors.extend(at_paths(client, missing))
 
-    async def _entity_fetch(self, node: FetchNode, body: dict, data: dict, errors: list, ctx: RequestContext) -> None:
-        representations: list[dict] = []
-        targets: list[list[tuple[dict, list]]] = []
+    async def _entity_fetch(self, node: FetchNode, body: Json, data: Json, errors: Errors,
+                            ctx: RequestContext) -> None:
+        representations: list[Json] = []
+        targets: Targets = []
         index_of: dict[bytes, int] = {}
-        for entity_input in node.inputs:
+        for entity_input in node.inputs or ():
             for obj, where in objects_at(data, entity_input.path):
                 typename = obj.get("__typename")
                 if typename is not None and typename not in entity_input.type_names:
@@ -187,20 +192,20 @@ class Executor:
             path = error.get("path")
             i = entity_index(path, len(targets))
             client = self.masking.subgraph_error(error, service, None, self._request_id(ctx))
-            if i is not None:
+            if i is not None and isinstance(path, list):  # entity_index found ["_entities", i, ...]
                 errors.extend(at_paths(client, [where + path[2:] for _, where in targets[i]]))
             else:
                 errors.extend(at_paths(client, _paths(missing)))
 
 
-def _paths(targets: list[list[tuple[dict, list]]]) -> list[list]:
+def _paths(targets: Targets) -> list[list[Any]]:
     """The response paths of the objects behind these representations, list items in order
     (targets are grouped by representation; only an error needs them in the response's order)."""
     return sorted((where for group in targets for _, where in group),
                   key=lambda where: [(isinstance(k, str), k) for k in where])
 
 
-def _undo_aliases(result: dict, renames: tuple) -> None:
+def _undo_aliases(result: Json, renames: tuple[tuple[tuple[str, ...], str, str, str], ...]) -> None:
     for path, typename, alias, key in renames:
         for obj, _ in objects_at(result, path):
             if alias in obj and obj.get("__typename") == typename:

@@ -22,7 +22,7 @@ import asyncio
 import socket
 import ssl
 import zlib
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .http11_pool import Pool, PoolClosed
@@ -93,7 +93,7 @@ class Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self.closed = False
         self._keep_alive = False
-        self._waiter: asyncio.Future[Any] | None = None
+        self._waiter: asyncio.Future[Response] | None = None
         self._buf = bytearray()
         self._state = _IDLE
         self._started = False
@@ -146,7 +146,8 @@ class Connection(asyncio.Protocol):
         """Send one request and wait for its complete answer."""
         if self.closed or self.transport is None:
             raise _Lost(False)
-        self._waiter = waiter = self.loop.create_future()
+        waiter: asyncio.Future[Response] = self.loop.create_future()
+        self._waiter = waiter
         self._started = False
         self._state = _HEAD
         self._keep_alive = False
@@ -406,7 +407,7 @@ class HttpClient:
         self.max_response_bytes = max_response_bytes
         self._ssl = ssl_context
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pools: dict[tuple[str, str, int], Pool] = {}
+        self._pools: dict[tuple[str, str, int], Pool[Connection]] = {}
         self._targets: dict[str, _Target] = {}
 
     async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None, *,
@@ -442,7 +443,7 @@ class HttpClient:
             pool.close()
         self._pools.clear()
 
-    def _pool(self, origin: tuple[str, str, int]) -> Pool:
+    def _pool(self, origin: tuple[str, str, int]) -> Pool[Connection]:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             for old in self._pools.values():
@@ -454,8 +455,9 @@ class HttpClient:
             pool = self._pools[origin] = Pool(loop, self.max_connections, self.idle_timeout)
         return pool
 
-    async def _exchange(self, pool: Pool, target: _Target, data: bytes, retry_stale: bool = True) -> Response:
-        conn: Connection | None = await pool.acquire()  # type: ignore[assignment]
+    async def _exchange(self, pool: Pool[Connection], target: _Target, data: bytes,
+                        retry_stale: bool = True) -> Response:
+        conn = await pool.acquire()
         try:
             response = None
             if conn is not None:
@@ -468,7 +470,7 @@ class HttpClient:
                     # this request, so try once more on a fresh connection (same slot).
                     conn.abort()
                     conn = None
-            if response is None:
+            if conn is None or response is None:  # no idle connection, or a stale one
                 conn = await self._connect(target)
                 response = await conn.request(data)
         except BaseException:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Any, Protocol
+from typing import Generic, Protocol, TypeVar
 
 
 class Pooled(Protocol):
@@ -24,11 +24,14 @@ class Pooled(Protocol):
     def abort(self) -> None: ...
 
 
+C = TypeVar("C", bound=Pooled)
+
+
 class PoolClosed(Exception):
     """The pool was closed while a caller waited for a connection."""
 
 
-class Pool:
+class Pool(Generic[C]):
     def __init__(self, loop: asyncio.AbstractEventLoop, max_size: int, idle_timeout: float) -> None:
         if max_size < 1:
             raise ValueError("max_size must be at least 1")
@@ -37,10 +40,10 @@ class Pool:
         self.idle_timeout = idle_timeout
         self.size = 0  # connections that exist, idle or busy, plus slots reserved for ones being opened
         self.closed = False
-        self._idle: deque[Pooled] = deque()
-        self._waiters: deque[asyncio.Future[Any]] = deque()
+        self._idle: deque[C] = deque()
+        self._waiters: deque[asyncio.Future[C | None]] = deque()
 
-    async def acquire(self) -> Pooled | None:
+    async def acquire(self) -> C | None:
         """A reusable idle connection, or None: the caller holds a slot and must open one.
 
         Every call must be matched by `release(conn)` or `free_slot()` (after aborting
@@ -54,7 +57,7 @@ class Pool:
         if self.size < self.max_size:
             self.size += 1
             return None
-        waiter = self.loop.create_future()
+        waiter: asyncio.Future[C | None] = self.loop.create_future()
         self._waiters.append(waiter)
         try:
             return await waiter
@@ -68,7 +71,7 @@ class Pool:
                     self.release(handed)
             raise
 
-    def release(self, conn: Pooled) -> None:
+    def release(self, conn: C) -> None:
         """Give back a connection after a completed exchange; unusable ones are closed."""
         if self.closed or not conn.reusable():
             conn.abort()
@@ -103,7 +106,7 @@ class Pool:
             if not waiter.done():
                 waiter.set_exception(PoolClosed())
 
-    def _take_idle(self) -> Pooled | None:
+    def _take_idle(self) -> C | None:
         now = self.loop.time()
         while self._idle:
             conn = self._idle.pop()

@@ -9,7 +9,7 @@ from ..operation.selection import NField, Selection
 
 def representation(obj: dict[Any, Any], entity_name: str, requires: Selection) -> dict[Any, Any] | None:
     """{"__typename": entity, key fields..., @requires fields...}; None if a key field is missing."""
-    fields = requires.get(obj.get("__typename")) if len(requires) > 1 else next(iter(requires.values()))
+    fields = requires.get(obj.get("__typename", "")) if len(requires) > 1 else next(iter(requires.values()))
     if fields is None:
         fields = next(iter(requires.values()))
     rep: dict[str, Any] = {"__typename": entity_name}
@@ -30,7 +30,7 @@ def _copy(value: Any, field: NField) -> Any:
     if not isinstance(value, dict):
         return value
     children: Selection = field.children
-    fields = children.get(value.get("__typename")) if len(children) > 1 else next(iter(children.values()), None)
+    fields = children.get(value.get("__typename", "")) if len(children) > 1 else next(iter(children.values()), None)
     out: dict[str, Any] = {}
     if "__typename" in value:
         out["__typename"] = value["__typename"]

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 from . import http11
 from .errors import SubgraphFailure
 from .headers import MULTI_SEPARATOR
+
+if TYPE_CHECKING:  # imported on the first lambda: endpoint only
+    from .lambda_transport import LambdaTransport
 
 # HTTP statuses without a GraphQL body that a query may be retried after (resilience.py).
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -171,7 +174,7 @@ class HttpTransport:
         self.client_name = choice
         http_class = HttpxTransport if choice == "httpx" else NativeTransport
         self.http: NativeTransport | HttpxTransport = http_class(timeout, max_connections)
-        self._lambda: Any = None  # LambdaTransport, created on the first lambda: endpoint
+        self._lambda: LambdaTransport | None = None  # created on the first lambda: endpoint
 
     async def send(self, service: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
                    call: Any = None) -> dict[str, Any]:
@@ -186,7 +189,7 @@ class HttpTransport:
             return await self._lambda_transport().send(service, url, body, headers, call)
         return await self.http.post(service, url, content, headers, not is_mutation(body), call)
 
-    def _lambda_transport(self) -> Any:
+    def _lambda_transport(self) -> LambdaTransport:
         if self._lambda is None:
             from .lambda_transport import LambdaTransport
 

@@ -81,7 +81,7 @@ class _App:
             self._factory: GatewayFactory | None = None
         else:
             self._gateway = None
-            self._factory = gateway  # type: ignore[assignment]
+            self._factory = gateway
         self._lock: asyncio.Lock | None = None
         self._closed = False
         # GraphiQL needs introspection: without it the page is served only when explicitly told.

@@ -117,7 +117,7 @@ class OperationCost:
         assumed = model.default_list_size if model.default_list_size is not None else model.reported_list_size
         self.reported = cost if assumed == model.default_list_size else \
             _Estimate(model, fragments, defaults, set(), assumed).operation(operation)
-        self._by_values: dict[tuple, int] = {}
+        self._by_values: dict[tuple[int | str | float | bool | None, ...], int] = {}
 
     def of(self, variables: dict[str, Any] | None) -> int:
         """The cost with these request variables."""
@@ -143,7 +143,7 @@ class _Estimate:
         self.fragments = fragments
         self.variables = variables
         self.used = used  # variables read by a slicing argument
-        self.memo: dict[tuple, int] = {}
+        self.memo: dict[tuple[str, tuple[tuple[str, int], ...], bool], int] = {}
 
     def operation(self, operation: Any) -> int:
         schema = self.model.schema
@@ -249,7 +249,7 @@ def _variable_defaults(operation: Any) -> dict[str, Any]:
             for d in operation.variable_definitions or () if d.default_value is not None}
 
 
-def _hashable(value: Any) -> Any:
+def _hashable(value: Any) -> int | str | float | bool | None:
     return value if isinstance(value, (int, str, float, bool, type(None))) else repr(value)
 
 

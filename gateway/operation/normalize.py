@@ -77,7 +77,8 @@ class Normalizer:
             directives = tuple(d for d in node.directives or () if d.name.value not in ("skip", "include"))
             existing = fields[key] = NField(key, name, tuple(node.arguments or ()), directives,
                                             {} if node.selection_set else None)
-        if node.selection_set is None or name.startswith("__"):
+        children = existing.children
+        if node.selection_set is None or children is None or name.startswith("__"):
             return
         parent_def = self.sg.types.get(parent)
         field_def = parent_def.fields.get(name) if parent_def else None
@@ -85,9 +86,9 @@ class Normalizer:
             return
         child_types = self.concrete_types(field_def.type.name)
         for t in child_types:
-            existing.children.setdefault(t, {})
+            children.setdefault(t, {})
         outer, self._narrowed = self._narrowed, False
-        self._collect(node.selection_set, child_types, existing.children)
+        self._collect(node.selection_set, child_types, children)
         existing.narrowed = existing.narrowed or self._narrowed
         self._narrowed = outer
 

@@ -51,9 +51,9 @@ def resolve_query(request: Any, apq: MemoryDocumentStore | None, trusted: Any, t
     persisted = extensions.get("persistedQuery") if extensions else None
     if persisted is None:
         if trusted_only and isinstance(query, str):
-            sha256 = sha256_hex(query)
-            if _trusted(trusted, sha256, request) is None:
-                raise _not_in_list(_miss(trusted, sha256, request, "the document sent"))
+            digest = sha256_hex(query)
+            if _trusted(trusted, digest, request) is None:
+                raise _not_in_list(_miss(trusted, digest, request, "the document sent"))
         return query, None
     if not isinstance(persisted, dict) or persisted.get("version") != APQ_VERSION:
         raise RequestError([_error("Unsupported persisted query version: send extensions.persistedQuery "
@@ -87,9 +87,12 @@ def resolve_query(request: Any, apq: MemoryDocumentStore | None, trusted: Any, t
 def _trusted(trusted: Any, sha256: str, request: Any) -> str | None:
     if trusted is None:
         return None
+    document: str | None
     if hasattr(trusted, "for_client"):  # TrustedDocuments, gateway.registry_documents.RegistryDocumentStore
-        return trusted.for_client(sha256, request.headers)
-    return trusted.get(sha256)
+        document = trusted.for_client(sha256, request.headers)
+    else:  # a mapping of hash -> document
+        document = trusted.get(sha256)
+    return document
 
 
 def _miss(trusted: Any, sha256: str, request: Any, what: str) -> str:
@@ -115,5 +118,5 @@ def _mismatch() -> RequestError:
                                 "PERSISTED_QUERY_HASH_MISMATCH")])
 
 
-def _error(message: str, code: str) -> dict:
+def _error(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}

@@ -133,7 +133,7 @@ def coerce_variables(schema: Any, operation: Any, variables: dict[str, Any] | No
     return variables or {}
 
 
-def _format(error: Any, code: str) -> dict:
+def _format(error: Any, code: str) -> dict[str, Any]:
     out: dict[str, Any] = {"message": error.message}
     if error.locations:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
@@ -141,5 +141,5 @@ def _format(error: Any, code: str) -> dict:
     return out
 
 
-def _error(message: str, code: str) -> dict:
+def _error(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}

@@ -36,7 +36,7 @@ def build_plan(supergraph: Supergraph, field_sets: FieldSetCache, operation_kind
             fills=_root_keys(b) if b.kind == "root" else (),
         ))
     root = supergraph.root_type(operation_kind)
-    local = tuple(k for k, f in selection.get(root, {}).items() if f.name in ("__schema", "__type"))
+    local = tuple(k for k, f in (selection.get(root, {}) if root else {}).items() if f.name in ("__schema", "__type"))
     return QueryPlan(operation_kind=operation_kind, fetches=fetches, local_fields=local)
 
 

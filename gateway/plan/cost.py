@@ -164,10 +164,12 @@ class CostModel:
                 cost += decision.cost
                 continue
             # Fields going to the same subgraph share one fetch: count its base once.
-            if decision.target in targets:
+            target = decision.target
+            assert target is not None, decision  # "jump" and "split" always name their subgraph
+            if target in targets:
                 cost += decision.cost - decision.base
             else:
-                targets[decision.target] = decision.base
+                targets[target] = decision.base
                 cost += decision.cost
         self.memo[memo_key] = cost
         return cost

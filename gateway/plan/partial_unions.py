@@ -22,7 +22,7 @@ from ..supergraph.model import UNION, Supergraph, TypeDef
 def narrow_partial_unions(sg: Supergraph, operation_kind: str, selection: Selection) -> Selection:
     root = sg.root_type(operation_kind)
     fields = selection.get(root) if root else None
-    if not fields:
+    if root is None or not fields:
         return selection
     narrowed = _fields(sg, root, fields, None)
     return selection if narrowed is fields else {**selection, root: narrowed}

@@ -70,7 +70,8 @@ def generate_run(type_name: str, order: list[tuple[str, Any]], fields: list[Fiel
         outputs.append(f"{key!r}: {value}")
     lines.append("    return {" + ", ".join(outputs) + "}")
     exec(_compiled("\n".join(lines) + "\n"), namespace)
-    return namespace["run"]
+    run: RunObject = namespace["run"]  # the function the source above defines
+    return run
 
 
 @lru_cache(maxsize=1024)

@@ -139,6 +139,6 @@ def skip_include_variables(
                 if fragment is not None and name not in seen_fragments:
                     seen_fragments.add(name)
                     pending.append(fragment.selection_set)
-            elif selection.selection_set is not None:
+            elif isinstance(selection, (FieldNode, InlineFragmentNode)) and selection.selection_set is not None:
                 pending.append(selection.selection_set)
     return frozenset(names)
