@@ -32,7 +32,9 @@ class Observation:
     principal_kind: str
     duration_ms: float
     subgraphs: list[SubgraphCall]
-    error_codes: list[str]
+    # {code: how many of the response's errors carry it}, in order of first appearance: a failed
+    # fetch over many objects is one entry, not one code per object.
+    error_codes: dict[str, int]
     request_error: bool
     # Estimated cost of the operation (assumed list sizes included); None when it did not run.
     cost: int | None = None
@@ -103,7 +105,11 @@ class Telemetry:
     def _observe(self, ctx: Any, record: RequestRecord, duration: float) -> None:
         request, response = ctx.request, ctx.response
         errors = response.body.get("errors") or ()
-        codes = [str((e.get("extensions") or {}).get("code", "UNKNOWN")) for e in errors if isinstance(e, dict)]
+        codes: dict[str, int] = {}
+        for error in errors:
+            if isinstance(error, dict):
+                code = str((error.get("extensions") or {}).get("code", "UNKNOWN"))
+                codes[code] = codes.get(code, 0) + 1
         info = self.operation_info(ctx, prepared=not response.request_error)
         name, version = client_of(request)
         principal = request.principal

@@ -24,6 +24,12 @@ class User:
     name: str
     email: str
 
+    @strawberry.field
+    def badge(self) -> str | None:
+        from graphql import GraphQLError
+
+        raise GraphQLError("no badge", extensions={"code": "BADGE_MISSING"})
+
 
 @strawberry.type
 class Query:

@@ -49,7 +49,7 @@ async def test_one_json_line_per_request_without_secrets(supergraph, log_lines):
     assert first["operation"] == "Me"
     assert first["operation_sha256"] == hashlib.sha256(QUERY.encode()).hexdigest()
     assert (first["client_name"], first["client_version"], first["principal"]) == ("web", "1.4.2", "anonymous")
-    assert first["duration_ms"] > 0 and first["errors"] == []
+    assert first["duration_ms"] > 0 and first["errors"] == {}
     assert [s["service"] for s in first["subgraphs"]] == ["people"] and first["subgraphs"][0]["ok"]
     assert first["subgraphs"][0]["ms"] <= first["duration_ms"]
     # a server principal is named by its client_name; failed requests are warnings with their codes
@@ -66,7 +66,19 @@ async def test_log_level_warning_keeps_only_failed_requests(supergraph, log_line
     await gateway.execute(GraphQLRequest("{ nope }"))
     await gateway.aclose()
     (line,) = log_lines()
-    assert line["errors"] == ["GRAPHQL_VALIDATION_FAILED"] and line["subgraphs"] == []
+    assert line["errors"] == {"GRAPHQL_VALIDATION_FAILED": 1} and line["subgraphs"] == []
+
+
+async def test_many_errors_of_one_kind_are_one_count(supergraph, log_lines):
+    """A field failing on each of 40 objects: the client gets 40 errors, the log line one {code: 40}."""
+    gateway = _gateway(supergraph, log_level=logging.INFO)
+    response = await gateway.execute(GraphQLRequest("{ users(first: 40) { id badge } }"))
+    await gateway.aclose()
+    errors = response.body["errors"]
+    assert len(errors) == 40 and len(response.body["data"]["users"]) == 40
+    assert {e["extensions"]["code"] for e in errors} == {"BADGE_MISSING"}
+    (line,) = log_lines()
+    assert line["errors"] == {"BADGE_MISSING": 40} and line["level"] == "warning"
 
 
 async def test_emf_lines_per_operation_and_subgraph(supergraph, capsys):
