@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import GatewayConfig
 from .lru import LRU
 from .pipeline import Reject, RequestContext  # per request: imported here, not in execute (0.4 µs a time)
 from .request import GraphQLRequest, GraphQLResponse
+
+if TYPE_CHECKING:
+    from .prepare_worker import PrepareWorker
 
 
 @dataclass(slots=True)
@@ -99,7 +102,7 @@ class Gateway:
         self.cost_model = CostModel.from_supergraph(document, self.api_schema, self.config.limits.default_list_size,
                                                     self.config.limits.reported_list_size)
         self._costs: LRU[Any] = LRU(self.config.plan_cache_size)  # (query, operation name) -> OperationCost
-        self._worker: Any = None  # the thread that prepares big new documents (created on first use)
+        self._worker: PrepareWorker | None = None  # prepares big new documents (created on first use)
         self.apq = MemoryDocumentStore(self.config.apq_cache_size) if self.config.apq else None
         self.trusted = self.config.document_store
         if self.trusted is None and self.config.trusted_documents:
@@ -331,7 +334,7 @@ class Gateway:
         cache_key = query if contract is None else (contract, query)
         document = self._documents.get(cache_key)
         if document is None:
-            document = self._load(query, contract)
+            document = self._load(query, contract, request.operation_name)
         operation = select_operation(document, request.operation_name)
         if not self.config.introspection and document.introspection and (
                 (operation.name.value if operation.name else None) in document.introspection):
@@ -388,31 +391,30 @@ class Gateway:
         return cache_key not in self._documents and _digest(query, contract) not in self._refused
 
     async def _off_loop(self, fn: Any, *args: Any) -> Any:
-        """Run `fn(*args)` in the gateway's one worker thread (in the caller's context)."""
-        import asyncio
-        import contextvars
-
+        """Run `fn(*args)` in the gateway's one preparing thread (prepare_worker.py), in the caller's context."""
         if self._worker is None:
-            from concurrent.futures import ThreadPoolExecutor
+            from .prepare_worker import PrepareWorker
 
-            # One thread: the event loop then competes for the GIL with one preparation at a time,
-            # and a flood of new documents queues here instead of slowing everyone else.
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bff-prepare")
-        context = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(self._worker, context.run, _collected, fn, *args)
+            self._worker = PrepareWorker()
+        return await self._worker.run(fn, *args)
 
-    def _load(self, query: str, contract: str | None = None) -> Any:
+    def _load(self, query: str, contract: str | None = None, operation_name: str | None = None) -> Any:
         """The prepared document for `query` against `contract`'s schema: parsed, within the limits and
         valid, or a RequestError (remembered by digest and contract, so a repeated bad document costs a
-        hash, and a document refused for one contract is not refused for another)."""
-        from .operation.prepare import RequestError, prepare_document
+        hash, and a document refused for one contract is not refused for another). A document in which
+        `operation_name` picks no operation is refused before validation, and not remembered (another
+        request may name one of its operations)."""
+        from .operation.prepare import RequestError, UnresolvedOperation, prepare_document
 
         digest = _digest(query, contract)
         refused = self._refused.get(digest)
         if refused is not None:
             raise RequestError(refused)
         try:
-            document = prepare_document(self.schema_of(contract), query, self.config.limits)
+            document = prepare_document(self.schema_of(contract), query, self.config.limits,
+                                        operation_name=operation_name)
+        except UnresolvedOperation:
+            raise
         except RequestError as error:
             self._hide_suggestions(error)
             self._refused.put(digest, error.errors, _error_weight(error.errors))
@@ -488,7 +490,7 @@ class Gateway:
         """Close pooled connections and the preparing thread, then the plugins (telemetry flushes its
         field usage)."""
         if self._worker is not None:
-            self._worker.shutdown(wait=False)
+            self._worker.shutdown()
         try:
             await self.transport.aclose()
         finally:
@@ -508,26 +510,6 @@ def _plan_weight(query: str) -> int:
 
 def _error_weight(errors: list[dict]) -> int:
     return 200 + sum(len(str(e.get("message", ""))) + 100 for e in errors)
-
-
-def _collected(fn: Any, *args: Any) -> Any:
-    """`fn(*args)`, then a garbage collection. Validation leaves thousands of reference cycles (its
-    visitors and comparisons hold the document); collected at once, each pause is one document's
-    garbage, instead of the garbage of many documents in one long full collection later (measured
-    under the attack load: /health p99 260 ms without, 68 ms with; the GC holds the GIL, so a pause
-    in this thread stalls the event loop too)."""
-    import gc
-
-    from .operation.prepare import RequestError
-
-    try:
-        result = fn(*args)
-    except RequestError as error:  # refused before validation (size, tokens, limits): no cycles were made
-        if any((e.get("extensions") or {}).get("code") == "GRAPHQL_VALIDATION_FAILED" for e in error.errors):
-            gc.collect()
-        raise
-    gc.collect()
-    return result
 
 
 def _digest(query: str, contract: str | None = None) -> bytes:

@@ -86,6 +86,30 @@ async def test_refused_documents_are_remembered_by_digest(monkeypatch):
     assert calls == [1]  # the second answer came from the refusals, not from validation
 
 
+async def test_a_document_the_request_cannot_run_is_refused_before_validation(monkeypatch):
+    """550 operations and no operationName: nothing can run, so nothing is validated (it took 250 ms,
+    tests/hardening/attack_load.py); the refusal is not remembered, since another request may name one."""
+    import graphql
+
+    gateway = example()
+    calls = []
+    original = graphql.validate
+    monkeypatch.setattr(graphql, "validate", lambda *a, **k: calls.append(1) or original(*a, **k))
+    query = "".join(f"query Q{i} {{ courses {{ id title }} }}\n" for i in range(550))
+    start = time.perf_counter()
+    body = await run(gateway, query)
+    elapsed = time.perf_counter() - start
+    assert body["errors"] == [{"message": "Must provide operation name if query contains multiple operations.",
+                               "extensions": {"code": "OPERATION_RESOLUTION_FAILURE"}}]
+    assert code_of(await run(gateway, query, operation_name="Q600")) == "OPERATION_RESOLUTION_FAILURE"
+    assert calls == [] and elapsed < 0.5, f"{elapsed * 1000:.0f} ms"
+    # an invalid document that cannot run either: the operation is what the client must fix first
+    assert code_of(await run(gateway, "query A { nope } query B { nope }")) == "OPERATION_RESOLUTION_FAILURE"
+    assert calls == []
+    # the same 550 operations, naming one: validated once, planned, ready to run
+    assert gateway.explain(query, "Q7").count("Fetch") == 1 and calls == [1]
+
+
 async def test_documents_that_fail_the_limits_are_never_cached():
     """Finding 2: 81 distinct 27 KB documents that fail the limits left ~113 MB in the caches (41 here)."""
     gateway = example()
