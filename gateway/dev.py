@@ -78,7 +78,8 @@ class _Listener:
 
     @property
     def port(self) -> int:
-        return self.sock.getsockname()[1]
+        port: int = self.sock.getsockname()[1]
+        return port
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,6 +250,7 @@ def _bind(name: str, host: str, port: int) -> socket.socket:
 
 
 async def _serve(listener: _Listener) -> None:
+    assert listener.server is not None, listener.name  # set before its task is created
     try:
         await listener.server.serve(sockets=[listener.sock])
     except SystemExit:

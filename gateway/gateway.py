@@ -78,7 +78,8 @@ class Gateway:
         self._documents: LRU[Any] = LRU(self.config.plan_cache_size, budget)
         self._plans: LRU[PreparedPlan] = LRU(self.config.plan_cache_size, budget)
         # Documents refused (parse, limits, validation) by digest: a repeat costs a hash, not a validation.
-        self._refused: LRU[list] = LRU(self.config.refused_cache_size, self.config.refused_cache_size * 2_000)
+        self._refused: LRU[list[dict[str, Any]]] = LRU(self.config.refused_cache_size,
+                                                       self.config.refused_cache_size * 2_000)
         # Digests of big documents seen once: they are cached when they come again (see _load).
         self._seen: LRU[bool] = LRU(self.config.refused_cache_size * 4)
         by_name = {s.name: s for s in self.supergraph.subgraphs.values()}
@@ -262,7 +263,8 @@ class Gateway:
         return _with_extensions(ctx, response)
 
     async def _run(self, ctx: Any, prepared: PreparedPlan, variables: dict[str, Any], plan: Any = None,
-                   data: dict | None = None, errors: list | None = None, executor: Any = None) -> GraphQLResponse:
+                   data: dict[str, Any] | None = None, errors: list[dict[str, Any]] | None = None,
+                   executor: Any = None) -> GraphQLResponse:
         """Execute, run on_execute, shape and respond. `plan`, `data`, `errors`: a subscription event's
         dependent fetches and the data and errors its source stream sent; `executor`: theirs (batching)."""
         hooks = self.pipeline
@@ -293,7 +295,7 @@ class Gateway:
                 await pending
         return _with_extensions(ctx, response)
 
-    def explain(self, query: str, operation_name: str | None = None, variables: dict | None = None) -> str:
+    def explain(self, query: str, operation_name: str | None = None, variables: dict[str, Any] | None = None) -> str:
         """The query plan of an operation, printed (Fetch / Flatten / Sequence / Parallel)."""
         from .operation.prepare import RequestError
         from .plan.printer import print_plan
@@ -358,9 +360,10 @@ class Gateway:
             if self.pipeline.on_operation:
                 self.pipeline.operation(ctx)
         flags = tuple(bool(variables.get(v, _default_of(operation, v))) for v in document.skip_variables)
-        key = (query, operation.name.value if operation.name else None, flags, contract)
+        name = operation.name.value if operation.name else None
         # The access decisions for the requirements this operation's fields carry (() when none).
-        key += (self.access.signature(key[:2], operation, document.fragments, request.principal),)
+        key = (query, name, flags, contract, self.access.signature((query, name), operation, document.fragments,
+                                                                   request.principal))
         prepared = self._plans.get(key)
         if prepared is None:
             cost = self._check_operation(key[:2], operation, document, variables)
@@ -425,7 +428,8 @@ class Gateway:
             self._seen.put(digest, True, 40)
         return document
 
-    def _check_operation(self, key: tuple, operation: Any, document: Any, variables: dict[str, Any]) -> Any:
+    def _check_operation(self, key: tuple[str, str | None], operation: Any, document: Any,
+                         variables: dict[str, Any]) -> Any:
         """The cost limit, before planning (the other limits were checked before validation); the
         operation's cost is cached per document and operation."""
         from .operation.cost import OperationCost
@@ -472,6 +476,9 @@ class Gateway:
 
                 values[name] = value_from_ast_untyped(d.default_value)
         root = self.supergraph.root_type(kind)
+        if root is None:  # validation refuses it first; kept for a schema without that root
+            raise RequestError([{"message": f"The schema has no {kind} type.",
+                                 "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}])
         selection_set, fragments, denied = operation.selection_set, document.fragments, None
         restricted = self.access.restrict(operation, fragments, values, principal)  # gateway/access
         if restricted is not None:
@@ -508,7 +515,7 @@ def _plan_weight(query: str) -> int:
     return 14_000 + 35 * len(query)
 
 
-def _error_weight(errors: list[dict]) -> int:
+def _error_weight(errors: list[dict[str, Any]]) -> int:
     return 200 + sum(len(str(e.get("message", ""))) + 100 for e in errors)
 
 

@@ -29,6 +29,8 @@ from .request import GraphQLRequest, GraphQLResponse
 if TYPE_CHECKING:
     from bff_common.registry import StoredSupergraph
 
+    from .gateway import Gateway
+
 logger = logging.getLogger("bff.supergraph")
 
 RELOAD_PATH = "/admin/reload"
@@ -52,7 +54,7 @@ class _Active:
 
     __slots__ = ("gateway", "version", "inflight", "retired")
 
-    def __init__(self, gateway: Any, version: int) -> None:
+    def __init__(self, gateway: Gateway, version: int) -> None:
         self.gateway, self.version, self.inflight, self.retired = gateway, version, 0, False
 
 

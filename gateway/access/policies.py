@@ -182,7 +182,8 @@ def _import(target: str) -> Callable[[Any], Any]:
     found = getattr(importlib.import_module(module), name)
     if not callable(found):
         raise TypeError(f"{name} is not callable")
-    return found
+    policy: Callable[[Any], Any] = found
+    return policy
 
 
 # --- compilation ----------------------------------------------------------------------------------

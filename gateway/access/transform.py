@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLSchema, get_named_type, is_abstract_type
-from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, NameNode, SelectionSetNode
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, NameNode, SelectionSetNode, VariableNode
 
 from bff_common.access_rules import AccessRules, Requirement
 
@@ -145,7 +145,7 @@ class AccessWalker:
 
 
 def _with_selection(node: Any, selection_set: Any) -> Any:
-    if dataclasses.is_dataclass(node):  # graphql-core 3.3: frozen nodes
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):  # graphql-core 3.3: frozen nodes
         return dataclasses.replace(node, selection_set=selection_set)
     out = copy.copy(node)
     out.selection_set = selection_set
@@ -157,7 +157,7 @@ def _included(node: Any, variables: dict[str, Any]) -> bool:
         if d.name.value not in ("skip", "include"):
             continue
         arg = next((a.value for a in d.arguments or () if a.name.value == "if"), None)
-        value = variables.get(arg.name.value) if hasattr(arg, "name") else getattr(arg, "value", False)
+        value = variables.get(arg.name.value) if isinstance(arg, VariableNode) else getattr(arg, "value", False)
         if bool(value) == (d.name.value == "skip"):
             return False
     return True

@@ -115,5 +115,5 @@ def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
     """A header from a REST event, whose names keep the client's case."""
     for key, value in (headers or {}).items():
         if key.lower() == name:
-            return value
+            return value if isinstance(value, str) else None
     return None

@@ -51,10 +51,13 @@ def load_jwk(jwk: Mapping[str, Any]) -> PublicJwk | None:
     from joserfc.errors import JoseError, SecurityWarning
     from joserfc.jwk import ECKey, RSAKey
 
-    public = {name: jwk.get(name) for name in _PUBLIC_MEMBERS[kty]}
+    public: dict[str, str | list[str]] = {}
     try:
-        if not all(isinstance(v, str) and v for v in public.values()):
-            raise ValueError("missing key parameter")
+        for name in _PUBLIC_MEMBERS[kty]:
+            value = jwk.get(name)
+            if not isinstance(value, str) or not value:
+                raise ValueError("missing key parameter")
+            public[name] = value
         with warnings.catch_warnings():  # a short RSA key warns, and is refused just below
             warnings.simplefilter("ignore", SecurityWarning)
             key = (RSAKey if kty == "RSA" else ECKey).import_key(public)

@@ -17,6 +17,8 @@ def directives_named(node: Any, name: str) -> Iterator[dict[str, Any]]:
 
 def parse_field_set(text: str) -> Any:
     """Parse a field set string ("id organization { id }") into a SelectionSetNode."""
-    from graphql.language import parse
+    from graphql.language import OperationDefinitionNode, parse
 
-    return parse("{" + text + "}", no_location=True).definitions[0].selection_set
+    operation = parse("{" + text + "}", no_location=True).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)  # "{...}" parses as one anonymous query
+    return operation.selection_set

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
@@ -17,7 +17,7 @@ class _MessageOnly(logging.Formatter):
         return record.getMessage()
 
 
-class _DirectHandler(logging.StreamHandler):
+class _DirectHandler(logging.StreamHandler[TextIO]):
     """Our default handler; RequestLog writes to its stream directly (no LogRecord per request)."""
 
 
