@@ -117,7 +117,8 @@ class PlanningRun:
         memo_key = (id(field), tuple(sorted((t, tuple(k)) for t, k in keys.items())))
         derived = self._derived.get(memo_key)
         if derived is None:
-            children = {t: {k: field.children[t][k] for k in ks} for t, ks in keys.items() if ks}
+            source = children_of(field)
+            children = {t: {k: source[t][k] for k in ks} for t, ks in keys.items() if ks}
             derived = NField(field.response_key, field.name, field.arguments, field.directives, children)
             derived.narrowed = field.narrowed
             self._derived[memo_key] = derived
@@ -149,9 +150,10 @@ class PlanningRun:
                 node = add_field(target, field)
                 if field.children is not None:
                     produced |= self._plan_children(fetch, node, type_name, field, path, provided)
-            elif decision.kind == "jump":
+            elif decision.kind == "jump" and decision.target is not None:
                 deferred.append((decision.target, field))
-            elif decision.kind == "split":
+            elif decision.kind == "split" and decision.target is not None and decision.local_part is not None \
+                    and decision.remote_part is not None:  # a split always has its target and both parts
                 node = add_field(target, decision.local_part)
                 produced |= self._plan_children(fetch, node, type_name, decision.local_part, path, provided)
                 deferred.append((decision.target, decision.remote_part))
@@ -180,10 +182,11 @@ class PlanningRun:
             return self._resolve_interface_object(fetch, node, child_type_here, field, child_path, child_provided)
         possible = self.possible_at(graph, fdef)
         produced: set[int] = set()
-        for child_type, child_fields in field.children.items():
+        dests = children_of(node)
+        for child_type, child_fields in children_of(field).items():
             if child_type not in possible:
                 continue
-            dest = node.children.setdefault(child_type, {})
+            dest = dests.setdefault(child_type, {})
             produced |= self.plan_fields(fetch, dest, child_type, child_fields, child_path,
                                          child_provided.get(child_type) if child_provided else None)
         return produced
@@ -195,7 +198,7 @@ class PlanningRun:
             fetch_for_root = self._root_fetch(graph)
             group_fields = {f.response_key: f for f in group}
             self.keep_alive(group_fields)
-            guard = ("root", graph, _shape_text(group_fields))
+            guard: tuple[Any, ...] = ("root", graph, _shape_text(group_fields))
             if guard in self._active:
                 raise PlanningError(f'cannot plan "{", ".join(group_fields)}": no subgraph can resolve all of it')
             self._active.add(guard)
@@ -239,7 +242,7 @@ class PlanningRun:
         """`fetch`'s subgraph knows `interface` only as an @interfaceObject: its objects say
         `__typename: "<interface>"`. Ask the subgraph that owns the real interface for the
         concrete type first, then plan each concrete type's fields from there."""
-        here = node.children.setdefault(interface, {})
+        here = children_of(node).setdefault(interface, {})
         here_provided = provided.get(interface) if provided else None
         direct, remaining, wants_typename = self._split_interface_fields(fetch.graph, interface, field, here_provided)
         if direct:
@@ -291,8 +294,9 @@ class PlanningRun:
                 merged = NField(candidate.response_key, candidate.name, candidate.arguments, candidate.directives,
                                 {} if candidate.children is not None else None)
                 for fields in children.values():
-                    if fields[key].children:
-                        merge_into(merged.children, fields[key].children)
+                    their = fields[key].children
+                    if their:
+                        merge_into(children_of(merged), their)
                 direct[key] = merged
         remaining = {t: {k: f for k, f in fields.items() if k not in direct and k != "__typename"}
                      for t, fields in children.items()}
@@ -395,7 +399,8 @@ class PlanningRun:
             return [type_name]  # an interface nothing implements: its fields are all there is
         return self.sg.possible_in_graph(type_name, graph)
 
-    def child_provided(self, graph: str, fdef: FieldDef, provided: dict[Any, Any] | None, field: NField) -> Selection | None:
+    def child_provided(self, graph: str, fdef: FieldDef, provided: dict[str, NField] | None,
+                       field: NField) -> Selection | None:
         join = fdef.by_graph.get(graph)
         if join is not None and join.provides is not None:
             return self.field_sets.get_selection(self.sg, fdef.type.name, join.provides)
@@ -453,16 +458,17 @@ class PlanningRun:
                     candidates.add(g)
         for target in sorted(candidates):
             entity_name = self.entity_name(target, type_name, field.name)
-            entry = self.sg.types[entity_name].graphs.get(target)
-            if entry is None:
+            owner = self.sg.types[entity_name].graphs.get(target)
+            if owner is None:
                 continue
             tdef = self.sg.types[entity_name].fields.get(field.name)
             join = tdef.by_graph.get(target) if tdef else None
-            has_requires = join is not None and join.requires is not None
+            requires_at = join.requires if join is not None else None
+            has_requires = requires_at is not None
             if target == graph and not has_requires:
                 continue
             key_cost, key_fields = INF, None
-            for key in entry.keys:
+            for key in owner.keys:
                 if key.resolvable:
                     fields = self.field_sets.get(self.sg, type_name, key.fields)
                     cost = self.cost.estimate(graph, type_name, fields, provided, depth + 1)
@@ -471,8 +477,8 @@ class PlanningRun:
             if key_cost == INF:
                 continue
             requires_cost = 0.0
-            if has_requires:
-                requires = self.field_sets.get(self.sg, type_name, join.requires)
+            if requires_at is not None:
+                requires = self.field_sets.get(self.sg, type_name, requires_at)
                 requires_cost = self.cost.estimate(graph, type_name, requires, provided, depth + 1)
                 if requires_cost == INF:
                     continue
@@ -483,7 +489,7 @@ class FieldSetCache:
     """Field sets (@key, @requires, @provides) normalized once per supergraph."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, int], Selection] = {}
+        self._cache: dict[tuple[str, int, bool], Selection] = {}
 
     def get_selection(self, sg: Supergraph, type_name: str, selection_set: Any, as_object: bool = False) -> Selection:
         """Per concrete type (for @provides on an abstract field type), or with `as_object`
@@ -497,6 +503,14 @@ class FieldSetCache:
     def get(self, sg: Supergraph, type_name: str, selection_set: Any) -> dict[str, NField]:
         as_object = sg.types[type_name].is_abstract if type_name in sg.types else False
         return self.get_selection(sg, type_name, selection_set, as_object).get(type_name, {})
+
+
+def children_of(field: NField) -> Selection:
+    """The sub-selection of a field of composite type (normalization gives every such field one)."""
+    children = field.children
+    if children is None:
+        raise PlanningError(f'field "{field.name}" has no selection of subfields')
+    return children
 
 
 def _shape_text(fields: dict[str, NField]) -> str:
