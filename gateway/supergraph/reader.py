@@ -38,6 +38,8 @@ def read_supergraph(source: str | Any) -> Supergraph:
         ScalarTypeDefinitionNode,
         ScalarTypeExtensionNode,
         SchemaDefinitionNode,
+        TypeDefinitionNode,
+        TypeExtensionNode,
         UnionTypeDefinitionNode,
         UnionTypeExtensionNode,
     )
@@ -76,7 +78,7 @@ def read_supergraph(source: str | Any) -> Supergraph:
                 roots[op.operation.value] = op.type.name.value
             continue
         kind = kinds.get(type(node))
-        if kind is None:
+        if kind is None or not isinstance(node, TypeDefinitionNode | TypeExtensionNode):
             continue
         name = node.name.value
         if name == f"{join}__Graph" and kind == ENUM:
@@ -92,7 +94,8 @@ def read_supergraph(source: str | Any) -> Supergraph:
             else:
                 existing.keys.extend(entry.keys)
         t.lookups.update(read_lookups(node, lookup_prefix))
-        if kind in (OBJECT, INTERFACE):
+        if isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode | InterfaceTypeDefinitionNode
+                      | InterfaceTypeExtensionNode):
             t.interfaces.extend(i.name.value for i in node.interfaces or ())
             for graph, interfaces in read_implements(node, join).items():
                 t.implements_in.setdefault(graph, set()).update(interfaces)
@@ -102,11 +105,11 @@ def read_supergraph(source: str | Any) -> Supergraph:
                     arguments={a.name.value: _print_type(a.type) for a in f.arguments or ()},
                     joins=read_join_fields(f, join),
                 )
-        elif kind == UNION:
+        elif isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
             t.members.extend(m.name.value for m in node.types or ())
             for graph, members in read_union_members(node, join).items():
                 t.members_in.setdefault(graph, set()).update(members)
-        elif kind == ENUM:
+        elif isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
             t.enum_values.extend(v.name.value for v in node.values or ())
     if graphs is None:
         raise SupergraphError(f"not a supergraph: no `{join}__Graph` enum (is this a subgraph schema?)")
@@ -182,7 +185,8 @@ def _print_type(node: Any) -> str:
         return _print_type(node.type) + "!"
     if isinstance(node, ListTypeNode):
         return "[" + _print_type(node.type) + "]"
-    return node.name.value
+    name: str = node.name.value  # a NamedTypeNode
+    return name
 
 
 __all__ = ["read_supergraph", "SupergraphError", "parse_field_set"]
