@@ -27,13 +27,14 @@ def table_definition() -> dict[str, Any]:
     return properties
 
 
-def create_table(endpoint: str, name: str) -> None:
-    """The subscriptions table on DynamoDB Local, as deploy/data.yml defines it (TTL included)."""
+def create_table(endpoint: str, name: str, access_key: str = "local", region: str = "us-east-1") -> None:
+    """The subscriptions table on DynamoDB Local, as deploy/data.yml defines it (TTL included).
+    DynamoDB Local keeps one database per access key and region: use those of the table's readers."""
     from gateway.aws.json_api import JsonApi
     from gateway.aws.sigv4 import Credentials
 
     api = JsonApi("dynamodb", "DynamoDB_20120810", "1.0", endpoint=endpoint,
-                  credentials=Credentials("local", "local"), region="us-east-1")
+                  credentials=Credentials(access_key, "local"), region=region)
     spec = table_definition()
     api.call("CreateTable", {"TableName": name, "BillingMode": spec["BillingMode"],
                              "AttributeDefinitions": spec["AttributeDefinitions"], "KeySchema": spec["KeySchema"],
