@@ -127,7 +127,8 @@ def _published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         queue = sqs.create_queue(QueueName="fanout")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         # serverless.yml's rule for the fan-out
-        events.put_rule(Name="fanout", EventBusName="bff-local", EventPattern=json.dumps({"source": [{"prefix": "bff."}]}))
+        events.put_rule(Name="fanout", EventBusName="bff-local",
+                        EventPattern=json.dumps({"source": [{"prefix": "bff."}]}))
         events.put_targets(Rule="fanout", EventBusName="bff-local", Targets=[{"Id": "fanout", "Arn": arn}])
         monkeypatch.setenv("BFF_EVENT_BUS", "bff-local")
         monkeypatch.setenv("AWS_ENDPOINT_URL_EVENTS", endpoint)
