@@ -40,6 +40,7 @@ class FanoutResult:
     gone: int = 0
     subgraph_calls: Counter[str] = field(default_factory=Counter)
     entity_calls: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)  # read, prepare, run, post, cleanup
 
 
 def events_of(invocation: Any) -> list[dict[str, Any]]:
@@ -63,11 +64,15 @@ async def fan_out(gateway: Any, table: SubscriptionTable, management: Any,
     groups: dict[bytes, tuple[Any, list[Subscription]]] = {}  # run key -> (first ctx and plan, subscribers)
     messages: list[tuple[str, str]] = []
     removed: list[Subscription] = []
+    clock = time.perf_counter()
+    spent = result.seconds
     for index, event in enumerate(events):
         topic = event["detail-type"]
         detail: dict[str, Any] = event["detail"] if isinstance(event.get("detail"), dict) else {}
         if topic not in by_topic:
+            started = time.perf_counter()
             by_topic[topic] = table.subscribers(topic)
+            spent["read"] = spent.get("read", 0.0) + time.perf_counter() - started
         arguments: dict[str, Any] = detail["arguments"] if isinstance(detail.get("arguments"), dict) else {}
         for subscription in by_topic[topic]:
             if not matches(subscription.args, arguments):
@@ -82,11 +87,14 @@ async def fan_out(gateway: Any, table: SubscriptionTable, management: Any,
             key = orjson.dumps([index, id(plan), variables], option=orjson.OPT_SORT_KEYS)
             groups.setdefault(key, ((ctx, plan, variables, detail.get("payload")), []))[1].append(subscription)
     result.runs = len(groups)
+    clock = _lap(spent, "prepare", clock, spent.get("read", 0.0))
     bodies = await asyncio.gather(*(_run(gateway, executor, *first) for first, _ in groups.values()))
+    clock = _lap(spent, "run", clock)
     for body, (_, subscribers) in zip(bodies, groups.values(), strict=True):
         for s in subscribers:
             messages.append((s.connection_id, _message(s.id, "next", body)))
     statuses = await management.post_many(messages)
+    clock = _lap(spent, "post", clock)
     result.posted = len(messages)
     gone = {connection for (connection, _), status in zip(messages, statuses, strict=True) if status == GONE}
     for connection in gone:
@@ -95,6 +103,7 @@ async def fan_out(gateway: Any, table: SubscriptionTable, management: Any,
         if s.connection_id not in gone:
             table.remove(s.connection_id, s.id)
     result.gone = len(gone)
+    _lap(spent, "cleanup", clock)
     result.subgraph_calls, result.entity_calls = batching.calls, batching.entity_calls
     return result
 
@@ -132,6 +141,12 @@ async def _run(gateway: Any, executor: Any, ctx: Any, prepared: Any, variables: 
     response = await gateway._run(ctx, prepared, variables, split.per_event, data, errors, executor=executor)
     body: dict[str, Any] = response.body
     return body
+
+
+def _lap(spent: dict[str, float], name: str, since: float, minus: float = 0.0) -> float:
+    now = time.perf_counter()
+    spent[name] = round(now - since - minus, 4)
+    return now
 
 
 def _message(op_id: str, kind: str, payload: Any) -> str:
