@@ -33,7 +33,8 @@ async def serve(reader, writer):  # keep-alive HTTP/1.1: one answer per request,
             head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
             return
-        length = next((int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")), 0)
+        lines = head.split(b"\r\n")
+        length = next((int(x.split(b":")[1]) for x in lines if x.lower().startswith(b"content-length")), 0)
         await reader.readexactly(length)
         status = b"410 Gone" if b" /gone" in head.split(b"\r\n")[0].replace(b"/@connections", b"") else b"200 OK"
         writer.write(b"HTTP/1.1 " + status + b"\r\ncontent-length: 0\r\n\r\n")
