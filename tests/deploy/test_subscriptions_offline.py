@@ -244,3 +244,51 @@ def test_bad_input(offline: dict[str, int], dynamodb: str, aws: None) -> None:
         "query": '{ __typename }'}})]))
     assert seen[1:] == [{"id": "q", "type": "next", "payload": {"data": {"__typename": "Query"}}},
                         {"id": "q", "type": "complete"}, "open"]
+
+
+def test_fan_out_batches_entities_across_subscribers_and_removes_gone_ones(
+        offline: dict[str, int], dynamodb: str, aws: None) -> None:
+    """Three clients (two selections on course c1, one on c2) and a connection API Gateway no longer has:
+    one `_entities` call to courses for everyone, each client its own selection, the gone one removed."""
+    from gateway.realtime.apigw.fanout import fan_out
+    from gateway.realtime.apigw.management import ManagementApi
+    from gateway.realtime.apigw.table import Subscription
+    from tests.realtime.apigw_support import eventbridge_event
+
+    table = _table(dynamodb)
+    url = f"ws://127.0.0.1:{offline['ws']}"
+    first = 'subscription { reviewAdded(courseId: "c1") { body course { title } } }'
+    second = 'subscription { reviewAdded(courseId: "c1") { rating author { name } course { id title } } }'
+    other = 'subscription { reviewAdded(courseId: "c2") { body course { title } } }'
+    with node_client("ws-client.mjs", {"url": url, "subscriptions": [{"query": first}]}) as a, \
+            node_client("ws-client.mjs", {"url": url, "subscriptions": [{"query": second}]}) as b, \
+            node_client("ws-client.mjs", {"url": url, "subscriptions": [{"query": other}]}) as c:
+        for client in (a, b, c):
+            client.wait_for(lambda e: e["event"] == "connected", timeout=60)
+        _wait(lambda: len(table.subscribers("reviewAdded")) == 3)
+        table.open("ghost", None)
+        table.add(Subscription("ghost", "1", "reviewAdded", {"courseId": "c1"}, first, None, None, None), 10)
+        event = eventbridge_event("reviewAdded", {"id": "r98", "rating": 4, "body": "Solid",
+                                                  "author": {"id": "u2", "name": "Alan Turing"},
+                                                  "course": {"id": "c1"}}, {"courseId": "c1"})
+        built = gateway(offline["lambda"], KEY)
+        management = ManagementApi(f"http://127.0.0.1:{offline['ws']}")
+
+        async def run() -> Any:
+            try:
+                return await fan_out(built, table, management, [event])
+            finally:
+                await management.aclose()
+                await built.transport.aclose()  # type: ignore[attr-defined]
+
+        result = asyncio.run(run())
+        assert (result.matched, result.runs, result.posted, result.gone) == (3, 2, 3, 1)
+        assert dict(result.entity_calls) == {"courses": 1} and dict(result.subgraph_calls) == {"courses": 1}
+        assert a.wait_for(lambda e: e.get("event") == "next", timeout=30)["data"] == {"data": {"reviewAdded": {
+            "body": "Solid", "course": {"title": "Introduction to GraphQL"}}}}
+        assert b.wait_for(lambda e: e.get("event") == "next", timeout=30)["data"] == {"data": {"reviewAdded": {
+            "rating": 4, "author": {"name": "Alan Turing"},
+            "course": {"id": "c1", "title": "Introduction to GraphQL"}}}}
+        time.sleep(1.0)
+        assert not [e for e in c.seen if e.get("event") == "next"]
+        assert not [i for i in _items(table) if i["pk"]["S"] == "c#ghost"]
