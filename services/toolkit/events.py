@@ -3,7 +3,7 @@
 On AWS the event goes to EventBridge (PutEvents on the bus `BFF_EVENT_BUS`, `default` when unset),
 where a rule sends the stage's events to the gateway's fan-out Lambda (serverless.yml `fanout`).
 EventBridge rather than SNS: PutEvents speaks the JSON protocol our SigV4 client already signs
-(gateway/aws; SNS is the query/XML protocol), rules filter on the event's fields (one rule per
+(bff_common/aws; SNS is the query/XML protocol), rules filter on the event's fields (one rule per
 stage, more targets later: archives, replays, other consumers) and the event arrives at the
 Lambda as one JSON object, not wrapped in an SNS envelope.
 
@@ -38,7 +38,7 @@ def publish_event(topic: str, payload: Any, arguments: dict[str, Any] | None = N
     if api is None:
         if not bus:
             return None
-        from gateway.aws.json_api import JsonApi
+        from bff_common.aws.json_api import JsonApi
 
         api = JsonApi("events", "AWSEvents", "1.1")
     detail = orjson.dumps({"payload": payload, "arguments": arguments or {}}).decode()

@@ -30,8 +30,8 @@ def table_definition() -> dict[str, Any]:
 def create_table(endpoint: str, name: str, access_key: str = "local", region: str = "us-east-1") -> None:
     """The subscriptions table on DynamoDB Local, as deploy/data.yml defines it (TTL included).
     DynamoDB Local keeps one database per access key and region: use those of the table's readers."""
-    from gateway.aws.json_api import JsonApi
-    from gateway.aws.sigv4 import Credentials
+    from bff_common.aws.json_api import JsonApi
+    from bff_common.aws.sigv4 import Credentials
 
     api = JsonApi("dynamodb", "DynamoDB_20120810", "1.0", endpoint=endpoint,
                   credentials=Credentials(access_key, "local"), region=region)

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ...aws.sigv4 import Credentials, credentials_from_env, region_from_env, sign
+from bff_common.aws.sigv4 import Credentials, credentials_from_env, region_from_env, sign
 
 GONE = 410
 

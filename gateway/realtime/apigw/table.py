@@ -8,7 +8,7 @@ Items (pk, sk):
 The GSI `byTopic` (hash `topic`, projection ALL) gives the fan-out every subscription of a topic in one
 paged Query, with the principal copied in, so no per-subscriber read is needed. `expires` is the table's
 TTL attribute (API Gateway closes a connection after 2 hours at most); DynamoDB deletes expired items
-late, so reads skip them too. Calls go through gateway/aws (SigV4, no botocore on the cold path) and are
+late, so reads skip them too. Calls go through bff_common/aws (SigV4, no botocore on the cold path) and are
 counted in `calls` (bench/apigw_fanout.py reports them).
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from ...aws.json_api import AwsError, JsonApi
+from bff_common.aws.json_api import AwsError, JsonApi
 
 TOPIC_INDEX = "byTopic"
 # API Gateway ends a WebSocket connection after 2 hours; items outlive it by a margin, then TTL removes them.
