@@ -9,9 +9,12 @@ it would have had alone (its entities in its order, errors re-pathed). Other req
 fetches, lookups) pass through.
 
 The merged request serves many subscribers, so it carries the fan-out's own identity (a `server`
-principal, `bff-fanout`) instead of one subscriber's; each subscriber's access rules were applied
-when its operation was planned (fields it may not see are not requested for it) and are applied
-again when its response is shaped.
+principal, `bff-fanout`) instead of one subscriber's, with the union of their roles, scopes and
+@policy verdicts, so that a service checking access itself answers what any of them may see. That
+is safe because each subscriber's access rules were applied when its operation was planned (a field
+it may not see is not in its document) and again when its response is shaped, and each run gets
+back only the entities of its own document. Owner verdicts ("allowed if the viewer owns the
+object") are per viewer and are not carried: such fields come back null through the fan-out.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ class BatchingTransport:
             body, split = merge(pending)
             headers = dict(pending[0].headers)
             if PRINCIPAL in headers:
-                headers[PRINCIPAL] = principal_payload(FANOUT_PRINCIPAL)
+                headers[PRINCIPAL] = fanout_identity([p.headers.get(PRINCIPAL) for p in pending])
             self.calls[service] += 1
             self.entity_calls[service] += 1
             answer = await self.inner.send(service, pending[0].url, body, headers)
@@ -97,6 +100,29 @@ class BatchingTransport:
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def fanout_identity(payloads: list[str | None]) -> str:
+    """The x-bff-principal of a merged request: the fan-out as a server, with the union of the subscribers'
+    roles, scopes and policy verdicts (see the module's docstring)."""
+    import base64
+
+    roles: set[str] = set()
+    scopes: set[str] = set()
+    policies: set[str] = set()
+    for payload in payloads:
+        if not payload:
+            continue
+        try:
+            claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (ValueError, orjson.JSONDecodeError):
+            continue
+        roles.update(claims.get("roles") or ())
+        scopes.update(claims.get("scopes") or ())
+        policies.update(claims.get("policies") or ())
+    principal = Principal("server", client_name=FANOUT_PRINCIPAL.client_name, roles=frozenset(roles),
+                          scopes=frozenset(scopes))
+    return principal_payload(principal, dict.fromkeys(policies, True))
 
 
 def merge(pending: list[_Pending]) -> tuple[dict[str, Any], Any]:
