@@ -261,7 +261,8 @@ class Gateway:
     async def _run(self, ctx: Any, prepared: PreparedPlan, variables: dict[str, Any], plan: Any = None,
                    data: dict | None = None, errors: list | None = None, executor: Any = None) -> GraphQLResponse:
         """Execute, run on_execute, shape and respond. `plan`, `data`, `errors`: a subscription event's
-        dependent fetches and the data and errors its source stream sent; `executor`: theirs (batching: realtime/batch.py, realtime/apigw/batching.py)."""
+        dependent fetches and the data and errors its source stream sent; `executor`: theirs (batching:
+        realtime/batch.py under uvicorn, realtime/apigw/batching.py in the fan-out)."""
         hooks = self.pipeline
         if self.masking.masks:
             ctx.response_headers["x-request-id"] = ctx.request_id
