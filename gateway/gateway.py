@@ -266,7 +266,8 @@ class Gateway:
                    data: dict[str, Any] | None = None, errors: list[dict[str, Any]] | None = None,
                    executor: Any = None) -> GraphQLResponse:
         """Execute, run on_execute, shape and respond. `plan`, `data`, `errors`: a subscription event's
-        dependent fetches and the data and errors its source stream sent; `executor`: theirs (batching)."""
+        dependent fetches and the data and errors its source stream sent; `executor`: theirs (batching:
+        realtime/batch.py under uvicorn, realtime/apigw/batching.py in the fan-out)."""
         hooks = self.pipeline
         if self.masking.masks:
             ctx.response_headers["x-request-id"] = ctx.request_id

@@ -178,6 +178,12 @@ class GatewayConfig:
     # (realtime/batch.py); the window is how long (seconds) a batch waits for more (0: the same loop tick).
     subscription_batch_entities: bool = True
     subscription_batch_window: float = 0.0
+    # On AWS (API Gateway WebSocket API, gateway/realtime/apigw/): the DynamoDB table of connections and
+    # subscriptions (deploy/data.yml); "" = not used (uvicorn keeps them in memory).
+    subscription_table: str = ""
+    # The WebSocket API's Management endpoint (https://API.execute-api.REGION.amazonaws.com/STAGE) the
+    # fan-out posts events to; "" = derived from each WebSocket event (the fan-out needs it set).
+    subscription_management_url: str = ""
 
     # @defer: streamed as multipart/mixed (deferSpec=20220824) to clients that accept it under uvicorn;
     # others (and Lambda) get one complete response. Off: @defer is unknown to validation.

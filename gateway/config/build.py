@@ -219,6 +219,8 @@ def _gateway_config(m: Any, problems: list[Problem], raw: dict[str, Any] | None 
         subscription_upstream_per_connection=m.server.subscriptions.upstream_per_connection,
         subscription_batch_entities=m.server.subscriptions.batch_entities,
         subscription_batch_window=m.server.subscriptions.batch_window,
+        subscription_table=m.server.subscriptions.table,
+        subscription_management_url=m.server.subscriptions.management_url,
         defer=m.server.defer,
         access_mode=m.security.access.mode,
         # Declarative policy dicts as written; gateway/access evaluates them.

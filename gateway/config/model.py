@@ -114,6 +114,10 @@ class Subscriptions(_Section):
                                        "subgraph")] = _default("subscription_batch_entities")
     batch_window: Annotated[float, _d("seconds a batch of entity fetches waits for more (0: the same event-loop "
                                       "tick)", ge=0)] = _default("subscription_batch_window")
+    table: Annotated[str, _d("on AWS: the DynamoDB table of WebSocket connections and subscriptions")] = \
+        _default("subscription_table")
+    management_url: Annotated[str, _d("on AWS: the WebSocket API's Management endpoint the fan-out posts to")] = \
+        _default("subscription_management_url")
 
 
 class Server(_Section):

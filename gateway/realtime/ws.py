@@ -44,7 +44,9 @@ UNREAD_WINDOW = 1 << 20
 logger = logging.getLogger("bff.realtime")
 
 
-class _Close(Exception):
+class ProtocolClose(Exception):
+    """A protocol error: the socket is closed with `code` (also raised by apigw/websocket.py)."""
+
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)
         self.code = code
@@ -90,7 +92,7 @@ class WsConnection:
             self._tasks.append(asyncio.ensure_future(self._write()))
             try:
                 await self._read()
-            except _Close as close:
+            except ProtocolClose as close:
                 await self._close(close.code, close.reason)
         finally:
             self.hub.leave(self)
@@ -110,7 +112,7 @@ class WsConnection:
                 try:
                     message = await asyncio.wait_for(self._receive(), max(remaining, 0.001))
                 except TimeoutError:
-                    raise _Close(4408, "Connection initialisation timeout") from None
+                    raise ProtocolClose(4408, "Connection initialisation timeout") from None
             else:
                 message = await self._receive()
             if message["type"] == "websocket.disconnect":
@@ -121,17 +123,17 @@ class WsConnection:
             raw = message.get("text")
             if raw is None:
                 raw = message.get("bytes") or b""
-            await self._handle(_parse(raw))
+            await self._handle(parse_message(raw))
 
     async def _handle(self, message: Message) -> None:
         kind = message.get("type")
         if kind == "connection_init":
             if self._init_seen:
-                raise _Close(4429, "Too many initialisation requests")
+                raise ProtocolClose(4429, "Too many initialisation requests")
             self._init_seen = True
             payload = message.get("payload")
             if payload is not None and not isinstance(payload, dict):
-                raise _Close(4400, "connection_init payload must be an object")
+                raise ProtocolClose(4400, "connection_init payload must be an object")
             await self._authenticate(payload or {})
             self.acknowledged = True
             self.outbox.force('{"type":"connection_ack"}')
@@ -145,36 +147,37 @@ class WsConnection:
                 self._read_more.set()
         elif kind == "subscribe":
             if not self.acknowledged:
-                raise _Close(4401, "Unauthorized")
+                raise ProtocolClose(4401, "Unauthorized")
             op_id, payload = message.get("id"), message.get("payload")
             if not isinstance(op_id, str) or not op_id:
-                raise _Close(4400, "subscribe needs an id (a non-empty string)")
+                raise ProtocolClose(4400, "subscribe needs an id (a non-empty string)")
             if not isinstance(payload, dict):
-                raise _Close(4400, "subscribe needs a payload object")
+                raise ProtocolClose(4400, "subscribe needs a payload object")
             if op_id in self.operations:
-                raise _Close(4409, f"Subscriber for {op_id} already exists")
+                raise ProtocolClose(4409, f"Subscriber for {op_id} already exists")
             self._start(op_id, payload)
         elif kind == "complete":
             op_id = message.get("id")
             if not isinstance(op_id, str):
-                raise _Close(4400, "complete needs an id")
+                raise ProtocolClose(4400, "complete needs an id")
             task = self.operations.pop(op_id, None)
             if task is not None:
                 task.cancel()
         else:
-            raise _Close(4400, f"Unknown message type {kind!r}" if isinstance(kind, str) else "Message has no type")
+            raise ProtocolClose(4400, f"Unknown message type {kind!r}" if isinstance(kind, str)
+                                else "Message has no type")
 
     async def _authenticate(self, payload: Message) -> None:
         from ..auth.errors import AuthError
 
         headers = dict(self.headers)
-        authorization = _authorization_in(payload)
+        authorization = authorization_in(payload)
         if authorization is not None:
             headers["authorization"] = authorization
         try:
             self.principal = await self.auth.principal_for(headers, self.scope.get("aws.event"))
         except AuthError as exc:
-            raise _Close(4403, f"Forbidden: {exc.message}") from None
+            raise ProtocolClose(4403, f"Forbidden: {exc.message}") from None
         self.headers = headers
 
     # -- operations -----------------------------------------------------------------------
@@ -299,17 +302,17 @@ class WsConnection:
             await asyncio.wait_for(self._send({"type": "websocket.close", "code": code, "reason": reason}), 5)
 
 
-def _parse(raw: str | bytes) -> Message:
+def parse_message(raw: str | bytes) -> Message:
     try:
         message = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise _Close(4400, "Invalid message: not JSON") from None
+        raise ProtocolClose(4400, "Invalid message: not JSON") from None
     if not isinstance(message, dict):
-        raise _Close(4400, "Invalid message: not a JSON object")
+        raise ProtocolClose(4400, "Invalid message: not a JSON object")
     return message
 
 
-def _authorization_in(payload: Message) -> str | None:
+def authorization_in(payload: Message) -> str | None:
     """`Authorization` (any case) at the top of the connection_init payload or under `headers`."""
     for where in (payload, payload.get("headers")):
         if isinstance(where, dict):

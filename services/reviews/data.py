@@ -95,4 +95,14 @@ def add_review(course_id: str, author_id: str, rating: int, body: str) -> Review
                           author_name=user_name(author_id), rating=rating, body=body)
     REVIEWS[record.id] = record
     FEED.publish(record)
+    publish_review_added(record)
     return record
+
+
+def publish_review_added(record: ReviewRecord) -> str | None:
+    """The `reviewAdded` event for subscribers on AWS (services/toolkit/events.py; a no-op locally)."""
+    from services.toolkit.events import publish_event
+
+    payload = {"id": record.id, "rating": record.rating, "body": record.body,
+               "author": {"id": record.author_id, "name": record.author_name}, "course": {"id": record.course_id}}
+    return publish_event("reviewAdded", payload, {"courseId": record.course_id}, service="reviews")

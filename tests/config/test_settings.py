@@ -87,6 +87,9 @@ REACHES: dict[str, tuple[str, Any]] = {
     "subscription_upstream_per_connection": ("server.subscriptions.upstream_per_connection", 10),
     "subscription_batch_entities": ("server.subscriptions.batch_entities", False),
     "subscription_batch_window": ("server.subscriptions.batch_window", 0.01),
+    "subscription_table": ("server.subscriptions.table", "bff-dev-subscriptions"),
+    "subscription_management_url": ("server.subscriptions.management_url",
+                                    "https://abc123.execute-api.eu-west-1.amazonaws.com/dev"),
     "subscription_urls": ("subgraphs.reviews.subscription_url", "wss://reviews.internal/graphql"),
     "defer": ("server.defer", False),
 }

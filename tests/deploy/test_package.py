@@ -231,7 +231,7 @@ def test_one_least_privilege_role_per_function(template: dict[str, Any]) -> None
     resources = template["Resources"]
     functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
     roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
-    assert len(functions) == 7 and len(set(roles)) == 7
+    assert len(functions) == 9 and len(set(roles)) == 9
     assert "IamRoleLambdaExecution" not in resources  # no shared framework role
     for role in roles:
         for statement in _statements(template, role):
@@ -276,6 +276,31 @@ def test_service_and_registry_roles(template: dict[str, Any]) -> None:
     assert "dynamodb:PutItem" in registry and "dynamodb:Scan" in registry and "dynamodb:DeleteTable" not in registry
     authorizer = {a for s in _statements(template, "AuthorizerRole") for a in _as_list(s["Action"])}
     assert authorizer == {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_subscription_functions_roles_and_routes(template: dict[str, Any]) -> None:
+    """Subscriptions on AWS (docs/realtime.md): the WebSocket routes, the EventBridge rule, and roles
+    that reach the subscriptions table and the API's connections, no further."""
+    resources = template["Resources"]
+    routes = {v["Properties"]["RouteKey"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"}
+    assert {"$connect", "$disconnect", "$default"} <= routes
+    rules = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Events::Rule"]
+    assert [r["EventPattern"] for r in rules] == [{"source": [{"prefix": "bff."}]}]
+    realtime = {a: s for s in _statements(template, "RealtimeRole") for a in _as_list(s["Action"])}
+    fanout = {a: s for s in _statements(template, "FanoutRole") for a in _as_list(s["Action"])}
+    table = {"Fn::ImportValue": f"bff-data-{STAGE}-SubscriptionsTableArn"}
+    assert realtime["dynamodb:PutItem"]["Resource"] == table and "dynamodb:Scan" not in realtime
+    assert "dynamodb:PutItem" not in fanout and "dynamodb:Scan" not in fanout
+    index = [s for s in _statements(template, "FanoutRole") if "byTopic" in json.dumps(s["Resource"])]
+    assert len(index) == 1 and index[0]["Action"] == "dynamodb:Query"
+    posts = json.dumps(fanout["execute-api:ManageConnections"]["Resource"])
+    assert "/POST/@connections/*" in posts and "DELETE" not in posts
+    assert "/DELETE/@connections/*" in json.dumps(realtime["execute-api:ManageConnections"]["Resource"])
+    reviews = {a: s for s in _statements(template, "ReviewsRole") for a in _as_list(s["Action"])}
+    assert reviews["events:PutEvents"]["Condition"] == {"StringEquals": {"events:source": "bff.reviews"}}
+    env = resources["FanoutLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["BFF_SUBSCRIPTION_TABLE"] == f"bff-{STAGE}-subscriptions"
+    assert "WebsocketsApi" in json.dumps(env["BFF_SUBSCRIPTION_MANAGEMENT_URL"])
 
 
 def test_http_api_authorizer_and_secrets(template: dict[str, Any]) -> None:
@@ -326,7 +351,8 @@ def test_operable_alarms_and_access_logs(template: dict[str, Any], tmp_path: Pat
     assert alarms["Latency"]["ExtendedStatistic"] == "p99"
     assert alarms["5xx"]["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
     assert alarms["Throttles"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "GatewayLambdaFunction"}}]
-    stage = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage")
+    stage = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage"
+                 and v["Properties"]["ApiId"] == {"Ref": "HttpApi"})  # not the WebSocket API's
     assert stage["AccessLogSettings"]["DestinationArn"] and "requestId" in stage["AccessLogSettings"]["Format"]
     result = package(STAGE, tmp_path, "--param=accessLogs=false", "--param=alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

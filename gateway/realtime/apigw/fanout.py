@@ -1,0 +1,153 @@
+"""The fan-out: service events -> the subscriptions they match -> one run per distinct operation -> posts.
+
+Per event batch (one Lambda invocation: an EventBridge event, or a list of them):
+  - one paged GSI Query per topic in the batch (the subscriptions, principals included);
+  - a subscription matches an event when each of its root field's arguments equals the event's
+    `arguments` entry of the same name (`reviewAdded(courseId: "c1")` matches `{"courseId": "c1"}`);
+  - each matching subscription is prepared for its own principal (access rules, a token that
+    expired, a plan cache hit), then subscribers whose prepared operation, variables and event are
+    the same share one run: the event projected through the source selection (projection.py), the
+    dependent fetches, shaping;
+  - every run's `_entities` calls go through one BatchingTransport: at most one call per subgraph
+    for the whole batch, representations deduplicated across subscribers;
+  - one Management API post per subscriber; a 410 (gone) removes the connection's items.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from ..stream import error
+from .batching import BatchingTransport
+from .management import GONE
+from .projection import source_response
+from .table import Subscription, SubscriptionTable
+from .websocket import principal_from_json
+
+
+@dataclass(slots=True)
+class FanoutResult:
+    events: int = 0
+    matched: int = 0
+    runs: int = 0  # distinct (operation, variables, access decisions, event) executed
+    posted: int = 0
+    gone: int = 0
+    subgraph_calls: Counter[str] = field(default_factory=Counter)
+    entity_calls: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)  # read, prepare, run, post, cleanup
+
+
+def events_of(invocation: Any) -> list[dict[str, Any]]:
+    """The EventBridge events of one invocation (one event, or a list when batched)."""
+    events = invocation if isinstance(invocation, list) else [invocation]
+    return [e for e in events if isinstance(e, dict) and isinstance(e.get("detail-type"), str)]
+
+
+def matches(subscription_args: dict[str, Any], event_args: dict[str, Any]) -> bool:
+    return all(name in event_args and event_args[name] == value for name, value in subscription_args.items())
+
+
+async def fan_out(gateway: Any, table: SubscriptionTable, management: Any,
+                  events: list[dict[str, Any]]) -> FanoutResult:
+    from ...execute.executor import Executor
+
+    result = FanoutResult(events=len(events))
+    batching = BatchingTransport(gateway.transport)
+    executor = Executor(batching, gateway.urls, gateway.masking, gateway.pipeline)
+    by_topic: dict[str, list[Subscription]] = {}
+    groups: dict[bytes, tuple[Any, list[Subscription]]] = {}  # run key -> (first ctx and plan, subscribers)
+    messages: list[tuple[str, str]] = []
+    removed: list[Subscription] = []
+    clock = time.perf_counter()
+    spent = result.seconds
+    for index, event in enumerate(events):
+        topic = event["detail-type"]
+        detail: dict[str, Any] = event["detail"] if isinstance(event.get("detail"), dict) else {}
+        if topic not in by_topic:
+            started = time.perf_counter()
+            by_topic[topic] = table.subscribers(topic)
+            spent["read"] = spent.get("read", 0.0) + time.perf_counter() - started
+        arguments: dict[str, Any] = detail["arguments"] if isinstance(detail.get("arguments"), dict) else {}
+        for subscription in by_topic[topic]:
+            if not matches(subscription.args, arguments):
+                continue
+            result.matched += 1
+            prepared = await _prepare(gateway, subscription)
+            if isinstance(prepared, list):  # refused now (token expired, access changed): error, then forgotten
+                messages.append((subscription.connection_id, _message(subscription.id, "error", prepared)))
+                removed.append(subscription)
+                continue
+            ctx, plan, variables = prepared
+            key = orjson.dumps([index, id(plan), variables], option=orjson.OPT_SORT_KEYS)
+            groups.setdefault(key, ((ctx, plan, variables, detail.get("payload")), []))[1].append(subscription)
+    result.runs = len(groups)
+    clock = _lap(spent, "prepare", clock, spent.get("read", 0.0))
+    bodies = await asyncio.gather(*(_run(gateway, executor, *first) for first, _ in groups.values()))
+    clock = _lap(spent, "run", clock)
+    for body, (_, subscribers) in zip(bodies, groups.values(), strict=True):
+        for s in subscribers:
+            messages.append((s.connection_id, _message(s.id, "next", body)))
+    statuses = await management.post_many(messages)
+    clock = _lap(spent, "post", clock)
+    result.posted = len(messages)
+    gone = {connection for (connection, _), status in zip(messages, statuses, strict=True) if status == GONE}
+    for connection in gone:
+        table.close(connection)
+    for s in removed:
+        if s.connection_id not in gone:
+            table.remove(s.connection_id, s.id)
+    result.gone = len(gone)
+    _lap(spent, "cleanup", clock)
+    result.subgraph_calls, result.entity_calls = batching.calls, batching.entity_calls
+    return result
+
+
+async def _prepare(gateway: Any, subscription: Subscription) -> Any:
+    """(ctx, prepared, variables) for this subscriber now, or the errors that end its subscription."""
+    from ...request import GraphQLRequest
+    from .websocket import prepare
+
+    principal = principal_from_json(subscription.principal)
+    exp = principal.claims.get("exp") if principal.claims else None
+    if isinstance(exp, (int, float)) and exp < time.time():
+        return [error("The access token expired during the subscription; subscribe again with a fresh one.",
+                      "UNAUTHENTICATED")]
+    request = GraphQLRequest(query=subscription.query, operation_name=subscription.operation_name,
+                             variables=subscription.variables, principal=principal)
+    prepared = await prepare(gateway, request)
+    if not isinstance(prepared, tuple):
+        errors: list[dict[str, Any]] = prepared.body.get("errors") or [
+            error("This subscription is no longer a subscription of the graph.", "FORBIDDEN")]
+        return errors
+    return prepared
+
+
+async def _run(gateway: Any, executor: Any, ctx: Any, prepared: Any, variables: dict[str, Any],
+               payload: Any) -> dict[str, Any]:
+    """One event for one group of subscribers: the source's data from the payload, then as a query."""
+    from ..subscription import stream_plan
+
+    split = stream_plan(prepared)
+    data: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
+    gateway.executor.merge_root(split.source, source_response(gateway.api_schema, split.source.operation, payload),
+                                data, errors, ctx)
+    response = await gateway._run(ctx, prepared, variables, split.per_event, data, errors, executor=executor)
+    body: dict[str, Any] = response.body
+    return body
+
+
+def _lap(spent: dict[str, float], name: str, since: float, minus: float = 0.0) -> float:
+    now = time.perf_counter()
+    spent[name] = round(now - since - minus, 4)
+    return now
+
+
+def _message(op_id: str, kind: str, payload: Any) -> str:
+    return orjson.dumps({"id": op_id, "type": kind, "payload": payload}).decode()

@@ -1,0 +1,133 @@
+"""Access per subscriber in the fan-out: two subscribers of the same subscription, an admin and an
+anonymous viewer, authenticated through the WebSocket routes' connection_init (the real route handler
+code, JWT HS256), stored in DynamoDB Local, fanned out over the example services (HTTP): the admin gets
+`author { email }` (@policy self_or_admin, deploy/bff.yaml's rules), the anonymous viewer null and an
+error for it, and the accounts service is called once. The Management API's posts are captured by a
+loopback HTTP endpoint here; tests/deploy/test_subscriptions_offline.py posts to serverless-offline's."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.auth.idp import AUDIENCE, ISSUER, claims, hs256_token
+from tests.realtime.apigw_support import create_table, ws_event
+from tests.support.dynamodb_local import dynamodb_local  # noqa: F401 (fixture)
+
+SECRET = "apigw-access-tests-secret-0123456789abcdef"
+IDENTITY = "apigw-access-identity-0123456789abcdef"
+QUERY = 'subscription { reviewAdded(courseId: "c1") { body author { name email } } }'
+
+
+@pytest.fixture
+def posts() -> Iterator[tuple[str, dict[str, list[dict[str, Any]]]]]:
+    received: dict[str, list[dict[str, Any]]] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            received.setdefault(self.path.rsplit("/", 1)[-1], []).append(json.loads(body))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def signed_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The example services verifying the gateway's signed identity (they check access themselves too)."""
+    import contextlib
+
+    from services.catalog import SERVICES
+    from tests.support.asgi_server import serve_in_thread
+
+    monkeypatch.setenv("BFF_APIGW_TEST_IDENTITY", IDENTITY)
+    with contextlib.ExitStack() as stack:
+        yield {s.name: stack.enter_context(serve_in_thread(s.create_app(IDENTITY))).graphql_url for s in SERVICES}
+
+
+def test_each_subscriber_gets_what_its_identity_may_see(dynamodb_local: str,  # noqa: F811
+                                                        signed_services: dict[str, str], posts: Any) -> None:
+    from gateway.auth.authenticate import Authenticator
+    from gateway.config.build import settings
+    from gateway.gateway import Gateway
+    from gateway.realtime.apigw.fanout import fan_out
+    from gateway.realtime.apigw.management import ManagementApi
+    from gateway.realtime.apigw.table import SubscriptionTable
+    from gateway.realtime.apigw.websocket import Routes
+    from tests.realtime.apigw_support import eventbridge_event
+
+    endpoint, received = posts
+    current = settings("deploy/bff.yaml", env={
+        "BFF_JWT_HS256_SECRET": SECRET, "BFF_JWT_ISSUER": ISSUER, "BFF_JWT_AUDIENCE": AUDIENCE,
+        "BFF_ALLOW_ANONYMOUS": "true", "BFF_IDENTITY_SECRET": "env:BFF_APIGW_TEST_IDENTITY",
+        "BFF_SUBGRAPH_URLS": ",".join(f"{k}={v}" for k, v in signed_services.items())})
+    gateway = Gateway.from_file("services/supergraph.graphql", current.gateway)
+    create_table(dynamodb_local, "access-test")
+    table = SubscriptionTable("access-test", endpoint=dynamodb_local)
+    management = ManagementApi(endpoint)
+
+    async def gw() -> Any:
+        return gateway
+
+    routes = Routes(gw, Authenticator.configured(current.auth), table, management)
+    admin = hs256_token(SECRET.encode(), claims(sub="u9", roles=["admin"]))
+
+    async def run() -> Any:
+        for connection, params in (("admin", {"Authorization": f"Bearer {admin}"}), ("anon", None)):
+            answer = await routes.handle(ws_event("$connect", connection,
+                                                  headers={"Sec-WebSocket-Protocol": "graphql-transport-ws"}))
+            assert answer["statusCode"] == 200
+            await routes.handle(ws_event("$default", connection, json.dumps(
+                {"type": "connection_init", **({"payload": params} if params else {})})))
+            await routes.handle(ws_event("$default", connection, json.dumps(
+                {"type": "subscribe", "id": "1", "payload": {"query": QUERY}})))
+        event = eventbridge_event("reviewAdded", {"id": "r97", "rating": 3, "body": "Okay",
+                                                  "author": {"id": "u2", "name": "Alan Turing"},
+                                                  "course": {"id": "c1"}}, {"courseId": "c1"})
+        # An event whose payload does not match the schema (body is a String): answered with an error, no crash.
+        bad = eventbridge_event("reviewAdded", {"id": "r96", "rating": 2, "body": {"text": "Hm"},
+                                                "author": {"id": "u2", "name": "Alan Turing"},
+                                                "course": {"id": "c1"}}, {"courseId": "c1"})
+        try:
+            return await fan_out(gateway, table, management, [event, bad])
+        finally:
+            await management.aclose()
+            await gateway.aclose()
+
+    result = asyncio.run(run())
+    assert received["admin"][0] == {"type": "connection_ack"} and received["anon"][0] == {"type": "connection_ack"}
+    assert (result.events, result.matched, result.runs) == (2, 4, 4)
+    assert dict(result.entity_calls) == {"accounts": 1}
+    def payloads(connection: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the good event's payload, the bad event's), whatever order the concurrent posts arrived in."""
+        nexts = [m["payload"] for m in received[connection][1:]]
+        assert len(nexts) == 2 and all(m["type"] == "next" for m in received[connection][1:])
+        good = [p for p in nexts if ((p.get("data") or {}).get("reviewAdded") or {}).get("body") == "Okay"]
+        return good[0], next(p for p in nexts if p is not good[0])
+
+    seen_by_admin, odd_for_admin = payloads("admin")
+    assert "errors" not in seen_by_admin
+    assert seen_by_admin["data"]["reviewAdded"]["author"]["name"] == "Alan Turing"
+    assert "@" in seen_by_admin["data"]["reviewAdded"]["author"]["email"]
+    seen_by_anon, odd_for_anon = payloads("anon")
+    assert seen_by_anon["data"]["reviewAdded"]["author"] == {"name": "Alan Turing", "email": None}
+    assert seen_by_anon["errors"][0]["path"] == ["reviewAdded", "author", "email"]
+    for odd in (odd_for_admin, odd_for_anon):
+        assert ["reviewAdded", "body"] in [e.get("path") for e in odd["errors"]]
