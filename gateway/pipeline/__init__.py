@@ -16,11 +16,11 @@ hooks too (`builtins.py`); user plugins come from `GatewayConfig.plugins`
 
 from typing import Any
 
-from .context import OperationInfo, RequestContext, SubgraphCall
+from .context import OperationInfo, RequestContext, SubgraphCall, error_codes
 from .hooks import EMPTY, HOOKS, Pipeline, Reject, is_plugin
 
 __all__ = ["HOOKS", "EMPTY", "OperationInfo", "Pipeline", "PluginError", "Reject", "RequestContext", "SubgraphCall",
-           "check_plugin_specs", "is_plugin", "load_plugins"]
+           "check_plugin_specs", "error_codes", "is_plugin", "load_plugins"]
 
 
 def __getattr__(name: str) -> Any:

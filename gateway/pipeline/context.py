@@ -10,7 +10,7 @@ one per request, also when no plugin is installed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,3 +96,15 @@ class SubgraphCall:
         self.response_headers: Mapping[str, str] | None = None  # lower-cased, when the transport reports them
         self.error: Exception | None = None  # the SubgraphFailure, when the call failed
         self.state: dict[Any, Any] = {}  # per-plugin scratch space for this call: key by your plugin
+
+
+def error_codes(errors: Iterable[Any]) -> dict[str, int]:
+    """{code: how many of `errors` carry it} in order of first appearance ("UNKNOWN" when an error
+    has none): a failed fetch over many objects is one entry, not one code per object. The request
+    log and plugins (gateway/plugins/audit_log.py) count a response's errors with it."""
+    codes: dict[str, int] = {}
+    for error in errors:
+        if isinstance(error, dict):
+            code = str((error.get("extensions") or {}).get("code", "UNKNOWN"))
+            codes[code] = codes.get(code, 0) + 1
+    return codes

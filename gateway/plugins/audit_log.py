@@ -16,7 +16,7 @@ from typing import IO
 
 import orjson
 
-from gateway.pipeline import Reject, RequestContext, SubgraphCall
+from gateway.pipeline import Reject, RequestContext, SubgraphCall, error_codes
 
 
 class AuditLog:
@@ -43,7 +43,7 @@ class AuditLog:
         principal = ctx.principal
         operation = ctx.operation
         response = ctx.response
-        codes = [str((e.get("extensions") or {}).get("code", "")) for e in response.body.get("errors") or ()]
+        codes = error_codes(response.body.get("errors") or ())  # {code: count}, as the request log counts them
         line = {
             "ts": round(time.time(), 3),
             "principal": {"kind": getattr(principal, "kind", "anonymous"),

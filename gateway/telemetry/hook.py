@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..pipeline.context import error_codes
 from .record import RequestRecord, SubgraphCall
 from .settings import TelemetrySettings
 
@@ -104,12 +105,7 @@ class Telemetry:
 
     def _observe(self, ctx: Any, record: RequestRecord, duration: float) -> None:
         request, response = ctx.request, ctx.response
-        errors = response.body.get("errors") or ()
-        codes: dict[str, int] = {}
-        for error in errors:
-            if isinstance(error, dict):
-                code = str((error.get("extensions") or {}).get("code", "UNKNOWN"))
-                codes[code] = codes.get(code, 0) + 1
+        codes = error_codes(response.body.get("errors") or ())
         info = self.operation_info(ctx, prepared=not response.request_error)
         name, version = client_of(request)
         principal = request.principal

@@ -51,9 +51,9 @@ def test_audit_log_plugin_through_the_http_app(supergraph, tmp_path):
     assert (first["client"], first["operation"], first["kind"], first["outcome"]) == ("web", "MyPosts", "query", "ok")
     assert first["subgraphs"] == ["people", "posts"] and len(first["sha256"]) == 64
     assert (second["client"], second["outcome"], second["subgraphs"], second["errors"]) == (
-        "scraper", "refused", [], ["FORBIDDEN"])
+        "scraper", "refused", [], {"FORBIDDEN": 1})
     assert third["outcome"] == "refused" and third["operation"] is None
-    assert third["errors"] == ["GRAPHQL_VALIDATION_FAILED"]
+    assert third["errors"] == {"GRAPHQL_VALIDATION_FAILED": 1}
 
 
 def test_header_rule_plugin_changes_the_header_a_real_subgraph_sees(supergraph):
