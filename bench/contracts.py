@@ -81,7 +81,7 @@ class Canned:
 
 
 def _requests() -> dict[str, Any]:
-    from gateway.auth.principal import ANONYMOUS, Principal
+    from bff_common.principal import ANONYMOUS, Principal
     from gateway.request import GraphQLRequest
 
     partner = Principal("viewer", subject="p1", client_name="partner-portal", claims={"azp": "partner-portal"})

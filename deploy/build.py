@@ -52,11 +52,9 @@ ARCHITECTURES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # AL2023 (the python3.12 runtime) has glibc 2.34
 PLATFORM_TAGS = ("manylinux2014_{}", "manylinux_2_28_{}", "manylinux_2_34_{}")
 PLATFORMS = tuple(tag.format("x86_64") for tag in PLATFORM_TAGS)
-# The source files the toolkit layer carries (services/toolkit and what it imports), as serverless.yml's
-# example services package them.
-TOOLKIT = ("services/__init__.py", "services/toolkit/*.py", "bff_common/**/*.py", "gateway/__init__.py",
-           "gateway/access/**/*.py", "gateway/auth/__init__.py", "gateway/auth/errors.py",
-           "gateway/auth/principal.py", "gateway/auth/server_rule.py")
+# The source files the toolkit layer carries (services/toolkit and what it imports: bff_common, never
+# gateway code), as serverless.yml's example services package them.
+TOOLKIT = ("services/__init__.py", "services/toolkit/*.py", "bff_common/**/*.py")
 # Bumped when what a layer holds changes for the same requirements (2: bytecode).
 LAYER_FORMAT = "2"
 

@@ -347,7 +347,7 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
                 headers = {"x-api-key": keys["accounts"]}
                 secret = stand.secrets.get(f"/bff/{STAGE}/identity-secret")
                 if secret:  # the services take callers only with the gateway's signed identity (docs/access.md)
-                    from gateway.access.identity import sign_identity
+                    from bff_common.identity import sign_identity
 
                     headers.update(sign_identity(None, secret, service="accounts", body=body.encode()))
                 answer = api.invoke(f"bff-{STAGE}-accounts", http_v2("POST", "/graphql", body, headers=headers))

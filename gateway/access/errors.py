@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .transform import Denied
+from bff_common.access_evaluate import MESSAGES
 
-MESSAGES = {"FORBIDDEN": "Not authorized to access {}.",
-            "UNAUTHENTICATED": "Authentication is required to access {}."}
+from .transform import Denied
 
 
 def denied_errors(data: Any, denied: list[Denied], applies: Callable[[str, Any], bool]) -> list[dict[Any, Any]]:

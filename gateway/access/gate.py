@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bff_common.access_evaluate import UNAUTHENTICATED, Evaluator
 from bff_common.access_rules import read_rules
 
 from ..lru import LRU
 from .errors import denied_errors, reject_errors
-from .evaluate import UNAUTHENTICATED, Evaluator
 from .transform import AccessWalker, Denied
 
 MODES = ("filter", "reject")
@@ -39,9 +39,8 @@ class AccessControl:
         self.signer: Any = None  # IdentitySigner for the transport, when an identity secret is configured
         reference = getattr(config, "identity_secret", None)
         if reference:
+            from bff_common.identity import IdentitySigner
             from bff_common.secrets import SecretResolver, is_reference
-
-            from .identity import IdentitySigner
 
             self.secret = SecretResolver().resolve(reference) if is_reference(reference) else reference
             self.signer = IdentitySigner(self.secret)
@@ -89,7 +88,8 @@ class AccessControl:
         each request with it (identity.IdentitySigner). None without an identity secret."""
         if self.secret is None:
             return None
-        from .identity import PRINCIPAL, principal_payload
+        from bff_common.identity import PRINCIPAL, principal_payload
+
         from .policies import outcome
 
         policies = self.evaluator.policies

@@ -5,7 +5,7 @@
     jwk.py           one JWK -> a public key (RSA, EC P-256; imported by joserfc), with the alg it may verify
     jwks.py          fetch and cache a JWKS; rate-limited refresh on an unknown kid
     jwt.py           the verification policy over joserfc: alg, signature, claims
-    principal.py     Principal (viewer / server / anonymous) from verified claims
+    principal.py     Principal (bff_common/principal.py: viewer / server / anonymous) from verified claims
     server_rule.py   the explicit rule deciding that a token is a service calling as itself
     context.py       Principal <-> API Gateway authorizer context (flat strings)
     authenticate.py  the gateway's side: principal from the Lambda event or the Bearer token

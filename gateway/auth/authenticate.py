@@ -15,13 +15,15 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
+from bff_common.principal import ANONYMOUS, Principal
+
 from . import errors as e
 from .bearer import bearer_token
 from .config import AuthConfig
 from .context import principal_from_event
 from .errors import AuthConfigError, AuthError
 from .jwt import JwtVerifier
-from .principal import ANONYMOUS, Principal, principal_from_claims
+from .principal import principal_from_claims
 
 logger = logging.getLogger("bff.auth")
 

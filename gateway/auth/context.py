@@ -16,8 +16,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from bff_common.principal import Principal
+
 from .config import AuthConfig
-from .principal import Principal, principal_from_claims, strings
+from .principal import principal_from_claims, strings
 
 _KINDS = ("viewer", "server", "anonymous")
 

@@ -1,38 +1,18 @@
-"""Who is calling: a `Principal` built from verified claims, the seam for access rules later.
+"""A `Principal` (bff_common/principal.py) built from a verified token's claims.
 
-A viewer is a user (through a frontend); a server is a service calling the
-graph as itself (client-credentials token, see server_rule.py); anonymous has
-no credentials at all. Roles come from one configurable claim, scopes from the
+A token is a server's when the explicit rule says so (client-credentials token, see
+server_rule.py), else a viewer's. Roles come from one configurable claim, scopes from the
 OAuth `scope` (space-separated) or `scp` (list) claims.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+
+from bff_common.principal import Principal
 
 from .server_rule import ServerRule
-
-Kind = Literal["viewer", "server", "anonymous"]
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    kind: Kind
-    subject: str | None = None
-    roles: frozenset[str] = frozenset()
-    scopes: frozenset[str] = frozenset()
-    client_name: str | None = None
-    # The verified claims as received (for rules not anticipated here); not part of equality.
-    claims: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def is_anonymous(self) -> bool:
-        return self.kind == "anonymous"
-
-
-ANONYMOUS = Principal("anonymous")
 
 
 def principal_from_claims(claims: Mapping[str, Any], *, roles_claim: str, server_rule: ServerRule) -> Principal:

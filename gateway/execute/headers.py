@@ -46,7 +46,7 @@ NEVER_COPIED = frozenset({"connection", "keep-alive", "transfer-encoding", "te",
 # Always gathered, with their own merge rules (whether a response rule names them or not).
 MERGED = ("set-cookie", "cache-control")
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")
-# The gateway's own headers (gateway/access/identity.py): never taken from the client.
+# The gateway's own headers (bff_common/identity.py): never taken from the client.
 GATEWAY_PREFIX = "x-bff-"
 
 

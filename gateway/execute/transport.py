@@ -165,7 +165,7 @@ class HttpTransport:
         self.max_connections = max_connections
         # service name -> resolved key, sent as X-API-Key (never logged, never in errors)
         self._api_keys = dict(api_keys or {})
-        # gateway/access/identity.IdentitySigner: signs the x-bff-principal the pipeline put in the headers
+        # bff_common/identity.IdentitySigner: signs the x-bff-principal the pipeline put in the headers
         # for the service, method and body bytes (here: each attempt gets a fresh timestamp).
         self.identity = identity
         choice = os.environ.get(CLIENT_ENV, "").strip().lower() or "native"

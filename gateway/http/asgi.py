@@ -36,7 +36,8 @@ from .graphql_over_http import HttpError, error_body, request_from_body, request
 from .negotiation import JSON, SUPPORTED, negotiate, request_content_type_problem
 
 if TYPE_CHECKING:
-    from ..auth.principal import Principal
+    from bff_common.principal import Principal
+
     from ..gateway import Gateway
 
 Scope = MutableMapping[str, Any]

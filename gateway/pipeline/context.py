@@ -35,7 +35,7 @@ class RequestContext:
         self.request = request  # gateway.request.GraphQLRequest
         # The document text to run: the request's query, or the one APQ / trusted documents resolved.
         self.query: str | None = request.query
-        self.principal: Any = request.principal  # gateway.auth Principal (kind "anonymous" when nobody)
+        self.principal: Any = request.principal  # bff_common.principal.Principal (kind "anonymous" when nobody)
         self.headers: Mapping[str, str] = request.headers  # the client's, lower-cased names
         # The contract this request is served under (docs/contracts.md); None: the full API schema.
         self.contract: str | None = None

@@ -25,9 +25,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.federation.schema_directives import Authenticated, Policy, RequiresScopes
 from strawberry.schema_directive import Location
 
+from bff_common.access_evaluate import MESSAGES, Evaluator
 from bff_common.access_rules import AccessRule, Requirement
-from gateway.access.errors import MESSAGES
-from gateway.access.evaluate import Evaluator
 
 from .identity import principal_of
 

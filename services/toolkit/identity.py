@@ -1,4 +1,4 @@
-"""The caller's identity as the gateway signed it (gateway/access/identity.py), checked in
+"""The caller's identity as the gateway signed it (bff_common/identity.py), checked in
 front of a service: `IdentityMiddleware` verifies the x-bff-* headers (constant-time HMAC with
 this service's key over its name, the method and the body; 30 s window) and puts the principal
 in the ASGI scope, where `principal_of(info)` finds it.
@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from gateway.access.identity import DEFAULT_MAX_AGE, IdentityError, service_key, verify_identity
-from gateway.auth.principal import ANONYMOUS
+from bff_common.identity import DEFAULT_MAX_AGE, IdentityError, service_key, verify_identity
+from bff_common.principal import ANONYMOUS
 
 SCOPE_KEY = "bff.principal"
 _HEADERS = (b"x-bff-principal", b"x-bff-timestamp", b"x-bff-signature")
@@ -47,7 +47,7 @@ class IdentityMiddleware:
         if not service:
             raise ValueError("IdentityMiddleware needs the service's name (its subgraph name)")
         self.app = app
-        # Derived once: the keys for this service only (gateway/access/identity.service_key).
+        # Derived once: the keys for this service only (bff_common/identity.service_key).
         self.keys = [service_key(s, service) for s in secrets]
         self.service = service
         self.max_body = max_body

@@ -93,7 +93,7 @@ async def test_fragments_and_aliases(make_gateway):
 
 
 async def test_declarative_policy_allows_a_role_and_denies_another(make_gateway):
-    from gateway.auth.principal import Principal
+    from bff_common.principal import Principal
 
     gw = make_gateway(access_policies={"staff": {"any_of": [{"roles": ["staff"]}, {"roles": ["hr"]}]},
                                        "self_or_admin": {"roles": ["admin"]}})
@@ -106,7 +106,7 @@ async def test_declarative_policy_allows_a_role_and_denies_another(make_gateway)
 
 
 async def test_owner_policy_is_decided_by_the_service_per_object(make_gateway):
-    from gateway.auth.principal import Principal
+    from bff_common.principal import Principal
 
     gw = make_gateway()
     ada = Principal("viewer", subject="1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bff_common.principal import Principal
 from gateway.access.policies import (
     OWNER,
     POLICIES_SCHEMA,
@@ -13,7 +14,6 @@ from gateway.access.policies import (
     outcome,
     validate_policies,
 )
-from gateway.auth.principal import Principal
 
 ADMIN = Principal("viewer", subject="a", roles=frozenset({"admin"}), scopes=frozenset({"read", "write"}),
                   claims={"org": "acme", "groups": ["ops", "dev"], "amr": "pwd mfa", "realm": {"tier": "gold"}})

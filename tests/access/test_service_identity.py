@@ -8,7 +8,7 @@ import time
 import httpx
 import orjson
 
-from gateway.access.identity import sign_identity
+from bff_common.identity import sign_identity
 
 from .conftest import EDITOR, SECRET, SERVER, VIEWER
 

@@ -20,10 +20,10 @@ import strawberry
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from bff_common.principal import Principal
 from gateway.auth import authorizer
 from gateway.auth.authenticate import Authenticator
 from gateway.auth.config import AuthConfig
-from gateway.auth.principal import Principal
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.http import lambda_handler

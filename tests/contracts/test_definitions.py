@@ -11,7 +11,7 @@ from bff_common.contracts.definitions import (
     definitions_to_json,
     parse_contracts,
 )
-from gateway.auth.principal import ANONYMOUS, Principal
+from bff_common.principal import ANONYMOUS, Principal
 from gateway.contracts.selection import ContractRefused, ContractSelector
 
 GOOD = {

@@ -103,6 +103,17 @@ def test_package_sizes(packaged: Path) -> None:
         assert not [n for n in gateway_files if n.startswith(forbidden) or n.startswith("python/" + forbidden)], forbidden
 
 
+def test_the_services_ship_no_gateway_code(packaged: Path) -> None:
+    """The services share the principal, the signed identity and the access evaluation with the gateway
+    through bff_common: neither their zips nor the toolkit layer carry any of gateway/."""
+    toolkit = zipfile.ZipFile(packaged / "serviceToolkit.zip").namelist()
+    assert {"python/services/toolkit/identity.py", "python/services/toolkit/access.py", "python/bff_common/identity.py",
+            "python/bff_common/access_evaluate.py", "python/bff_common/principal.py"} <= set(toolkit)
+    for name in ("serviceToolkit", "accounts", "courses", "enrollments", "reviews"):
+        names = zipfile.ZipFile(packaged / f"{name}.zip").namelist()
+        assert not [n for n in names if n.startswith(("gateway/", "python/gateway/"))], name
+
+
 PYC_312_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"  # importlib.util.MAGIC_NUMBER of CPython 3.12
 
 

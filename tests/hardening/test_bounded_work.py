@@ -150,7 +150,7 @@ async def test_ten_unknown_directives_are_one_error():
 
 def test_the_seven_level_query_passes_the_default_limits():
     """Finding 8: no ordinary query is refused by default where the schema does not size its lists."""
-    from gateway.auth.principal import Principal
+    from bff_common.principal import Principal
     from gateway.plan.printer import print_plan
     from services.policies import EXAMPLE_POLICIES
 

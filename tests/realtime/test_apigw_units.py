@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 from graphql import parse
 
-from gateway.access.identity import PRINCIPAL, principal_payload
-from gateway.auth.principal import Principal
+from bff_common.identity import PRINCIPAL, principal_payload
+from bff_common.principal import Principal
 from gateway.realtime.apigw.batching import BatchingTransport, fanout_identity
 from gateway.realtime.apigw.fanout import matches
 from gateway.realtime.apigw.projection import source_response

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 import orjson  # noqa: E402
 from service_identity import SECRET, signed  # noqa: E402
 
-from gateway.auth.principal import ANONYMOUS  # noqa: E402
+from bff_common.principal import ANONYMOUS  # noqa: E402
 from services.catalog import SERVICES  # noqa: E402
 from tests.support.asgi_server import RunningServer, serve_in_thread  # noqa: E402
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.access.identity import sign_identity
-from gateway.auth.principal import ANONYMOUS, Principal
+from bff_common.identity import sign_identity
+from bff_common.principal import ANONYMOUS, Principal
 
 SECRET = "services-test-identity-secret"
 ADMIN = Principal("viewer", subject="u1", roles=frozenset({"student", "admin"}))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from service_identity import SECRET
 
-from gateway.auth.principal import Principal
+from bff_common.principal import Principal
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.request import GraphQLRequest

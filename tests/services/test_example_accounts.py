@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from service_identity import ADMIN
 
-from gateway.auth.principal import Principal
+from bff_common.principal import Principal
 
 VIEWER = Principal("viewer", subject="u7", roles=frozenset({"student"}))
 OWNER_VERDICT = {"self_or_admin": "owner"}  # what the gateway forwards for a non-admin viewer

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from service_identity import ADMIN
 
-from gateway.auth.principal import Principal
+from bff_common.principal import Principal
 from services.enrollments import data
 
 AS_ADMIN = {"principal": ADMIN, "verdicts": {"self_or_admin": True}}

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from service_identity import signed
 
-from gateway.auth.principal import ANONYMOUS, Principal
+from bff_common.principal import ANONYMOUS, Principal
 from services.catalog import SERVICES
 
 

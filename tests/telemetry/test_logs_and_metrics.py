@@ -10,7 +10,7 @@ import logging
 import httpx
 import pytest
 
-from gateway.auth.principal import Principal
+from bff_common.principal import Principal
 from gateway.config import GatewayConfig
 from gateway.gateway import Gateway
 from gateway.request import GraphQLRequest

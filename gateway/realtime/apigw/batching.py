@@ -26,8 +26,8 @@ from typing import Any
 
 import orjson
 
-from ...access.identity import PRINCIPAL, principal_payload
-from ...auth.principal import Principal
+from bff_common.identity import PRINCIPAL, principal_payload
+from bff_common.principal import Principal
 
 FANOUT_PRINCIPAL = Principal("server", client_name="bff-fanout")
 _SETTLE_ROUNDS = 3  # loop iterations without a new request before the batch is sent

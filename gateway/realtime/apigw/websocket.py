@@ -209,7 +209,7 @@ def principal_json(principal: Any) -> dict[str, Any] | None:
 
 
 def principal_from_json(stored: dict[str, Any] | None) -> Any:
-    from ...auth.principal import ANONYMOUS, Principal
+    from bff_common.principal import ANONYMOUS, Principal
 
     if not stored:
         return ANONYMOUS

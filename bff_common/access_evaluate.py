@@ -1,4 +1,9 @@
-"""Decide a `Requirement` for a principal: None when allowed, else the error code."""
+"""Decide a `Requirement` for a principal: None when allowed, else the error code.
+
+One implementation on both sides of the wire: the gateway filters or rejects fields with
+it (gateway/access), the services refuse them again (services/toolkit/access.py), with
+the same messages (`MESSAGES`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ from bff_common.access_rules import AccessRule, Groups, Requirement
 
 Policy = Callable[[Any], bool]  # principal -> allowed
 FORBIDDEN, UNAUTHENTICATED = "FORBIDDEN", "UNAUTHENTICATED"
+# The error message per code, formatted with the field coordinate ("Type.field").
+MESSAGES = {FORBIDDEN: "Not authorized to access {}.",
+            UNAUTHENTICATED: "Authentication is required to access {}."}
 
 
 class Evaluator:

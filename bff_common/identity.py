@@ -28,6 +28,8 @@ from typing import Any
 
 import orjson
 
+from .principal import Principal
+
 PRINCIPAL, TIMESTAMP, SIGNATURE = "x-bff-principal", "x-bff-timestamp", "x-bff-signature"
 DEFAULT_MAX_AGE = 30.0
 _VERSION = "bff-identity-v2"
@@ -97,13 +99,11 @@ def sign_identity(principal: Any, secret: str, *, service: str, body: bytes = b"
 
 def verify_identity(headers: Mapping[str, str], secrets: Sequence[str | bytes], *, service: str, method: str,
                     body: bytes, max_age: float = DEFAULT_MAX_AGE, now: float | None = None,
-                    keys: Sequence[bytes] = ()) -> Any:
-    """The signed principal (gateway.auth Principal, with the gateway's policy verdicts in its
+                    keys: Sequence[bytes] = ()) -> Principal:
+    """The signed principal (bff_common.principal.Principal, with the gateway's policy verdicts in its
     claims "bff:policies" / "bff:owner"); raises IdentityError. `secrets`: current and previous
     shared secret during a rotation; `keys`: already derived service keys (`service_key`).
     `headers` keys must be lower-case; `body`: the request body (GET: the query string)."""
-    from ..auth.principal import Principal
-
     payload, timestamp, signature = (headers.get(h) for h in (PRINCIPAL, TIMESTAMP, SIGNATURE))
     if not payload or not timestamp or not signature:
         raise IdentityError("missing identity headers")
