@@ -146,8 +146,8 @@ async def _build(config_path: str | None = None, flags: Sequence[Flag] = (), *,
             from bff_common.secrets import SecretResolver
 
             token = SecretResolver().resolve(source.reload_token)
-        # The switch stands in for a Gateway (execute / aclose), as under `bff serve --registry`.
-        http = create_app(switch, config, auth=auth)  # type: ignore[arg-type]
+        # The switch serves as a Gateway does (http/served.py), as under `bff serve --registry`.
+        http = create_app(switch, config, auth=auth)
         app = with_registry(http, switch, reload_token=token, background_poll=True)
     elif source.file:
         from .cli.plan import load_gateway

@@ -167,10 +167,18 @@ class GatewaySwitch:
     async def subscribe(self, request: GraphQLRequest) -> Any:
         """A subscription stays on the version it started on: that gateway counts it in flight until the
         stream is closed, so a swap does not close its subgraph connections under it."""
-        active = self._active
+        return await self._held(self._active, self._active.gateway.subscribe, request)
+
+    async def execute_incremental(self, request: GraphQLRequest) -> Any:
+        """A @defer query's payloads, held on the version they started on until the stream is closed."""
+        return await self._held(self._active, self._active.gateway.execute_incremental, request)
+
+    async def _held(self, active: _Active, call: Callable[[GraphQLRequest], Awaitable[Any]],
+                    request: GraphQLRequest) -> Any:
+        """`call(request)` counted in flight on `active`: a response at once, a stream until it is closed."""
         active.inflight += 1
         try:
-            result = await active.gateway.subscribe(request)
+            result = await call(request)
         except BaseException:
             self._release(active)
             raise

@@ -7,7 +7,7 @@ Settings: defaults < bff.yaml (--config) < BFF_* environment < these flags
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from .parsing import InputError, command_parser, fail
@@ -140,7 +140,8 @@ def main(argv: Sequence[str]) -> int:
         return 2
 
     # loop/http "auto": uvloop and httptools when installed (the `local` extra brings them).
-    app = inner = create_app(gateway, config, auth=Authenticator.configured(current.auth))
+    inner = create_app(gateway, config, auth=Authenticator.configured(current.auth))
+    app: Callable[[Any, Any, Any], Awaitable[None]] = inner  # then wrapped (registry, worker header)
     if source.registry:
         from ..supergraph_source import with_registry
 

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping, Protocol
 
 import orjson
 
@@ -38,14 +38,21 @@ from .negotiation import JSON, SUPPORTED, negotiate, request_content_type_proble
 if TYPE_CHECKING:
     from bff_common.principal import Principal
 
-    from ..gateway import Gateway
+    from .served import ServedGateway
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-GatewayFactory = Callable[[], Awaitable["Gateway"]]
+
+
+class ASGIApp(Protocol):
+    """An ASGI 3 app, with the parameter names mangum's `ASGI` protocol asks for."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
+GatewayFactory = Callable[[], Awaitable["ServedGateway"]]
 
 logger = logging.getLogger("bff.http")
 
@@ -57,7 +64,7 @@ IDE_ASSETS = "/ide/"
 CONTRACT_PREFIX = GRAPHQL_PATH + "/"  # contracts' own paths: /graphql/NAME (docs/contracts.md)
 
 
-def create_app(gateway: "Gateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> ASGIApp:
+def create_app(gateway: "ServedGateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> ASGIApp:
     """The ASGI app serving `gateway`.
 
     Pass a built Gateway, or an async factory: the factory runs at lifespan
@@ -74,11 +81,11 @@ class _ClientDisconnected(Exception):
 
 
 class _App:
-    def __init__(self, gateway: "Gateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> None:
+    def __init__(self, gateway: "ServedGateway | GatewayFactory", config: GatewayConfig, auth: Authenticator | None = None) -> None:
         self.config = config
         self._auth = auth if auth is not None else Authenticator.from_env()
         if hasattr(gateway, "execute"):
-            self._gateway: Gateway | None = gateway  # type: ignore[assignment]
+            self._gateway: ServedGateway | None = gateway  # type: ignore[assignment]
             self._factory: GatewayFactory | None = None
         else:
             self._gateway = None
@@ -177,7 +184,7 @@ class _App:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _ready_gateway(self) -> "Gateway | None":
+    async def _ready_gateway(self) -> "ServedGateway | None":
         """The gateway, built now if a factory has not run (or failed) yet; None when unavailable."""
         if self._closed:
             return None

@@ -17,6 +17,8 @@ uvicorn, configured by `security.jwt` / the BFF_JWT_* variables.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from mangum import Mangum
@@ -26,7 +28,7 @@ from .negotiation import SUPPORTED
 
 if TYPE_CHECKING:
     from ..config.build import Settings
-    from ..gateway import Gateway
+    from .served import ServedGateway
 
 
 def _settings() -> "Settings":
@@ -40,9 +42,10 @@ def _settings() -> "Settings":
     return _loaded
 
 
-def _build_gateway() -> "Gateway":
+def _build_gateway() -> "ServedGateway | Awaitable[ServedGateway]":
     """From the registry (`supergraph.registry`, with `supergraph.file` as the fallback when the registry
-    is down at a cold start), or from the bundled supergraph file alone (`supergraph.file`)."""
+    is down at a cold start: the GatewaySwitch, started by awaiting), or from the bundled supergraph
+    file alone (`supergraph.file`: a Gateway)."""
     current = _settings()
     source, config = current.supergraph, current.gateway
     if source.registry:
@@ -64,16 +67,16 @@ def _build_gateway() -> "Gateway":
 
 
 _loaded: "Settings | None" = None
-# Seam for tests and embedders: a no-argument callable returning the Gateway.
+# Seam for tests and embedders: a no-argument callable returning the gateway (or an awaitable of it).
 _gateway_factory = _build_gateway
 # The mangum adapter, created on the first invocation (it binds the event loop of the calling thread).
 _handler: Mangum | None = None
 
 
-async def _gateway() -> "Gateway":
+async def _gateway() -> "ServedGateway":
     gateway = _gateway_factory()
-    if hasattr(gateway, "__await__"):  # GatewaySwitch.start is a coroutine
-        gateway = await gateway
+    if inspect.isawaitable(gateway):  # GatewaySwitch.start is a coroutine
+        return await gateway
     return gateway
 
 

@@ -7,6 +7,7 @@ import threading
 import time
 
 import httpx
+import orjson
 import pytest
 from plain_subgraph import plain_subgraph
 
@@ -134,3 +135,25 @@ def test_gateway_picks_up_a_new_service_under_traffic_without_failing_a_request(
         assert httpx.post(server.base_url + "/admin/reload").status_code == 401
         reload = httpx.post(server.base_url + "/admin/reload", headers={"authorization": "Bearer s3cret"})
         assert reload.status_code == 200 and reload.json() == {"version": 2, "changed": False}
+
+
+def test_a_deferred_query_is_served_through_the_switch_and_holds_its_version(tmp_path, subgraphs):
+    """`bff serve` with a registry serves through the GatewaySwitch: a multipart/mixed @defer query
+    streams its payloads as over a single Gateway, and the version it started on stays open under it."""
+    from gateway.http import create_app
+
+    registry = open_registry(f"sqlite:///{tmp_path}/r.db", create=True)
+    _publish(registry, "a", subgraphs[0], HELLO)
+    _publish(registry, "b", subgraphs[1], WORLD)
+    config = GatewayConfig()
+    switch = asyncio.run(GatewaySwitch.start(registry, gateway_builder(config), poll_interval=3600))
+    with serve_in_thread(create_app(switch, config)) as server, httpx.Client(timeout=10) as http:
+        response = http.post(server.graphql_url, json={"query": "{ hello ... @defer { world } }"},
+                             headers={"accept": "multipart/mixed"})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("multipart/mixed")
+        parts = [part.split(b"\r\n\r\n", 1)[1] for part in response.content.split(b"\r\n---")[1:-1]]
+        assert [orjson.loads(p) for p in parts] == [
+            {"data": {"hello": "hi"}, "hasNext": True},
+            {"incremental": [{"data": {"world": "earth"}, "path": []}], "hasNext": False}]
+    assert switch._active.inflight == 0  # released when the stream closed
