@@ -34,7 +34,7 @@ import hmac
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, MutableMapping
+from typing import Any, Awaitable, Callable, MutableMapping, Protocol
 from urllib.parse import parse_qs, unquote
 
 import orjson
@@ -48,6 +48,12 @@ logger = logging.getLogger("bff.registry")
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class ASGIApp(Protocol):
+    """An ASGI 3 app, with the parameter names mangum's `ASGI` protocol asks for."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
 
 MAX_BODY = 2_000_000  # an SDL may be 1 MB; JSON escaping can nearly double it
 PREFIX = "/v1"
@@ -70,7 +76,19 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return _Reply(status, {"ok": False, "errors": [{"code": code, "message": message}]}, headers)
 
 
-def create_registry_app(registry: Registry, config: ApiConfig) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+def _text(body: dict[str, Any], *names: str) -> str:
+    """The first of `names` the body gives, "" when none (the registry then names what is missing);
+    a value that is not a string is refused here."""
+    for name in names:
+        value = body.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise _error(400, "BAD_REQUEST", f"{name} must be a string")
+            return value
+    return ""
+
+
+def create_registry_app(registry: Registry, config: ApiConfig) -> ASGIApp:
     """The ASGI app serving `registry` under /v1."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -136,7 +154,7 @@ async def _route(registry: Registry, config: ApiConfig, scope: Scope, receive: R
             return 200, service.to_json()
         if method == "PUT":
             body = await _json_body(receive, headers)
-            request = PublishRequest(name=name, endpoint=body.get("endpoint", body.get("url")), sdl=body.get("sdl"),
+            request = PublishRequest(name=name, endpoint=_text(body, "endpoint", "url"), sdl=_text(body, "sdl"),
                                      published_by=str(body.get("published_by") or "api"), lookups=body.get("lookups"),
                                      api_key_ref=body.get("api_key_ref"), allow_breaking=bool(body.get("allow_breaking")),
                                      allow_security_change=body.get("allow_security_change") is True,
@@ -166,7 +184,7 @@ async def _documents(registry: Registry, method: str, route: str, query: dict[st
                                   str(body.get("published_by") or "api")))
     if method == "GET" and len(parts) in (1, 3):
         sha = parts[-1].lower()
-        text = await (run(registry.document, sha) if len(parts) == 1 else run(registry.client_document, *parts[:2], sha))
+        text = await (run(registry.document, sha) if len(parts) == 1 else run(registry.client_document, parts[0], parts[1], sha))
         if text is None:
             raise _error(404, "UNKNOWN_DOCUMENT", f"document {sha} is not registered")
         return 200, {"sha256": sha, "document": text}

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from graphql import GraphQLSchema
+from graphql import GraphQLNamedType, GraphQLSchema
 from graphql.language import (
     ArgumentNode,
+    ConstDirectiveNode,
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -40,7 +41,11 @@ from graphql.language import (
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    ListTypeNode,
+    NamedTypeNode,
     NameNode,
+    Node,
+    NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
@@ -55,6 +60,18 @@ from graphql.language import (
 from bff_common.link import INACCESSIBLE_IDENTITY, TAG_IDENTITY, read_links
 
 __all__ = ["Contract", "ContractError", "ContractSchema", "build_contract"]
+
+class _Directed(Protocol):
+    """A definition node that carries directives (types, fields, arguments, enum values)."""
+
+    @property
+    def directives(self) -> tuple[ConstDirectiveNode, ...] | None: ...
+
+    @property
+    def keys(self) -> tuple[str, ...]: ...
+
+
+_D = TypeVar("_D", bound=_Directed)
 
 _OBJECTS = (ObjectTypeDefinitionNode, ObjectTypeExtensionNode, InterfaceTypeDefinitionNode, InterfaceTypeExtensionNode)
 _INPUTS = (InputObjectTypeDefinitionNode, InputObjectTypeExtensionNode)
@@ -147,8 +164,8 @@ class _Marker:
 
     # -- tags
 
-    def _tags_of(self, node) -> set[str]:
-        found = set()
+    def _tags_of(self, node: _Directed) -> set[str]:
+        found: set[str] = set()
         for d in node.directives or ():
             if d.name.value == self.tag_name:
                 for arg in d.arguments or ():
@@ -250,18 +267,18 @@ class _Marker:
         name = self.inaccessible_name or "inaccessible"
         mark = DirectiveNode(name=NameNode(value=name), arguments=())
 
-        def marked(node, coordinate: str):
+        def marked(node: _D, coordinate: str) -> _D:
             if coordinate not in hidden or any(d.name.value == name for d in node.directives or ()):
                 return node
             return node.__class__(**{**_fields(node), "directives": (*(node.directives or ()), mark)})
 
-        definitions = []
+        definitions: list[Any] = []
         for node in self.document_node.definitions:
             if isinstance(node, _TYPES) and node.name.value in self.definitions:
                 type_name = node.name.value
-                changes = {}
-                if getattr(node, "fields", None):
-                    fields = []
+                changes: dict[str, tuple[Any, ...]] = {}
+                if isinstance(node, _OBJECTS + _INPUTS) and node.fields:
+                    fields: list[Any] = []
                     for f in node.fields:
                         coordinate = f"{type_name}.{f.name.value}"
                         args = getattr(f, "arguments", None)
@@ -271,7 +288,7 @@ class _Marker:
                                 f = f.__class__(**{**_fields(f), "arguments": new_args})
                         fields.append(marked(f, coordinate))
                     changes["fields"] = tuple(fields)
-                if getattr(node, "values", None):
+                if isinstance(node, _ENUMS) and node.values:
                     changes["values"] = tuple(marked(v, f"{type_name}.{v.name.value}") for v in node.values)
                 if changes:
                     node = node.__class__(**{**_fields(node), **changes})
@@ -282,7 +299,7 @@ class _Marker:
         return DocumentNode(definitions=tuple(definitions))
 
 
-def _fields(node) -> dict[Any, Any]:
+def _fields(node: Node | _Directed) -> dict[Any, Any]:
     return {k: getattr(node, k) for k in node.keys if k != "loc"}
 
 
@@ -296,9 +313,10 @@ def _with_inaccessible_link(schema: SchemaDefinitionNode) -> SchemaDefinitionNod
 
 
 def _named(type_node: TypeNode) -> str:
-    while not hasattr(type_node, "name"):
-        type_node = type_node.type  # type: ignore[attr-defined]
-    return type_node.name.value  # type: ignore[attr-defined]
+    while isinstance(type_node, (ListTypeNode, NonNullTypeNode)):
+        type_node = type_node.type
+    assert isinstance(type_node, NamedTypeNode)
+    return type_node.name.value
 
 
 def _root_name(document: DocumentNode, operation: str) -> str:
@@ -324,9 +342,9 @@ def _unreachable(schema: GraphQLSchema, definitions: dict[str, list[Any]]) -> se
     )
 
     seen: set[str] = set()
-    queue = []
+    queue: list[GraphQLNamedType] = []
 
-    def visit(t) -> None:
+    def visit(t: GraphQLNamedType | None) -> None:
         if t is not None and t.name not in seen:
             seen.add(t.name)
             queue.append(t)

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from graphql import parse
 from graphql.error import GraphQLSyntaxError
-from graphql.language import FieldNode, InlineFragmentNode, SelectionSetNode
+from graphql.language import FieldNode, InlineFragmentNode, OperationDefinitionNode, SelectionSetNode
 
 from .model import INTERFACE, OBJECT, UNION, Field, Subgraph, Type
 from .typeref import named
@@ -21,9 +21,10 @@ Visitor = Callable[[Type, Field, bool], str | None]
 @lru_cache(maxsize=4096)
 def parse_field_set(text: str) -> SelectionSetNode | None:
     try:
-        return parse("{" + text + "}", no_location=True).definitions[0].selection_set
+        definition = parse("{" + text + "}", no_location=True).definitions[0]
     except GraphQLSyntaxError:
         return None
+    return definition.selection_set if isinstance(definition, OperationDefinitionNode) else None
 
 
 def top_level_fields(text: str) -> set[str]:
@@ -47,9 +48,10 @@ def _walk(sub: Subgraph, parent: Type, selection: SelectionSetNode, visit: Visit
           under_external: bool) -> None:
     for sel in selection.selections:
         if isinstance(sel, InlineFragmentNode):
-            target = sub.types.get(sel.type_condition.name.value) if sel.type_condition else parent
+            condition = sel.type_condition.name.value if sel.type_condition else None
+            target = sub.types.get(condition) if condition is not None else parent
             if target is None:
-                problems.append(f'unknown type "{sel.type_condition.name.value}"')
+                problems.append(f'unknown type "{condition}"')
                 continue
             _walk(sub, target, sel.selection_set, visit, problems, under_external)
             continue

@@ -45,6 +45,7 @@ def apply_lookups(ctx: Context, sub: Subgraph) -> None:
                       (sub.name,), coordinate)
             continue
         fields = " ".join(dict.fromkeys(lookup.arguments.values()))
+        assert t is not None  # no problem: an object type of the subgraph
         if not any(k.fields == fields for k in t.keys):
             t.keys.append(Key(fields=fields))
 

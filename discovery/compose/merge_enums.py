@@ -29,11 +29,11 @@ def merge_enum_values(ctx: Context, name: str, sources: list[tuple[Subgraph, Typ
                       f'in an empty type.', [s.name for s, _ in sources], name)
         return everywhere
     if usage == {"input", "output"}:
-        for v in values.values():
-            if len(v.graphs) != len(sources) and not v.inaccessible:
-                missing = [s.name for s, t in sources if v.name not in t.values]
+        for value in values.values():
+            if len(value.graphs) != len(sources) and not value.inaccessible:
+                missing = [s.name for s, t in sources if value.name not in t.values]
                 ctx.error("ENUM_VALUE_MISMATCH",
-                          f'Enum type "{name}" is used as both input type and output type, but value "{v.name}" '
+                          f'Enum type "{name}" is used as both input type and output type, but value "{value.name}" '
                           f'is not defined in all the subgraphs defining "{name}": it is missing in subgraph(s) '
-                          + ", ".join(f'"{m}"' for m in missing), missing, f"{name}.{v.name}")
+                          + ", ".join(f'"{m}"' for m in missing), missing, f"{name}.{value.name}")
     return values

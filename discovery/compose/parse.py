@@ -23,6 +23,8 @@ from graphql.language import (
     SchemaDefinitionNode,
     SchemaExtensionNode,
     StringValueNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
     print_ast,
@@ -85,7 +87,7 @@ def parse_subgraph(name: str, url: str, sdl: str) -> Subgraph:
     reader.composed_directives(document, sub)
     for node in document.definitions:
         kind_ext = _KINDS.get(type(node))
-        if kind_ext is None:
+        if kind_ext is None or not isinstance(node, (TypeDefinitionNode, TypeExtensionNode)):
             continue
         kind, is_ext = kind_ext
         type_name = renames.get(node.name.value, node.name.value)

@@ -102,7 +102,7 @@ def print_supergraph(sg: Supergraph) -> str:
         directives.append(definition)
     directives += [_AUTH_SPECS[name][1] for name in auth]
     out.extend(directives)
-    out += [_AUTH_SPECS[name][2] for name in auth if _AUTH_SPECS[name][2]]
+    out += [spec for name in auth if (spec := _AUTH_SPECS[name][2])]
     out.append("scalar join__FieldSet")
     out.append("enum join__Graph {\n" + "".join(
         f"  {graph} @join__graph(name: {s(name)}, url: {s(url)})\n" for graph, name, url in sg.graphs) + "}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class Lookup:
 
     type_name: str
     field: str
-    arguments: dict[str, str] = field(default_factory=dict)
+    arguments: dict[str, str] = dataclasses.field(default_factory=dict)  # (`field` is the field's name here)
 
     def __hash__(self) -> int:
         return hash((self.type_name, self.field, tuple(sorted(self.arguments.items()))))

@@ -308,9 +308,9 @@ class DynamoDBStore(Store):
                 if _unavailable(exc):
                     raise StoreUnavailable(f"DynamoDB did not answer ({type(exc).__name__}: {exc})") from None
                 raise
-            code = exc.response.get("Error", {}).get("Code", "")
+            code = response["Error"].get("Code", "")
             if code == "TransactionCanceledException":
-                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", ())]
+                reasons = [r.get("Code") for r in response.get("CancellationReasons", ())]
                 if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                     raise VersionConflict(f"concurrent change (reasons: {reasons})") from None
             if code in ("TransactionConflictException", "TransactionInProgressException"):
@@ -322,7 +322,7 @@ class DynamoDBStore(Store):
             if code in ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
                         "InternalServerError", "ServiceUnavailable"):
                 raise StoreUnavailable(f"DynamoDB {operation} failed: {code}") from None
-            raise StoreError(f"DynamoDB {operation} failed: {code}: {exc.response.get('Error', {}).get('Message', '')}") from None
+            raise StoreError(f"DynamoDB {operation} failed: {code}: {response['Error'].get('Message', '')}") from None
 
     # -- client field usage: pk USAGE#<day>, sk <coordinate>#<client>#<version>, count ADDed ------------
 

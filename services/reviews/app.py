@@ -6,8 +6,9 @@ gateway-signed identity when BFF_IDENTITY_SECRET is (services/toolkit/identity.p
 
 from collections.abc import Sequence
 
+from starlette.types import ASGIApp
+
 from services.toolkit import service_app
-from services.toolkit.app import ASGIApp
 
 from .schema import schema
 

@@ -61,6 +61,13 @@ def test_http_client_round_trip_and_refusals(api):
     assert not clash.ok and any(p.coordinate == "Query.me" for p in clash.problems)
     bad = httpx.put(f"{api}/v1/services/x", content=b"not json", headers={"authorization": f"Bearer {TOKEN}"})
     assert bad.status_code == 400
+    typed = httpx.put(f"{api}/v1/services/x", json={"endpoint": 5, "sdl": ACCOUNTS},
+                      headers={"authorization": f"Bearer {TOKEN}"})
+    assert typed.status_code == 400 and typed.json()["errors"] == [{"code": "BAD_REQUEST",
+                                                                    "message": "endpoint must be a string"}]
+    missing = httpx.put(f"{api}/v1/services/x", json={"endpoint": "http://x.local/graphql"},
+                        headers={"authorization": f"Bearer {TOKEN}"})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["code"] == "INVALID_SDL"
     huge = httpx.put(f"{api}/v1/services/x", json={"endpoint": "http://x/", "sdl": "#" * 2_100_000},
                      headers={"authorization": f"Bearer {TOKEN}"})
     assert huge.status_code == 413

@@ -22,9 +22,9 @@ def check_overrides(ctx: Context) -> None:
                               f'"{t.name}.{f.name}" on "{sub.name}" is marked with directive "@external"',
                               (sub.name,), f"{t.name}.{f.name}")
     for coordinate, by_sub in owners.items():
-        for sub, source in by_sub.items():
-            if source is not None and source != sub and by_sub.get(source) is not None:
+        for sub_name, source in by_sub.items():
+            if source is not None and source != sub_name and by_sub.get(source) is not None:
                     ctx.error("OVERRIDE_SOURCE_HAS_OVERRIDE",
-                              f'Field "{coordinate}" on subgraph "{sub}" is also marked with directive @override in '
-                              f'subgraph "{source}". Only one @override directive is allowed per field.',
-                              (sub, source), coordinate)
+                              f'Field "{coordinate}" on subgraph "{sub_name}" is also marked with directive @override '
+                              f'in subgraph "{source}". Only one @override directive is allowed per field.',
+                              (sub_name, source), coordinate)
