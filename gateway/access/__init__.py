@@ -7,7 +7,6 @@ an operation before planning; errors.py places the FORBIDDEN / UNAUTHENTICATED e
 bff_common/identity.py signs the caller's identity for the subgraphs. See README.md.
 """
 
-from bff_common.access_evaluate import Evaluator
 from bff_common.access_rules import AccessRules, Requirement, read_rules
 
-__all__ = ["AccessRules", "Evaluator", "Requirement", "read_rules"]
+__all__ = ["AccessRules", "Requirement", "read_rules"]
