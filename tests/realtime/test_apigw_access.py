@@ -131,3 +131,53 @@ def test_each_subscriber_gets_what_its_identity_may_see(dynamodb_local: str,  # 
     assert seen_by_anon["errors"][0]["path"] == ["reviewAdded", "author", "email"]
     for odd in (odd_for_admin, odd_for_anon):
         assert ["reviewAdded", "body"] in [e.get("path") for e in odd["errors"]]
+
+
+def test_an_event_from_another_service_reaches_no_subscriber(dynamodb_local: str,  # noqa: F811
+                                                              signed_services: dict[str, str], posts: Any) -> None:
+    """`reviewAdded` belongs to the reviews subgraph: an event of that detail-type put on the bus by another
+    service (source bff.enrollments, which its role allows) is not delivered as if reviews had sent it."""
+    from gateway.auth.authenticate import Authenticator
+    from gateway.config.build import settings
+    from gateway.gateway import Gateway
+    from gateway.realtime.apigw.fanout import fan_out
+    from gateway.realtime.apigw.management import ManagementApi
+    from gateway.realtime.apigw.table import SubscriptionTable
+    from gateway.realtime.apigw.websocket import Routes
+    from tests.realtime.apigw_support import eventbridge_event
+
+    endpoint, received = posts
+    current = settings("deploy/bff.yaml", env={
+        "BFF_JWT_HS256_SECRET": SECRET, "BFF_JWT_ISSUER": ISSUER, "BFF_JWT_AUDIENCE": AUDIENCE,
+        "BFF_ALLOW_ANONYMOUS": "true", "BFF_IDENTITY_SECRET": "env:BFF_APIGW_TEST_IDENTITY",
+        "BFF_SUBGRAPH_URLS": ",".join(f"{k}={v}" for k, v in signed_services.items())})
+    gateway = Gateway.from_file("services/supergraph.graphql", current.gateway)
+    create_table(dynamodb_local, "source-test")
+    table = SubscriptionTable("source-test", endpoint=dynamodb_local)
+    management = ManagementApi(endpoint)
+
+    async def gw() -> Any:
+        return gateway
+
+    routes = Routes(gw, Authenticator.configured(current.auth), table, management)
+    review = {"id": "r95", "rating": 5, "body": "Great", "author": {"id": "u2", "name": "Alan Turing"},
+              "course": {"id": "c1"}}
+
+    async def run() -> Any:
+        await routes.handle(ws_event("$connect", "viewer", headers={"Sec-WebSocket-Protocol": "graphql-transport-ws"}))
+        await routes.handle(ws_event("$default", "viewer", json.dumps({"type": "connection_init"})))
+        await routes.handle(ws_event("$default", "viewer", json.dumps(
+            {"type": "subscribe", "id": "1", "payload": {"query": QUERY}})))
+        spoofed = eventbridge_event("reviewAdded", {**review, "body": "Spoofed"}, {"courseId": "c1"},
+                                    source="bff.enrollments")
+        genuine = eventbridge_event("reviewAdded", review, {"courseId": "c1"})
+        try:
+            return await fan_out(gateway, table, management, [spoofed, genuine])
+        finally:
+            await management.aclose()
+            await gateway.aclose()
+
+    result = asyncio.run(run())
+    assert (result.events, result.matched, result.runs, result.posted) == (2, 1, 1, 1)
+    bodies = [m["payload"]["data"]["reviewAdded"]["body"] for m in received["viewer"] if m["type"] == "next"]
+    assert bodies == ["Great"]

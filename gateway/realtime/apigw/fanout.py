@@ -3,7 +3,10 @@
 Per event batch (one Lambda invocation: an EventBridge event, or a list of them):
   - one paged GSI Query per topic in the batch (the subscriptions, principals included);
   - a subscription matches an event when each of its root field's arguments equals the event's
-    `arguments` entry of the same name (`reviewAdded(courseId: "c1")` matches `{"courseId": "c1"}`);
+    `arguments` entry of the same name (`reviewAdded(courseId: "c1")` matches `{"courseId": "c1"}`)
+    and the event comes from the subgraph that owns the root field (source `bff.<service>`): every
+    service may put events of its own source, of any detail-type, and the payload is trusted as
+    that subgraph's answer, so another service's event for the topic is dropped (and logged);
   - each matching subscription is prepared for its own principal (access rules, a token that
     expired, a plan cache hit), then subscribers whose prepared operation, variables and event are
     the same share one run: the event projected through the source selection (projection.py), the
@@ -16,6 +19,7 @@ Per event batch (one Lambda invocation: an EventBridge event, or a list of them)
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,11 +28,15 @@ from typing import Any
 import orjson
 
 from ..stream import error
+from ..subscription import stream_plan
 from .batching import BatchingTransport
 from .management import GONE
 from .projection import source_response
 from .table import Subscription, SubscriptionTable
 from .websocket import principal_from_json
+
+logger = logging.getLogger("bff.realtime")
+SOURCE_PREFIX = "bff."  # services/toolkit/events.py: an event's source is "bff.<service>"
 
 
 @dataclass(slots=True)
@@ -74,18 +82,26 @@ async def fan_out(gateway: Any, table: SubscriptionTable, management: Any,
             by_topic[topic] = table.subscribers(topic)
             spent["read"] = spent.get("read", 0.0) + time.perf_counter() - started
         arguments: dict[str, Any] = detail["arguments"] if isinstance(detail.get("arguments"), dict) else {}
+        foreign = 0
         for subscription in by_topic[topic]:
             if not matches(subscription.args, arguments):
                 continue
-            result.matched += 1
             prepared = await _prepare(gateway, subscription)
             if isinstance(prepared, list):  # refused now (token expired, access changed): error, then forgotten
+                result.matched += 1
                 messages.append((subscription.connection_id, _message(subscription.id, "error", prepared)))
                 removed.append(subscription)
                 continue
             ctx, plan, variables = prepared
+            if event.get("source") != SOURCE_PREFIX + stream_plan(plan).source.service:
+                foreign += 1
+                continue
+            result.matched += 1
             key = orjson.dumps([index, id(plan), variables], option=orjson.OPT_SORT_KEYS)
             groups.setdefault(key, ((ctx, plan, variables, detail.get("payload")), []))[1].append(subscription)
+        if foreign:
+            logger.warning("fan-out: a %s event from %r, not from the subgraph that owns the field, was dropped "
+                           "for %d subscriber(s)", topic, event.get("source"), foreign)
     result.runs = len(groups)
     clock = _lap(spent, "prepare", clock, spent.get("read", 0.0))
     bodies = await asyncio.gather(*(_run(gateway, executor, *first) for first, _ in groups.values()))
@@ -131,8 +147,6 @@ async def _prepare(gateway: Any, subscription: Subscription) -> Any:
 async def _run(gateway: Any, executor: Any, ctx: Any, prepared: Any, variables: dict[str, Any],
                payload: Any) -> dict[str, Any]:
     """One event for one group of subscribers: the source's data from the payload, then as a query."""
-    from ..subscription import stream_plan
-
     split = stream_plan(prepared)
     data: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
