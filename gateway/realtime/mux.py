@@ -140,6 +140,7 @@ class UpstreamConnection:
             raise
         self._reader = asyncio.ensure_future(self._read())
         self.opened.set_result(None)
+        self.close_if_unused()  # every subscriber that chose it left while it opened
 
     def add(self, body: dict[str, Any], key: bytes | None) -> _Subscriber:
         """A new subscriber to `body` on this connection (joining the identical running stream `key`, if any)."""
@@ -168,10 +169,16 @@ class UpstreamConnection:
         if self.streams.pop(stream.id, None) is not None:
             self._send({"id": stream.id, "type": "complete"})
         self._unshare(stream)
-        if not self.streams:
-            self._forget()
-            self.closed = True
-            asyncio.ensure_future(self._shutdown())
+        self.close_if_unused()
+
+    def close_if_unused(self) -> None:
+        """Close the open connection when no stream runs on it and no subscriber that chose it is still
+        on its way to `add` (one woken by the opening that has not run yet keeps it open)."""
+        if self.pending or self.streams or self.closed or not self.opened.done() or self.opened.exception():
+            return
+        self._forget()
+        self.closed = True
+        asyncio.ensure_future(self._shutdown())
 
     def _unshare(self, stream: _Stream) -> None:
         if stream.key is not None and self.shared.get(stream.key) is stream:
@@ -259,10 +266,7 @@ class UpstreamConnection:
         if self.streams.pop(stream.id, None) is not None and not upstream_done:
             self._send({"id": stream.id, "type": "complete"})
         self._unshare(stream)
-        if not self.streams and not self.closed:
-            self.closed = True
-            self._forget()
-            asyncio.ensure_future(self._shutdown())
+        self.close_if_unused()
 
     def _forget(self) -> None:
         siblings = self.pool.connections.get(self.key)
@@ -291,6 +295,12 @@ class UpstreamConnection:
             socket.transport.abort()
 
 
+def _retrieve(task: asyncio.Future[None]) -> None:
+    """The opening task's failure reached its waiters through `opened`: not reported again."""
+    if not task.cancelled():
+        task.exception()
+
+
 class UpstreamPool:
     """The shared upstream connections of one gateway (one event loop)."""
 
@@ -312,22 +322,29 @@ class UpstreamPool:
                           None)
         if chosen is None:
             chosen = next((c for c in siblings if c.has_room(self.per_connection)), None)
-        fresh = chosen is None
         if chosen is None:
             chosen = UpstreamConnection(self, key, service, url, headers)
             self.connections.setdefault(key, []).append(chosen)
-        if fresh or not chosen.opened.done():
+            # Opened by a task of its own: the subscriber that started it may leave (its client completed)
+            # while the others that chose this connection still wait for it.
+            opening = asyncio.ensure_future(chosen.open())
+            opening.add_done_callback(_retrieve)
+        if not chosen.opened.done():
             chosen.pending += 1
             if body_key is not None:
                 chosen.waiting[body_key] = chosen.waiting.get(body_key, 0) + 1
+            left_early = True
             try:
-                await (chosen.open() if fresh else asyncio.shield(chosen.opened))
+                await asyncio.shield(chosen.opened)
+                left_early = False
             finally:
                 chosen.pending -= 1
                 if body_key is not None:
                     left = chosen.waiting.pop(body_key) - 1
                     if left:
                         chosen.waiting[body_key] = left
+                if left_early and chosen.opened.done():  # cancelled after it opened, before joining it
+                    chosen.close_if_unused()
         if chosen.closed:  # it broke as it opened (its other subscribers were told the same)
             raise UpstreamError(f'Subgraph "{service}" closed the subscription stream.',
                                 code="SUBSCRIPTION_SOURCE_CLOSED")
