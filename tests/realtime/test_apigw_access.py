@@ -181,3 +181,57 @@ def test_an_event_from_another_service_reaches_no_subscriber(dynamodb_local: str
     assert (result.events, result.matched, result.runs, result.posted) == (2, 1, 1, 1)
     bodies = [m["payload"]["data"]["reviewAdded"]["body"] for m in received["viewer"] if m["type"] == "next"]
     assert bodies == ["Great"]
+
+
+def test_a_token_that_expired_on_an_open_connection_runs_no_more_operations(dynamodb_local: str,  # noqa: F811
+                                                                            signed_services: dict[str, str],
+                                                                            posts: Any) -> None:
+    """The token is verified once, at connection_init; the connection lives up to 2 hours. Once the token
+    has expired, a new operation on that connection (a query, or a subscription) is refused with
+    UNAUTHENTICATED, not run under the principal the token no longer vouches for."""
+    import time
+
+    from gateway.auth.authenticate import Authenticator
+    from gateway.config.build import settings
+    from gateway.gateway import Gateway
+    from gateway.realtime.apigw.management import ManagementApi
+    from gateway.realtime.apigw.table import SubscriptionTable
+    from gateway.realtime.apigw.websocket import Routes
+
+    endpoint, received = posts
+    current = settings("deploy/bff.yaml", env={
+        "BFF_JWT_HS256_SECRET": SECRET, "BFF_JWT_ISSUER": ISSUER, "BFF_JWT_AUDIENCE": AUDIENCE,
+        "BFF_ALLOW_ANONYMOUS": "true", "BFF_IDENTITY_SECRET": "env:BFF_APIGW_TEST_IDENTITY",
+        "BFF_SUBGRAPH_URLS": ",".join(f"{k}={v}" for k, v in signed_services.items())})
+    gateway = Gateway.from_file("services/supergraph.graphql", current.gateway)
+    create_table(dynamodb_local, "expiry-test")
+    table = SubscriptionTable("expiry-test", endpoint=dynamodb_local)
+    management = ManagementApi(endpoint)
+
+    async def gw() -> Any:
+        return gateway
+
+    routes = Routes(gw, Authenticator.configured(current.auth), table, management)
+    expires = int(time.time()) + 2
+    short = hs256_token(SECRET.encode(), claims(sub="u9", roles=["admin"], exp=expires))
+
+    async def run() -> None:
+        await routes.handle(ws_event("$connect", "short", headers={"Sec-WebSocket-Protocol": "graphql-transport-ws"}))
+        await routes.handle(ws_event("$default", "short", json.dumps(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {short}"}})))
+        await routes.handle(ws_event("$default", "short", json.dumps(
+            {"type": "subscribe", "id": "before", "payload": {"query": "{ users { name } }"}})))
+        await asyncio.sleep(max(0.0, expires + 1.1 - time.time()))
+        for op_id, query in (("query", "{ users { name email } }"), ("subscription", QUERY)):
+            await routes.handle(ws_event("$default", "short", json.dumps(
+                {"type": "subscribe", "id": op_id, "payload": {"query": query}})))
+        await management.aclose()
+        await gateway.aclose()
+
+    asyncio.run(run())
+    by_id = {m.get("id"): m for m in received["short"][1:] if m["type"] in ("next", "error")}
+    assert by_id["before"]["type"] == "next" and by_id["before"]["payload"]["data"]["users"]
+    for op_id in ("query", "subscription"):
+        assert by_id[op_id]["type"] == "error", by_id[op_id]
+        assert by_id[op_id]["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert table.subscribers("reviewAdded") == []

@@ -6,7 +6,8 @@
     $disconnect  the connection and its subscriptions are removed.
     $default     connection_init -> connection_ack (the token from the payload, as under uvicorn:
                  `{"Authorization": "Bearer ..."}` or under `headers`), subscribe (validated and
-                 planned now, stored for the fan-out; a query or mutation is answered at once),
+                 planned now, stored for the fan-out; a query or mutation is answered at once;
+                 refused with UNAUTHENTICATED once the token verified at connection_init expired),
                  complete, ping -> pong.
 
 Why the token comes from `connection_init`: browsers cannot set headers on a WebSocket, a token in
@@ -22,6 +23,7 @@ the socket close without the 44xx code. No server runs between messages, so ther
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import orjson
@@ -131,6 +133,10 @@ class Routes:
             await self._post(connection_id, {"id": op_id, "type": "error", "payload": [error(exc.message, exc.code)]})
             return
         request.principal = principal_from_json(connection["principal"])
+        if token_expired(request.principal):  # verified once, at connection_init; the socket lives on
+            await self._post(connection_id, {"id": op_id, "type": "error", "payload": [error(
+                "The access token expired; connect again with a fresh one.", "UNAUTHENTICATED")]})
+            return
         gateway = await self.gateway()
         prepared = await prepare(gateway, request)
         if not isinstance(prepared, tuple):  # refused, or a query / mutation answered at once
@@ -198,6 +204,13 @@ def root_field(gateway: Any, operation: Any, variables: dict[str, Any]) -> tuple
         if isinstance(node, InlineFragmentNode):
             selections[:0] = node.selection_set.selections
     raise ProtocolClose(4400, "A subscription needs a root field")
+
+
+def token_expired(principal: Any) -> bool:
+    """Whether the signed-in principal's token (its `exp` claim) has expired since it was verified."""
+    claims = getattr(principal, "claims", None)
+    exp = claims.get("exp") if claims else None
+    return isinstance(exp, (int, float)) and exp < time.time()
 
 
 def principal_json(principal: Any) -> dict[str, Any] | None:
