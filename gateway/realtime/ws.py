@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -195,6 +196,10 @@ class WsConnection:
         except HttpError as exc:
             self._error(op_id, [error(exc.message, exc.code)])
             return
+        if token_expired(self.principal):  # verified once, at connection_init; the socket lives on
+            self._error(op_id, [error("The access token expired; connect again with a fresh one.",
+                                      "UNAUTHENTICATED")])
+            return
         request.principal = self.principal
         self.operations[op_id] = asyncio.ensure_future(self._operation(op_id, request))
 
@@ -300,6 +305,13 @@ class WsConnection:
         await self._stop_all()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._send({"type": "websocket.close", "code": code, "reason": reason}), 5)
+
+
+def token_expired(principal: Any) -> bool:
+    """Whether the signed-in principal's token (its `exp` claim) has expired since it was verified."""
+    claims = getattr(principal, "claims", None)
+    exp = claims.get("exp") if claims else None
+    return isinstance(exp, (int, float)) and exp < time.time()
 
 
 def parse_message(raw: str | bytes) -> Message:

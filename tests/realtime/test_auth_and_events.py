@@ -75,6 +75,24 @@ async def test_token_expiring_during_the_subscription_ends_it(tick_gateway: Any)
         await ws.close()
 
 
+async def test_a_token_that_expired_on_an_open_socket_starts_no_more_operations(tick_gateway: Any) -> None:
+    """The token is verified once, at connection_init: after it expired, a query or a subscription sent on
+    that socket is refused with UNAUTHENTICATED instead of running under the stale principal."""
+    with tick_gateway(auth=_auth()) as (server, _):
+        expires = int(time.time()) + 2
+        ws = await _init(server, {"Authorization": f"Bearer {hs256_token(SECRET, claims(exp=expires))}"})
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ hello }"}}))
+        assert [m["type"] for m in await _messages(ws, "complete")] == ["next", "complete"]
+        await asyncio.sleep(max(0.0, expires + 1.1 - time.time()))
+        for op_id, query in (("2", "{ hello }"), ("3", TICKS)):
+            await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert (message["id"], message["type"]) == (op_id, "error"), message
+            assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        await ws.close()
+
+
 async def test_event_that_does_not_match_the_schema(tick_gateway: Any, tick_supergraph: str) -> None:
     # The supergraph promises an Int for Tick.label; the subgraph sends "tick 1": the value is refused, not passed on.
     assert "label: String!" in tick_supergraph

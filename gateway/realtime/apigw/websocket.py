@@ -23,13 +23,12 @@ the socket close without the 44xx code. No server runs between messages, so ther
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import orjson
 
 from ..stream import error
-from ..ws import PROTOCOL, ProtocolClose, authorization_in, parse_message
+from ..ws import PROTOCOL, ProtocolClose, authorization_in, parse_message, token_expired
 from .table import Duplicate, Subscription, SubscriptionTable, TooMany
 
 logger = logging.getLogger("bff.realtime")
@@ -204,13 +203,6 @@ def root_field(gateway: Any, operation: Any, variables: dict[str, Any]) -> tuple
         if isinstance(node, InlineFragmentNode):
             selections[:0] = node.selection_set.selections
     raise ProtocolClose(4400, "A subscription needs a root field")
-
-
-def token_expired(principal: Any) -> bool:
-    """Whether the signed-in principal's token (its `exp` claim) has expired since it was verified."""
-    claims = getattr(principal, "claims", None)
-    exp = claims.get("exp") if claims else None
-    return isinstance(exp, (int, float)) and exp < time.time()
 
 
 def principal_json(principal: Any) -> dict[str, Any] | None:
