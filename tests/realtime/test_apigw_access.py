@@ -235,3 +235,64 @@ def test_a_token_that_expired_on_an_open_connection_runs_no_more_operations(dyna
         assert by_id[op_id]["type"] == "error", by_id[op_id]
         assert by_id[op_id]["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert table.subscribers("reviewAdded") == []
+
+
+def test_an_owner_only_field_is_not_answered_with_another_subscribers_rights(dynamodb_local: str,  # noqa: F811
+                                                                             signed_services: dict[str, str],
+                                                                             posts: Any) -> None:
+    """`User.email` is @policy(self_or_admin): for the admin the gateway decides "allowed", for a signed-in
+    student "allowed if the viewer owns the object" (the service decides per user). Both plans then ask
+    accounts for `email` with the same `_entities` document; the student, watching the same course as an
+    admin, must still not get the email of a review's author who is someone else."""
+    from gateway.auth.authenticate import Authenticator
+    from gateway.config.build import settings
+    from gateway.gateway import Gateway
+    from gateway.realtime.apigw.fanout import fan_out
+    from gateway.realtime.apigw.management import ManagementApi
+    from gateway.realtime.apigw.table import SubscriptionTable
+    from gateway.realtime.apigw.websocket import Routes
+    from tests.realtime.apigw_support import eventbridge_event
+
+    endpoint, received = posts
+    current = settings("deploy/bff.yaml", env={
+        "BFF_JWT_HS256_SECRET": SECRET, "BFF_JWT_ISSUER": ISSUER, "BFF_JWT_AUDIENCE": AUDIENCE,
+        "BFF_ALLOW_ANONYMOUS": "true", "BFF_IDENTITY_SECRET": "env:BFF_APIGW_TEST_IDENTITY",
+        "BFF_SUBGRAPH_URLS": ",".join(f"{k}={v}" for k, v in signed_services.items())})
+    gateway = Gateway.from_file("services/supergraph.graphql", current.gateway)
+    create_table(dynamodb_local, "owner-test")
+    table = SubscriptionTable("owner-test", endpoint=dynamodb_local)
+    management = ManagementApi(endpoint)
+
+    async def gw() -> Any:
+        return gateway
+
+    routes = Routes(gw, Authenticator.configured(current.auth), table, management)
+    tokens = {"admin": hs256_token(SECRET.encode(), claims(sub="u9", roles=["admin"])),
+              "student": hs256_token(SECRET.encode(), claims(sub="u5", roles=["student"]))}
+
+    async def run() -> Any:
+        for connection, token in tokens.items():
+            await routes.handle(ws_event("$connect", connection,
+                                         headers={"Sec-WebSocket-Protocol": "graphql-transport-ws"}))
+            await routes.handle(ws_event("$default", connection, json.dumps(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})))
+            await routes.handle(ws_event("$default", connection, json.dumps(
+                {"type": "subscribe", "id": "1", "payload": {"query": QUERY}})))
+        by_other = eventbridge_event("reviewAdded", {"id": "r94", "rating": 4, "body": "Fine",
+                                                     "author": {"id": "u2", "name": "Alan Turing"},
+                                                     "course": {"id": "c1"}}, {"courseId": "c1"})
+        by_student = eventbridge_event("reviewAdded", {"id": "r93", "rating": 5, "body": "Mine",
+                                                       "author": {"id": "u5", "name": "Student Five"},
+                                                       "course": {"id": "c1"}}, {"courseId": "c1"})
+        try:
+            return await fan_out(gateway, table, management, [by_other, by_student])
+        finally:
+            await management.aclose()
+            await gateway.aclose()
+
+    asyncio.run(run())
+    seen = {(c, m["payload"]["data"]["reviewAdded"]["body"]): m["payload"]["data"]["reviewAdded"]["author"]
+            for c in tokens for m in received[c] if m["type"] == "next"}
+    assert "@" in seen["admin", "Fine"]["email"] and "@" in seen["admin", "Mine"]["email"]
+    assert seen["student", "Fine"] == {"name": "Alan Turing", "email": None}, seen
+    assert "@" in seen["student", "Mine"]["email"], seen  # its own: answered under its own identity

@@ -14,7 +14,10 @@ principal, `bff-fanout`) instead of one subscriber's, with the union of their ro
 is safe because each subscriber's access rules were applied when its operation was planned (a field
 it may not see is not in its document) and again when its response is shaped, and each run gets
 back only the entities of its own document. Owner verdicts ("allowed if the viewer owns the
-object") are per viewer and are not carried: such fields come back null through the fan-out.
+object") are per viewer and cannot be merged: a run whose operation selects a field of such a policy
+goes through a `keep_identity` transport, merged only with requests of the same identity and sent
+under it (else the union could carry another subscriber's full grant of that policy, and the service
+would answer the field on objects this viewer does not own).
 """
 
 from __future__ import annotations
@@ -48,8 +51,12 @@ class _Batch:
 
 
 class BatchingTransport:
-    def __init__(self, inner: Any) -> None:
+    """`keep_identity`: merge only requests of the same identity and send them under it (runs whose
+    fields the service decides per viewer: owner policies), instead of the union identity."""
+
+    def __init__(self, inner: Any, *, keep_identity: bool = False) -> None:
         self.inner = inner
+        self.keep_identity = keep_identity
         self.calls: Counter[str] = Counter()  # subgraph -> requests sent
         self.entity_calls: Counter[str] = Counter()  # subgraph -> `_entities` requests sent
         self._batch: _Batch | None = None
@@ -77,13 +84,17 @@ class BatchingTransport:
             quiet = quiet + 1 if batch.size == seen else 0
             seen = batch.size
         self._batch = None
-        await asyncio.gather(*(self._send_merged(service, pending) for service, pending in batch.pending.items()))
+        parts = [(service, pending) for service, pending in batch.pending.items()]
+        if self.keep_identity:
+            parts = [(service, group) for service, pending in parts
+                     for group in _by_identity(pending).values()]
+        await asyncio.gather(*(self._send_merged(service, pending) for service, pending in parts))
 
     async def _send_merged(self, service: str, pending: list[_Pending]) -> None:
         try:
             body, split = merge(pending)
             headers = dict(pending[0].headers)
-            if PRINCIPAL in headers:
+            if PRINCIPAL in headers and not self.keep_identity:
                 headers[PRINCIPAL] = fanout_identity([p.headers.get(PRINCIPAL) for p in pending])
             self.calls[service] += 1
             self.entity_calls[service] += 1
@@ -100,6 +111,13 @@ class BatchingTransport:
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _by_identity(pending: list[_Pending]) -> dict[str | None, list[_Pending]]:
+    groups: dict[str | None, list[_Pending]] = {}
+    for p in pending:
+        groups.setdefault(p.headers.get(PRINCIPAL), []).append(p)
+    return groups
 
 
 def fanout_identity(payloads: list[str | None]) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from ...access.identity import PRINCIPAL
 from ..stream import error
 from ..subscription import stream_plan
 from .batching import BatchingTransport
@@ -68,6 +69,11 @@ async def fan_out(gateway: Any, table: SubscriptionTable, management: Any,
     result = FanoutResult(events=len(events))
     batching = BatchingTransport(gateway.transport)
     executor = Executor(batching, gateway.urls, gateway.masking, gateway.pipeline)
+    # Runs whose operation selects a field allowed only on objects the viewer owns: their subgraph calls
+    # carry the viewer's own identity (merged only with the same identity's), never the union.
+    owned = BatchingTransport(gateway.transport, keep_identity=True)
+    own_executor = Executor(owned, gateway.urls, gateway.masking, gateway.pipeline)
+    owner_names: dict[int, frozenset[str]] = {}  # id(plan) -> the owner-capable policies its fields need
     by_topic: dict[str, list[Subscription]] = {}
     groups: dict[bytes, tuple[Any, list[Subscription]]] = {}  # run key -> (first ctx and plan, subscribers)
     messages: list[tuple[str, str]] = []
@@ -97,14 +103,17 @@ async def fan_out(gateway: Any, table: SubscriptionTable, management: Any,
                 foreign += 1
                 continue
             result.matched += 1
-            key = orjson.dumps([index, id(plan), variables], option=orjson.OPT_SORT_KEYS)
-            groups.setdefault(key, ((ctx, plan, variables, detail.get("payload")), []))[1].append(subscription)
+            identity = _own_identity(gateway, plan, ctx.request.principal, owner_names)
+            key = orjson.dumps([index, id(plan), variables, identity], option=orjson.OPT_SORT_KEYS)
+            groups.setdefault(key, ((ctx, plan, variables, detail.get("payload"), identity is not None),
+                                    []))[1].append(subscription)
         if foreign:
             logger.warning("fan-out: a %s event from %r, not from the subgraph that owns the field, was dropped "
                            "for %d subscriber(s)", topic, event.get("source"), foreign)
     result.runs = len(groups)
     clock = _lap(spent, "prepare", clock, spent.get("read", 0.0))
-    bodies = await asyncio.gather(*(_run(gateway, executor, *first) for first, _ in groups.values()))
+    bodies = await asyncio.gather(*(_run(gateway, own_executor if own else executor, *first)
+                                    for (*first, own), _ in groups.values()))
     clock = _lap(spent, "run", clock)
     for body, (_, subscribers) in zip(bodies, groups.values(), strict=True):
         for s in subscribers:
@@ -120,8 +129,35 @@ async def fan_out(gateway: Any, table: SubscriptionTable, management: Any,
             table.remove(s.connection_id, s.id)
     result.gone = len(gone)
     _lap(spent, "cleanup", clock)
-    result.subgraph_calls, result.entity_calls = batching.calls, batching.entity_calls
+    result.subgraph_calls = batching.calls + owned.calls
+    result.entity_calls = batching.entity_calls + owned.entity_calls
     return result
+
+
+def _own_identity(gateway: Any, prepared: Any, principal: Any, cache: dict[int, frozenset[str]]) -> str | None:
+    """The principal's signed-identity payload when its run must be answered under it: the operation
+    selects a field whose @policy is, for this principal, "allowed on the objects it owns" (decided by
+    the service from the viewer's own identity; the fan-out's union identity carries no owner and may
+    carry another subscriber's full grant of the same policy). None otherwise (the union is safe)."""
+    access = gateway.access
+    if access.secret is None or not access.rules:
+        return None
+    names = cache.get(id(prepared))
+    if names is None:
+        document = prepared.document
+        requirements = access.walker.requirements(prepared.operation, document.fragments if document else {})
+        names = cache[id(prepared)] = frozenset(n for r in requirements for groups in r.policies
+                                                for group in groups for n in group)
+    if not names:
+        return None
+    from ...access.policies import OWNER, outcome
+
+    policies = access.evaluator.policies
+    if not any(outcome(policies[n], principal) == OWNER for n in names if n in policies):
+        return None
+    headers = access.identity_headers(principal) or {}
+    payload: str | None = headers.get(PRINCIPAL)
+    return payload
 
 
 async def _prepare(gateway: Any, subscription: Subscription) -> Any:
