@@ -100,9 +100,19 @@ def add_review(course_id: str, author_id: str, rating: int, body: str) -> Review
 
 
 def publish_review_added(record: ReviewRecord) -> str | None:
-    """The `reviewAdded` event for subscribers on AWS (services/toolkit/events.py; a no-op locally)."""
-    from services.toolkit.events import publish_event
+    """The `reviewAdded` event for subscribers on AWS (services/toolkit/events.py; a no-op locally).
+    The review is stored already: an event EventBridge refuses or cannot take is logged, not raised
+    (the client would be told its review failed, and post it again)."""
+    import logging
+
+    from bff_common.aws.json_api import AwsError
+    from services.toolkit.events import EventNotPublished, publish_event
 
     payload = {"id": record.id, "rating": record.rating, "body": record.body,
                "author": {"id": record.author_id, "name": record.author_name}, "course": {"id": record.course_id}}
-    return publish_event("reviewAdded", payload, {"courseId": record.course_id}, service="reviews")
+    try:
+        return publish_event("reviewAdded", payload, {"courseId": record.course_id}, service="reviews")
+    except (EventNotPublished, AwsError, OSError) as exc:  # OSError: bff_common.aws's AwsUnavailable
+        logging.getLogger("services.reviews").warning("reviewAdded for review %s not published (%s: %s); its "
+                                                      "subscribers miss it", record.id, type(exc).__name__, exc)
+        return None
