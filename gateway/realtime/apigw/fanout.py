@@ -27,7 +27,8 @@ from typing import Any
 
 import orjson
 
-from ...access.identity import PRINCIPAL
+from bff_common.identity import PRINCIPAL
+
 from ..stream import error
 from ..subscription import stream_plan
 from .batching import BatchingTransport
