@@ -62,7 +62,8 @@ def http_api_event(body: bytes, headers: dict[str, str] | None) -> dict[str, Any
             "domainPrefix": "lambda",
             "http": {"method": "POST", "path": "/graphql", "protocol": "HTTP/1.1",
                      "sourceIp": "127.0.0.1", "userAgent": "bff-gateway"},
-            "requestId": uuid.uuid4().hex,
+            # The client request's id (x-request-id, API Gateway's on Lambda): the service's logs carry it too.
+            "requestId": merged.get("x-request-id") or uuid.uuid4().hex,
             "routeKey": "POST /graphql",
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),

@@ -17,7 +17,7 @@ from typing import Any
 
 logger = logging.getLogger("bff.errors")
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=-]{1,128}")  # "=": API Gateway's ids are base64
 MASKED_MESSAGE = "Unexpected error in subgraph"
 # Never forwarded, whatever the allow-lists say.
 _PRIVATE_EXTENSIONS = ("exception", "stacktrace")

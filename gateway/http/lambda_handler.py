@@ -80,6 +80,28 @@ async def _gateway() -> "ServedGateway":
     return gateway
 
 
+def carry_request_id(event: dict[str, Any]) -> None:
+    """API Gateway's request id (`requestContext.requestId`, the access log's `requestId`) becomes the
+    request's x-request-id: the gateway's request log line and masked errors carry it, the response echoes
+    it, and it is forwarded to every service call (headers.propagate's default list). A caller's own
+    x-request-id is kept as x-correlation-id (when it sent none)."""
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    if not isinstance(request_id, str) or not request_id:
+        return
+    for key in ("headers", "multiValueHeaders"):
+        headers = event.get(key)
+        if not isinstance(headers, dict):
+            continue
+        names = {name.lower(): name for name in headers}
+        given = headers.pop(names["x-request-id"]) if "x-request-id" in names else None
+        multi = key == "multiValueHeaders"
+        if given and given != ([request_id] if multi else request_id) and "x-correlation-id" not in names:
+            headers["x-correlation-id"] = given
+        headers["x-request-id"] = [request_id] if multi else request_id
+    if not isinstance(event.get("headers"), dict):
+        event["headers"] = {"x-request-id": request_id}
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Lambda handler."""
     global _handler, _loaded
@@ -94,4 +116,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         current = _settings()
         _handler = Mangum(create_app(_gateway, current.gateway, auth=Authenticator.configured(current.auth)),
                           lifespan="off", text_mime_types=list(SUPPORTED))
+    carry_request_id(event)
     return _handler(event, context)

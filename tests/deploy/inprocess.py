@@ -40,6 +40,7 @@ class InProcessLambda:
     def __init__(self, handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]]) -> None:
         self.handlers = handlers
         self.invoked: list[str] = []
+        self.events: list[dict[str, Any]] = []  # what each service received
 
     def invoke(self, FunctionName: str, Payload: bytes, InvocationType: str, **_: Any) -> dict[str, Any]:
         assert InvocationType == "RequestResponse"
@@ -48,5 +49,7 @@ class InProcessLambda:
             asyncio.get_event_loop()
         except RuntimeError:
             asyncio.set_event_loop(asyncio.new_event_loop())
-        result = self.handlers[FunctionName](json.loads(Payload), None)
+        event = json.loads(Payload)
+        self.events.append(event)
+        result = self.handlers[FunctionName](event, None)
         return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(result).encode())}

@@ -208,3 +208,37 @@ def test_registry_handler(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Non
     assert version["statusCode"] == 200 and body(version) == {"version": 0}
     refused = http_api.handler(rest_v1("PUT", "/v1/services/accounts", {"endpoint": "lambda:bff-dev-accounts", "sdl": "type Query { a: Int }"}), None)
     assert refused["statusCode"] in (401, 403)
+
+
+def test_the_api_gateway_request_id_reaches_every_service_and_log_line(
+        viewer_gateway: Any, lambdas: InProcessLambda, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """requestContext.requestId (the HTTP API access log's requestId) is the request's x-request-id: echoed,
+    in the gateway's request log line, sent to each service call and in each service's log line; a caller's
+    own x-request-id survives as x-correlation-id."""
+    import logging
+
+    from gateway.telemetry.logging import LOGGER
+
+    monkeypatch.setenv("BFF_LOG_LEVEL", "info")  # serverless.yml's requestLogLevel param
+    event = http_v2("POST", "/graphql", {"query": QUERY}, headers={"x-request-id": "client-chosen-1"})
+    event["requestContext"]["requestId"] = "JKJaXmGLvHcESHA="
+    logger = logging.getLogger(LOGGER)
+    handlers, logger.handlers = logger.handlers, [caplog.handler]  # caplog instead of the stderr writer
+    try:
+        with caplog.at_level(logging.INFO):
+            response = viewer_gateway(event, None)
+    finally:
+        logger.handlers = handlers
+    assert response["statusCode"] == 200 and "errors" not in body(response)
+    assert response["headers"]["x-request-id"] == "JKJaXmGLvHcESHA="
+    calls = [e for e in lambdas.events if e["rawPath"] == "/graphql"]  # (a cold start also pings /health)
+    assert len(calls) == 3  # courses, then accounts and reviews
+    for sent in calls:
+        assert sent["headers"]["x-request-id"] == "JKJaXmGLvHcESHA="
+        assert sent["headers"]["x-correlation-id"] == "client-chosen-1"
+        assert sent["requestContext"]["requestId"] == "JKJaXmGLvHcESHA="
+    service_lines = [r.getMessage() for r in caplog.records if r.name == "bff.service" and "/graphql" in r.getMessage()]
+    assert len(service_lines) == 3 and all("request_id=JKJaXmGLvHcESHA=" in line for line in service_lines)
+    request_lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "bff.request"]
+    assert request_lines and {line["request_id"] for line in request_lines} == {"JKJaXmGLvHcESHA="}
