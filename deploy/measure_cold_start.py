@@ -70,12 +70,12 @@ def export_ref(ref: str) -> Path:
 
 def package(tree: Path, out: Path) -> dict[str, Any]:
     """deploy/build.py --sdl, then `osls package` (offline): the zips and the template."""
-    from tests.deploy.osls import OSLS, offline_env
+    from tests.deploy.osls import IDP, OSLS, offline_env
 
     subprocess.run([sys.executable, str(tree / "deploy" / "build.py"), "--stage", STAGE, "--sdl"], cwd=tree,
                    check=True, capture_output=True)
     with offline_env() as env:
-        result = subprocess.run([str(OSLS), "package", "--stage", STAGE, "--package", str(out)], cwd=tree, env=env,
+        result = subprocess.run([str(OSLS), "package", "--stage", STAGE, "--package", str(out), *IDP], cwd=tree, env=env,
                                 capture_output=True, text=True, timeout=300)
     if result.returncode:
         raise SystemExit(f"osls package failed in {tree}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")

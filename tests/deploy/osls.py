@@ -57,9 +57,17 @@ def offline_env(**extra: str) -> Iterator[dict[str, str]]:
         server.server_close()
 
 
-def package(stage: str, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    """`osls package --stage STAGE --package OUT [OPTIONS]` after building the layers and the bytecode."""
+# An identity provider for packaging: deploy/plugins/jwks-guard.js refuses an empty jwksUrl.
+IDP = ("--param=jwksUrl=https://idp.example.com/.well-known/jwks.json", "--param=jwtIssuer=https://idp.example.com/",
+       "--param=jwtAudience=bff")
+
+
+def package(stage: str, out: Path, *options: str, idp: bool = True) -> subprocess.CompletedProcess[str]:
+    """`osls package --stage STAGE --package OUT [OPTIONS]` after building the layers and the bytecode;
+    with `idp`, the IDP params unless OPTIONS name a jwksUrl."""
     require_osls()
+    if idp and not any(o.startswith("--param=jwksUrl=") for o in options):
+        options = (*IDP, *options)
     from .inprocess import load_build
 
     load_build().build(stage)

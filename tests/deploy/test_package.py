@@ -448,3 +448,51 @@ print(json.dumps([handler(event(f"{{head}}.{{body}}.{{sig}}"), None), handler(ev
     good, bad = json.loads(result.stdout)
     assert good["isAuthorized"] is True and good["context"]["sub"] == "u1"
     assert bad["isAuthorized"] is False
+
+
+def test_an_empty_jwks_url_fails_packaging(tmp_path: Path) -> None:
+    """jwksUrl "" would deploy a gateway that serves signed-in viewers as anonymous (or refuses everyone),
+    or an authorizer that refuses every token: `osls package` (and so `osls deploy`) stops and says why."""
+    for options, says in ((("--param=allowAnonymous=false",), "refuse every request"),
+                          (("--param=auth=authorizer",), "authorizer would refuse every request"),
+                          ((), "served as anonymous")):
+        result = package(STAGE, tmp_path / str(len(says)), *options, idp=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0 and "empty jwksUrl" in output and says in output, output[-2000:]
+        assert 'Set --param="jwksUrl=' in output
+
+
+def test_logging_tracing_and_cors_defaults(template: dict[str, Any]) -> None:
+    """JSON logs with levels on every function, the gateway's own request line, no X-Ray unless asked,
+    and the HTTP API's CORS equal to the gateway's own CORS settings from deploy/bff.yaml."""
+    from gateway.config.build import settings
+
+    resources = template["Resources"]
+    functions = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    for props in functions.values():
+        assert props["LoggingConfig"] == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
+        assert "TracingConfig" not in props
+    assert functions["GatewayLambdaFunction"]["Environment"]["Variables"]["BFF_LOG_LEVEL"] == "info"
+    roles = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::IAM::Role"]
+    assert roles and all(r["ManagedPolicyArns"] == [] for r in roles)
+    cors = next(v["Properties"] for v in resources.values()
+                if v["Type"] == "AWS::ApiGatewayV2::Api")["CorsConfiguration"]
+    gateway = settings(str(ROOT / "deploy" / "bff.yaml"), env={}).gateway  # as the gateway function reads it
+    assert gateway.cors_origins and cors["AllowOrigins"] == list(gateway.cors_origins)
+    assert cors["AllowHeaders"] == list(gateway.cors_allow_headers)
+    assert cors["MaxAge"] == gateway.cors_max_age and cors.get("AllowCredentials", False) == gateway.cors_allow_credentials
+    from gateway.http.cors import METHODS
+
+    assert ", ".join(cors["AllowMethods"]) == METHODS
+
+
+def test_text_logs_and_xray_switches(tmp_path: Path) -> None:
+    result = package(STAGE, tmp_path, "--param=logFormat=Text", "--param=tracing=true")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    resources = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())["Resources"]
+    functions = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Lambda::Function"]
+    assert all(f["LoggingConfig"] == {"LogFormat": "Text"} for f in functions)  # levels exist only with JSON
+    assert all(f["TracingConfig"] == {"Mode": "Active"} for f in functions)
+    roles = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == 7 and all(r["ManagedPolicyArns"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}] for r in roles)
