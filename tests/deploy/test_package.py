@@ -450,6 +450,14 @@ print(json.dumps([handler(event(f"{{head}}.{{body}}.{{sig}}"), None), handler(ev
     assert bad["isAuthorized"] is False
 
 
+def test_deployment_bucket_is_private_and_versioned(template: dict[str, Any]) -> None:
+    """checkov CKV_AWS_53..56 and CKV_AWS_21 (the rest of its findings: deploy/README.md, "checkov")."""
+    bucket = template["Resources"]["ServerlessDeploymentBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                        "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+
+
 def test_an_empty_jwks_url_fails_packaging(tmp_path: Path) -> None:
     """jwksUrl "" would deploy a gateway that serves signed-in viewers as anonymous (or refuses everyone),
     or an authorizer that refuses every token: `osls package` (and so `osls deploy`) stops and says why."""
