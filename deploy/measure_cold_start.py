@@ -1,6 +1,7 @@
 """Cold starts as AWS Lambda runs them, measured on this machine.
 
     python deploy/measure_cold_start.py [--runs 5] [--compare main] [--json out.json]
+    python deploy/measure_cold_start.py --smoke     (one run: the check tests/deploy/test_measure_cold_start.py runs)
 
 For each source tree (this one, and with --compare a git ref of this repository, e.g.
 today's `main`, exported to a temporary directory):
@@ -256,6 +257,20 @@ def check(answer: dict[str, Any], what: str, environments: Any = ()) -> None:
         raise SystemExit(f"{what} did not answer cleanly: {json.dumps(payload)[:1500]}\n{logs}")
 
 
+def verify_first_answer(answer: dict[str, Any], environment: Any, what: str) -> None:
+    """The gateway served the registry's graph (not its packaged fallback: that has broken silently before)
+    and the query's answer crosses the three services."""
+    deadline = time.monotonic() + 5  # its stderr is read by a thread: the line may arrive just after the answer
+    while "from registry" not in (log := environment.log()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if "from registry" not in log or "from fallback" in log:
+        raise SystemExit(f"{what}: the gateway did not load its graph from the registry:\n{log[-3000:]}")
+    courses = json.loads(answer["payload"]["body"])["data"]["courses"]
+    if not courses or not any(c["instructor"] and c["instructor"]["name"] for c in courses) \
+            or not any(c["averageRating"] is not None for c in courses):
+        raise SystemExit(f"{what}: the answer lacks the accounts or reviews parts: {courses!r}")
+
+
 def cold_waves(invocations: list[dict[str, Any]]) -> int:
     """How many groups of overlapping cold invocations, one after another."""
     spans = sorted((r["began"], r["began"] + r["wall_ms"] / 1000) for r in invocations if r["cold"])
@@ -302,7 +317,7 @@ def profile_gateway(api: InvokeApi, gateway: str, query: dict[str, Any], health:
 
 
 def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, workdir: Path,
-                 profile: bool = False) -> dict[str, Any]:
+                 profile: bool = False, warm_runs: int = 20) -> dict[str, Any]:
     packaged = workdir / label / "sls"
     template = package(tree, packaged)
     sizes = {p.stem: p.stat().st_size for p in sorted(packaged.glob("*.zip"))}
@@ -337,6 +352,7 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
                 api.records.clear()
                 answer = api.invoke(gateway, query)
                 check(answer, f"{label} gateway", api.environments(gateway))
+                verify_first_answer(answer, api.environments(gateway)[0], f"{label} gateway")
                 warm_services.append(answer)
                 api.reset()  # everything cold
                 answer = api.invoke(gateway, query)
@@ -364,7 +380,7 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
             if profile:  # the gateway's cold path twice more: under -X importtime, then under cProfile
                 print(profile_gateway(api, gateway, query, health, workdir / f"{label}.prof"), file=sys.stderr)
             warm = []
-            for _ in range(20):
+            for _ in range(warm_runs):
                 began = time.perf_counter()
                 check(api.invoke(gateway, query), f"{label} gateway (warm)")
                 warm.append((time.perf_counter() - began) * 1000)
@@ -415,7 +431,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", metavar="REF", help="also measure this git ref (e.g. main) the same way")
     parser.add_argument("--json", metavar="PATH", help="write the report here too")
     parser.add_argument("--profile", action="store_true", help="print the gateway's slowest imports (-X importtime)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a quick check that the measurement works (one run, a few warm invokes): for tests")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.runs, args.compare, args.profile = 1, None, False
     for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                         "AWS_DEFAULT_REGION": "eu-west-1"}.items():
         os.environ.setdefault(name, value)  # the stand-ins accept any credentials
@@ -427,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         trees = [("this", ROOT)] + ([(args.compare, export_ref(args.compare))] if args.compare else [])
         for label, tree in trees:
             report[label] = measure_tree(label.replace("/", "-"), tree, args.runs, python, runtime, Path(workdir),
-                                         args.profile)
+                                         args.profile, warm_runs=3 if args.smoke else 20)
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
