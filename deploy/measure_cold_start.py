@@ -76,8 +76,8 @@ def package(tree: Path, out: Path) -> dict[str, Any]:
     subprocess.run([sys.executable, str(tree / "deploy" / "build.py"), "--stage", STAGE, "--sdl"], cwd=tree,
                    check=True, capture_output=True)
     with offline_env() as env:
-        result = subprocess.run([str(OSLS), "package", "--stage", STAGE, "--package", str(out), *IDP], cwd=tree, env=env,
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run([str(OSLS), "package", "--stage", STAGE, "--package", str(out), *IDP], cwd=tree,
+                                env=env, capture_output=True, text=True, timeout=300)
     if result.returncode:
         raise SystemExit(f"osls package failed in {tree}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     return json.loads((out / "cloudformation-template-update-stack.json").read_text())

@@ -159,8 +159,9 @@ def test_anonymous_three_service_query_over_lambda_invoke(offline: Offline) -> N
     first = time.perf_counter() - started
     assert status == 200 and "errors" not in body, body
     courses = body["data"]["courses"]
-    assert courses and any(c["instructor"] and c["instructor"]["name"] for c in courses)  # accounts, through the Invoke API
-    assert any(c["averageRating"] is not None for c in courses)  # reviews
+    # accounts (instructors) and reviews (ratings), each through the Invoke API
+    assert courses and any(c["instructor"] and c["instructor"]["name"] for c in courses)
+    assert any(c["averageRating"] is not None for c in courses)
     started = time.perf_counter()
     again = call(offline, "POST", "/graphql", {"query": QUERY})
     print(f"\nserverless-offline HTTP: first query {first * 1000:.0f} ms, next "
