@@ -102,6 +102,20 @@ def carry_request_id(event: dict[str, Any]) -> None:
         event["headers"] = {"x-request-id": request_id}
 
 
+def strip_stage(event: dict[str, Any]) -> None:
+    """An HTTP API stage other than `$default` prefixes the path (`/prod/graphql`) while the routes are
+    `/graphql`: the gateway serves the path without it, under any stage name."""
+    context = event.get("requestContext") or {}
+    stage, http = context.get("stage"), context.get("http")
+    if not isinstance(stage, str) or stage in ("", "$default") or not isinstance(http, dict):
+        return
+    prefix = f"/{stage}"
+    for holder, key in ((http, "path"), (event, "rawPath")):
+        path = holder.get(key)
+        if isinstance(path, str) and (path == prefix or path.startswith(prefix + "/")):
+            holder[key] = path[len(prefix):] or "/"
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Lambda handler."""
     global _handler, _loaded
@@ -117,4 +131,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         _handler = Mangum(create_app(_gateway, current.gateway, auth=Authenticator.configured(current.auth)),
                           lifespan="off", text_mime_types=list(SUPPORTED))
     carry_request_id(event)
+    strip_stage(event)
     return _handler(event, context)

@@ -242,3 +242,16 @@ def test_the_api_gateway_request_id_reaches_every_service_and_log_line(
     assert len(service_lines) == 3 and all("request_id=JKJaXmGLvHcESHA=" in line for line in service_lines)
     request_lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "bff.request"]
     assert request_lines and {line["request_id"] for line in request_lines} == {"JKJaXmGLvHcESHA="}
+
+
+@pytest.mark.parametrize("stage", ["prod", "$default"])
+def test_the_gateway_serves_under_any_http_api_stage(viewer_gateway: Any, stage: str) -> None:
+    """A named HTTP API stage puts its name before the route's path (`/prod/graphql`): still served."""
+    prefix = "" if stage == "$default" else f"/{stage}"
+    for method, path, payload in (("POST", "/graphql", {"query": "{ courses { title } }"}), ("GET", "/health", None)):
+        event = http_v2(method, prefix + path, payload)
+        event["requestContext"]["stage"] = stage
+        event["routeKey"] = f"{method} {path}"
+        response = viewer_gateway(event, None)
+        assert response["statusCode"] == 200, response
+        assert "errors" not in body(response), body(response)
