@@ -365,6 +365,8 @@ def test_operable_alarms_and_access_logs(template: dict[str, Any], tmp_path: Pat
     stage = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage"
                  and v["Properties"]["ApiId"] == {"Ref": "HttpApi"})  # not the WebSocket API's
     assert stage["AccessLogSettings"]["DestinationArn"] and "requestId" in stage["AccessLogSettings"]["Format"]
+    # API Gateway's request id beside the gateway invocation's Lambda request id (on each of its JSON log lines)
+    assert '"integrationRequestId":"$context.integration.requestId"' in stage["AccessLogSettings"]["Format"]
     result = package(STAGE, tmp_path, "--param=accessLogs=false", "--param=alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     switched = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())
