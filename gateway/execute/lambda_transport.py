@@ -140,7 +140,8 @@ class LambdaTransport:
             async with asyncio.timeout(self.timeout):
                 if warming is not None:
                     await asyncio.shield(warming)  # then the warmed environment takes this invoke
-                result = await self._invoke(function, alias, event, mutation=_is_mutation(body))
+                result = await self._invoke(function, alias, event, mutation=_is_mutation(body),
+                                            trace=(headers or {}).get("x-amzn-trace-id"))
         except TimeoutError:
             raise SubgraphFailure(f'Subgraph "{service}" did not answer in time', timeout=True) from None
         except _InvokeFailure as failure:
@@ -172,7 +173,8 @@ class LambdaTransport:
         finally:
             self._warming.pop(url, None)
 
-    async def _invoke(self, function: str, alias: str | None, event: bytes, mutation: bool) -> dict[str, Any]:
+    async def _invoke(self, function: str, alias: str | None, event: bytes, mutation: bool,
+                      trace: str | None = None) -> dict[str, Any]:
         if self._client is None and self._signing is None:
             from bff_common.aws.sigv4 import credentials_from_env, region_from_env
 
@@ -180,10 +182,13 @@ class LambdaTransport:
             self._signing = (credentials, region_from_env()) if credentials else False
         if self._client is not None or not self._signing:
             return await self._invoke_in_thread(function, alias, event)
-        return await self._invoke_native(function, alias, event, mutation)
+        return await self._invoke_native(function, alias, event, mutation, trace)
 
-    async def _invoke_native(self, function: str, alias: str | None, event: bytes, mutation: bool) -> dict[str, Any]:
-        """POST /2015-03-31/functions/NAME/invocations, signed; the answer as `_graphql_payload` reads it."""
+    async def _invoke_native(self, function: str, alias: str | None, event: bytes, mutation: bool,
+                             trace: str | None = None) -> dict[str, Any]:
+        """POST /2015-03-31/functions/NAME/invocations, signed; the answer as `_graphql_payload` reads it.
+        `trace`: the request's X-Ray trace header (API Gateway's x-amzn-trace-id, propagated), sent as the
+        Invoke call's X-Amzn-Trace-Id so a traced service joins the caller's trace, as the X-Ray SDK does."""
         from bff_common.aws.sigv4 import endpoint_url
 
         from . import http11
@@ -192,6 +197,8 @@ class LambdaTransport:
         url, headers = invoke_request(self.endpoint_url or endpoint_url("lambda", region), function, alias, event,
                                       credentials, region)
         del headers["host"]  # the HTTP client writes Host from the URL, the same value
+        if trace:
+            headers["x-amzn-trace-id"] = trace  # not signed (SigV4 signs only the headers it lists)
         if self._http is None:
             self._http = http11.HttpClient(self.timeout, self.max_concurrency)
         try:

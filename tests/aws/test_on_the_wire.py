@@ -45,6 +45,23 @@ async def test_invoke_is_signed_as_botocore_signs_it_and_answers(aws: SigV4Serve
     await transport.aclose()
 
 
+async def test_the_x_ray_trace_header_rides_on_the_invoke(aws: SigV4Server) -> None:
+    """API Gateway's X-Amzn-Trace-Id (propagated from the client request) goes on the Invoke call itself, as
+    the X-Ray SDK sends it, so a service with active tracing joins the gateway's trace; the call stays
+    signed as botocore signs it (the server refuses otherwise)."""
+    aws.functions["bff-dev-accounts"] = graphql_answer({"ok": True})
+    transport = LambdaTransport()
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    assert await transport.send("accounts", "lambda:bff-dev-accounts", QUERY, {"x-amzn-trace-id": trace}) == \
+        {"data": {"ok": True}}
+    assert await transport.send("accounts", "lambda:bff-dev-accounts", QUERY, {"x-api-key": "k"}) == \
+        {"data": {"ok": True}}
+    traced, untraced = aws.requests
+    assert traced["headers"]["x-amzn-trace-id"] == trace
+    assert "x-amzn-trace-id" not in untraced["headers"]
+    await transport.aclose()
+
+
 async def test_a_bad_signature_is_refused_and_said_safely(aws: SigV4Server, monkeypatch: pytest.MonkeyPatch) -> None:
     aws.functions["f"] = graphql_answer({"ok": True})
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
