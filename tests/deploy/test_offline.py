@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ class Offline:
     lambda_port: int  # its Lambda Invoke API
     idp: Jwks
     log: list[str]
+    env: dict[str, str]  # what `osls offline start` ran with
 
 
 def publish(registry: str, env: dict[str, str]) -> None:
@@ -86,31 +88,40 @@ def offline() -> Iterator[Offline]:
             BFF_LOCAL_JWKS_URL=idp.url, BFF_LOCAL_JWT_ISSUER="https://idp.local/", BFF_LOCAL_JWT_AUDIENCE="bff",
             BFF_LAMBDA_ENDPOINT_URL=f"http://127.0.0.1:{lambda_port}") as env:
         publish(registry + "&create=1", env)  # the same access key as the functions (DynamoDB Local: a db per key)
-        proc = subprocess.Popen([str(OSLS), "offline", "start", "--stage", "local", "--host", "127.0.0.1",
-                                 "--httpPort", str(http_port), "--lambdaPort", str(lambda_port)],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, start_new_session=True)
-        output: list[str] = []
-        deadline = time.monotonic() + 180  # its HTTP server comes up last; slow on a busy 2-core machine
         try:
-            while time.monotonic() < deadline and proc.poll() is None:
-                ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-                if ready:
-                    output.append(proc.stdout.readline())  # type: ignore[union-attr]
-                    if "Server ready" in output[-1]:
-                        break
-            else:
-                pytest.fail("serverless-offline did not start:\n" + "".join(output)[-3000:])
-            threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True).start()  # type: ignore[arg-type]
-            warm_services(lambda_port)
-            yield Offline(f"http://127.0.0.1:{http_port}", lambda_port, idp, output)
+            with osls_offline(env, http_port, lambda_port) as output:
+                warm_services(lambda_port)
+                yield Offline(f"http://127.0.0.1:{http_port}", lambda_port, idp, output, env)
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
             dynamodb_local.stop(dynamo)
+
+
+@contextmanager
+def osls_offline(env: dict[str, str], http_port: int, lambda_port: int, *options: str) -> Iterator[list[str]]:
+    """`osls offline start --stage local` until it is ready (its output, still growing, as the value)."""
+    proc = subprocess.Popen([str(OSLS), "offline", "start", "--stage", "local", "--host", "127.0.0.1",
+                             "--httpPort", str(http_port), "--lambdaPort", str(lambda_port), *options],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    output: list[str] = []
+    deadline = time.monotonic() + 180  # its HTTP server comes up last; slow on a busy 2-core machine
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if ready:
+                output.append(proc.stdout.readline())  # type: ignore[union-attr]
+                if "Server ready" in output[-1]:
+                    break
+        else:
+            pytest.fail("serverless-offline did not start:\n" + "".join(output)[-3000:])
+        threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True).start()  # type: ignore[arg-type]
+        yield output
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def warm_services(lambda_port: int) -> None:
@@ -196,6 +207,21 @@ def test_an_invalid_token_is_401_with_www_authenticate(offline: Offline, authori
     assert headers["www-authenticate"].startswith("Bearer") and 'error="invalid_token"' in headers["www-authenticate"]
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" and body["data"] is None \
         if "data" in body else body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_missing_token_is_401_when_tokens_are_required(offline: Offline) -> None:
+    """--param=allowAnonymous=false: no token, 401 with WWW-Authenticate (never 403); a token still works."""
+    http_port = free_port()
+    with osls_offline(offline.env, http_port, free_port(), "--param=allowAnonymous=false"):
+        required = Offline(f"http://127.0.0.1:{http_port}", offline.lambda_port, offline.idp, [], offline.env)
+        status, headers, body = call(required, "POST", "/graphql", {"query": "{ courses { title } }"})
+        assert status == 401, body
+        assert headers["www-authenticate"].startswith("Bearer"), headers
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        token = offline.idp.token(sub="u1")  # its services: the first instance's Invoke API (the same names)
+        status, _, body = call(required, "POST", "/graphql", {"query": "{ me { id } }"},
+                               {"authorization": f"Bearer {token}"})
+        assert status == 200 and body["data"]["me"]["id"] == "u1", body
 
 
 @pytest.fixture(autouse=True)
