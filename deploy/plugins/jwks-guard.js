@@ -11,6 +11,7 @@ class JwksGuard {
     const check = () => this.check();
     this.hooks = {
       'before:package:initialize': check,
+      'before:deploy:deploy': check, // also `osls deploy --package DIR` (packaged earlier)
       'before:offline:start:init': check,
     };
   }
