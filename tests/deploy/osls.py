@@ -48,6 +48,7 @@ def offline_env(**extra: str) -> Iterator[dict[str, str]]:
     thread.start()
     env = {**os.environ, "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
            "AWS_ACCESS_KEY_ID": "AKIALOCALONLY", "AWS_SECRET_ACCESS_KEY": "local-only", "AWS_REGION": "eu-west-1",
+           "AWS_DEFAULT_REGION": "eu-west-1",  # botocore reads this one, the lean clients AWS_REGION first
            "AWS_ENDPOINT_URL_CLOUDFORMATION": f"http://127.0.0.1:{server.server_address[1]}",
            "NODE_NO_WARNINGS": "1", **extra}
     try:
