@@ -439,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                         "AWS_DEFAULT_REGION": "eu-west-1"}.items():
         os.environ.setdefault(name, value)  # the stand-ins accept any credentials
+    # One region for every process (seeding, functions): DynamoDB Local keeps a database per key and region, and
+    # botocore reads AWS_DEFAULT_REGION where the lean clients read AWS_REGION first.
+    os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
     python = python312()
     runtime = runtime_packages(python)
     report: dict[str, Any] = {"python": python, "interpreter_start_ms": interpreter_start_ms(python, args.runs),
