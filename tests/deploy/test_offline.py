@@ -82,18 +82,18 @@ def offline() -> Iterator[Offline]:
     http_port, lambda_port = free_port(), free_port()
     registry = f"dynamodb://{TABLE}?endpoint={endpoint}"
     load_build().fallback_supergraph("local")  # the gateway's BFF_SUPERGRAPH (used only if the registry fails)
-    with Jwks() as idp, offline_env(
-            VIRTUAL_ENV=sys.prefix,  # serverless-offline runs python3 from $VIRTUAL_ENV/bin: this venv
-            BFF_LOCAL_API_KEY=KEY, BFF_LOCAL_IDENTITY_SECRET=IDENTITY, BFF_LOCAL_REGISTRY=registry,
-            BFF_LOCAL_JWKS_URL=idp.url, BFF_LOCAL_JWT_ISSUER="https://idp.local/", BFF_LOCAL_JWT_AUDIENCE="bff",
-            BFF_LAMBDA_ENDPOINT_URL=f"http://127.0.0.1:{lambda_port}") as env:
-        publish(registry + "&create=1", env)  # the same access key as the functions (DynamoDB Local: a db per key)
-        try:
+    try:
+        with Jwks() as idp, offline_env(
+                VIRTUAL_ENV=sys.prefix,  # serverless-offline runs python3 from $VIRTUAL_ENV/bin: this venv
+                BFF_LOCAL_API_KEY=KEY, BFF_LOCAL_IDENTITY_SECRET=IDENTITY, BFF_LOCAL_REGISTRY=registry,
+                BFF_LOCAL_JWKS_URL=idp.url, BFF_LOCAL_JWT_ISSUER="https://idp.local/", BFF_LOCAL_JWT_AUDIENCE="bff",
+                BFF_LAMBDA_ENDPOINT_URL=f"http://127.0.0.1:{lambda_port}") as env:
+            publish(registry + "&create=1", env)  # the functions' access key and region (DynamoDB Local: a db each)
             with osls_offline(env, http_port, lambda_port) as output:
                 warm_services(lambda_port)
                 yield Offline(f"http://127.0.0.1:{http_port}", lambda_port, idp, output, env)
-        finally:
-            dynamodb_local.stop(dynamo)
+    finally:
+        dynamodb_local.stop(dynamo)
 
 
 @contextmanager
