@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -100,21 +99,23 @@ def offline() -> Iterator[Offline]:
 def osls_offline(env: dict[str, str], http_port: int, lambda_port: int, *options: str) -> Iterator[list[str]]:
     """`osls offline start --stage local` until it is ready (its output, still growing, as the value)."""
     proc = subprocess.Popen([str(OSLS), "offline", "start", "--stage", "local", "--host", "127.0.0.1",
-                             "--httpPort", str(http_port), "--lambdaPort", str(lambda_port), *options],
+                             "--httpPort", str(http_port), "--lambdaPort", str(lambda_port),
+                             "--websocketPort", str(free_port()), *options],  # its WebSocket API: not 3001
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     output: list[str] = []
-    deadline = time.monotonic() + 180  # its HTTP server comes up last; slow on a busy 2-core machine
+    ready = threading.Event()
+
+    def read() -> None:  # a thread: select() on a buffered text pipe misses lines already buffered
+        for line in proc.stdout:  # type: ignore[union-attr]
+            output.append(line)
+            if "Server ready" in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
     try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-            if ready:
-                output.append(proc.stdout.readline())  # type: ignore[union-attr]
-                if "Server ready" in output[-1]:
-                    break
-        else:
+        if not ready.wait(180):  # its HTTP server comes up last; slow on a busy 2-core machine
             pytest.fail("serverless-offline did not start:\n" + "".join(output)[-3000:])
-        threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True).start()  # type: ignore[arg-type]
         yield output
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -231,17 +232,24 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
 
 
+def gateway(lambda_port: int, key: str) -> "object":
+    """A gateway in this process holding `key` for every service, its Lambda transport pointed at
+    serverless-offline's Invoke API (tests/deploy/test_subscriptions_offline.py uses it too)."""
+    from gateway.gateway import Gateway
+
+    os.environ["BFF_OFFLINE_TEST_KEY"] = key
+    sdl = load_build().lambda_supergraph((ROOT / "services" / "supergraph.graphql").read_text(), "local")
+    os.environ["BFF_OFFLINE_TEST_IDENTITY"] = IDENTITY
+    built = Gateway(sdl, GatewayConfig(subgraph_api_keys={n: "env:BFF_OFFLINE_TEST_KEY" for n in SERVICES},
+                                       identity_secret="env:BFF_OFFLINE_TEST_IDENTITY"))
+    built.transport.inner._lambda_transport().endpoint_url = f"http://127.0.0.1:{lambda_port}"
+    return built
+
+
 async def test_the_services_refuse_a_wrong_api_key(offline: Offline) -> None:
     """A gateway holding the wrong key (in this process, its real Lambda transport) is refused by the
     service functions behind serverless-offline's Invoke API."""
-    from gateway.gateway import Gateway
-
-    os.environ["BFF_OFFLINE_TEST_KEY"] = "wrong-key-0123456789"
-    os.environ["BFF_OFFLINE_TEST_IDENTITY"] = IDENTITY
-    sdl = load_build().lambda_supergraph((ROOT / "services" / "supergraph.graphql").read_text(), "local")
-    built = Gateway(sdl, GatewayConfig(subgraph_api_keys={n: "env:BFF_OFFLINE_TEST_KEY" for n in SERVICES},
-                                       identity_secret="env:BFF_OFFLINE_TEST_IDENTITY"))
-    built.transport.inner._lambda_transport().endpoint_url = f"http://127.0.0.1:{offline.lambda_port}"
+    built: Any = gateway(offline.lambda_port, "wrong-key-0123456789")
     response = await built.execute(GraphQLRequest(query="{ courses { title } }"))
     assert response.body["data"] is None or response.body["data"].get("courses") is None
     assert "UNAUTHENTICATED" in str(response.body["errors"])
