@@ -101,7 +101,8 @@ def runtime_packages(python: str) -> Path:
 
 
 def resolve(value: Any, imports: dict[str, str]) -> str:
-    """A template environment value: strings, Fn::Join and Fn::ImportValue (the data stack's exports)."""
+    """A template environment value: strings, Fn::Join, Fn::ImportValue (the data stack's exports), and Ref/GetAtt
+    (pseudo parameters; other resources as placeholders, which the measured path does not use)."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and "Fn::Join" in value:
@@ -109,6 +110,9 @@ def resolve(value: Any, imports: dict[str, str]) -> str:
         return separator.join(resolve(p, imports) for p in parts)
     if isinstance(value, dict) and "Fn::ImportValue" in value:
         return imports[value["Fn::ImportValue"]]
+    if isinstance(value, dict) and set(value) <= {"Ref", "Fn::GetAtt"}:  # e.g. the WebSocket API's id: unused here
+        pseudo = {"AWS::Region": "eu-west-1", "AWS::AccountId": "000000000000", "AWS::Partition": "aws"}
+        return pseudo.get(value.get("Ref", ""), f"local-{json.dumps(value)}")
     raise ValueError(f"cannot resolve {value!r} offline")
 
 
