@@ -230,7 +230,7 @@ class Gateway:
                 if pending is not None:
                     await pending
             if self._prepares_off_loop(ctx.query, ctx.contract):
-                prepared, variables = await self._off_loop(self._prepare, request, ctx)
+                prepared, variables = await self._off_loop(request, self._prepare, request, ctx)
             else:
                 prepared, variables = self._prepare(request, ctx)
         except (RequestError, Reject) as error:
@@ -253,6 +253,9 @@ class Gateway:
 
     async def _refuse(self, ctx: Any, error: Any) -> GraphQLResponse:
         """The response to a request refused before execution (RequestError or Reject), through on_response."""
+        headers = getattr(error, "headers", None)  # Retry-After of a busy refusal (prepare_worker.Busy)
+        if headers:
+            ctx.response_headers.update(headers)
         response = ctx.response = GraphQLResponse(body={"errors": error.errors}, request_error=True,
                                                   status=error.status, headers=ctx.response_headers)
         hooks = self.pipeline
@@ -394,13 +397,15 @@ class Gateway:
         cache_key = query if contract is None else (contract, query)
         return cache_key not in self._documents and _digest(query, contract) not in self._refused
 
-    async def _off_loop(self, fn: Any, *args: Any) -> Any:
-        """Run `fn(*args)` in the gateway's one preparing thread (prepare_worker.py), in the caller's context."""
+    async def _off_loop(self, request: GraphQLRequest, fn: Any, *args: Any) -> Any:
+        """Run `fn(*args)` in the gateway's one preparing thread (prepare_worker.py), in the caller's context;
+        refused at once (503 SERVER_BUSY) when its queue is full, dropped when `request`'s client goes away."""
         if self._worker is None:
             from .prepare_worker import PrepareWorker
 
-            self._worker = PrepareWorker()
-        return await self._worker.run(fn, *args)
+            limits = self.config.limits
+            self._worker = PrepareWorker(queue=limits.prepare_queue, wait=limits.prepare_wait)
+        return await self._worker.run(fn, *args, gone=request.disconnected)
 
     def _load(self, query: str, contract: str | None = None, operation_name: str | None = None) -> Any:
         """The prepared document for `query` against `contract`'s schema: parsed, within the limits and

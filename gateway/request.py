@@ -7,6 +7,7 @@ hands it to `Gateway.execute`, and encodes the `GraphQLResponse` it gets back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any, Mapping
 
 
@@ -29,6 +30,9 @@ class GraphQLRequest:
     # time.monotonic() by which subgraph fetches must end (on Lambda: the invocation's remaining time minus
     # GatewayConfig.deadline_margin), so that partial data is answered before the function is cut off.
     deadline: float | None = None
+    # Awaitable that ends when the client disconnects (set by the ASGI app under a server; None on Lambda,
+    # where nobody can tell): a big new document still waiting to be prepared is then dropped unprepared.
+    disconnected: Callable[[], Awaitable[Any]] | None = None
 
 
 @dataclass(slots=True)

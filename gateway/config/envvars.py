@@ -142,8 +142,12 @@ def _number(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
     return read
 
 
-def _limit(text: str) -> int | None:
-    return None if text.lower() in ("none", "off") else _number(int, "an integer or none")(text)
+def _limit(text: str) -> int | float | None:
+    if text.lower() in ("none", "off"):
+        return None
+    if "." in text:  # seconds (limits.prepare_wait); the file's schema refuses a fraction where a count is due
+        return _number(float, "a number or none")(text)
+    return _number(int, "an integer or none")(text)
 
 
 def _is_reference(text: str) -> bool:

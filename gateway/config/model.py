@@ -234,7 +234,10 @@ def _non_negative(kind: Any) -> Any:
     return kind
 
 
-Limits = _derived("Limits", OperationLimits)
+# A queue of no places would refuse every big new document, and a wait of 0 s every queued one.
+Limits = _derived("Limits", OperationLimits, {
+    "prepare_queue": (Annotated[int, Meta(ge=1)] | None, OperationLimits().prepare_queue),
+    "prepare_wait": (Annotated[float, Meta(gt=0)] | None, OperationLimits().prepare_wait)})
 
 # -- security -------------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping, Protocol
@@ -347,6 +348,8 @@ class _App:
             request.principal = principal
             request.path = path
             request.deadline = lambda_deadline(scope, self.config.deadline_margin)
+            if streaming:  # under a server the client can leave; behind API Gateway nobody can tell
+                request.disconnected = functools.partial(_until_disconnect, receive)
         except HttpError as exc:
             await _send_json(send, exc.status, error_body(exc.message, exc.code), media_type,
                              {"vary": "accept", **cors, **exc.headers})
@@ -460,6 +463,12 @@ class _App:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    """Returns when the client has gone (after the body, an ASGI server's receive() waits for that)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _wants_event_stream(accept: str | None) -> bool:

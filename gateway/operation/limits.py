@@ -48,12 +48,19 @@ class OperationLimits:
     max_fields: int | None = 2_000
     max_fragment_spreads: int | None = 500
     max_field_pairs: int | None = 5_000
+    # Big new documents are prepared in one paced thread (gateway/prepare_worker.py). At most
+    # `prepare_queue` of them wait for it; past that a request is refused at once with HTTP 503 and
+    # SERVER_BUSY (a flood would otherwise grow the queue's memory and latency without limit). A
+    # document that waited more than `prepare_wait` seconds is refused rather than prepared for a
+    # client that has likely given up. Cached documents never queue.
+    prepare_queue: int | None = 64
+    prepare_wait: float | None = 10.0
 
     @classmethod
     def off(cls) -> "OperationLimits":
         """No limits at all (trusted callers, tests)."""
         return cls(None, None, None, None, None, None, None, max_selections=None, max_fields=None,
-                   max_fragment_spreads=None, max_field_pairs=None)
+                   max_fragment_spreads=None, max_field_pairs=None, prepare_queue=None, prepare_wait=None)
 
 
 @dataclass(slots=True)

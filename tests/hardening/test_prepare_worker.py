@@ -4,10 +4,13 @@ the rest to the event loop (/health, cached requests), and the first document is
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
+import pytest
+
 from gateway.gateway import Gateway
-from gateway.prepare_worker import MAX_REST, PrepareWorker
+from gateway.prepare_worker import MAX_REST, Busy, ClientGone, PrepareWorker
 from gateway.request import GraphQLRequest
 
 from .test_bounded_work import example
@@ -55,3 +58,63 @@ async def test_big_new_documents_go_through_the_paced_worker():
     assert response.body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert isinstance(gateway._worker, PrepareWorker)
     await gateway.aclose()
+
+
+async def test_past_the_queue_bound_a_job_is_refused_at_once_and_the_burst_logged_once(caplog):
+    worker = PrepareWorker(queue=2)
+    caplog.set_level(logging.WARNING, logger="bff.prepare")
+    try:
+        accepted = [asyncio.ensure_future(worker.run(_spin, 0.2)) for _ in range(3)]  # one runs, two wait
+        await asyncio.sleep(0.05)
+        for _ in range(5):
+            before = time.monotonic()
+            with pytest.raises(Busy) as refused:
+                await worker.run(_spin, 0.0)
+            assert time.monotonic() - before < 0.05
+        assert refused.value.status == 503 and refused.value.errors[0]["extensions"]["code"] == "SERVER_BUSY"
+        assert int(refused.value.headers["retry-after"]) >= 1
+        await asyncio.gather(*accepted)
+        await worker.run(_spin, 0.0)  # the queue is empty again: the burst is over
+    finally:
+        worker.shutdown()
+    messages = [r.getMessage() for r in caplog.records if r.name == "bff.prepare"]
+    assert len(messages) == 2, messages
+    assert "refusing big new documents" in messages[0]
+    assert "5 requests were refused" in messages[1]
+    assert worker.refused == 5 and worker.waiting == 0
+
+
+async def test_a_job_that_waited_too_long_is_refused_instead_of_run():
+    worker = PrepareWorker(wait=0.1)
+    ran: list[int] = []
+    try:
+        first = asyncio.ensure_future(worker.run(_spin, 0.3))
+        await asyncio.sleep(0.02)
+        with pytest.raises(Busy, match="waited"):
+            await worker.run(ran.append, 1)
+        await first
+    finally:
+        worker.shutdown()
+    assert ran == []
+
+
+async def test_a_job_whose_caller_left_while_it_waited_is_dropped_unrun():
+    worker = PrepareWorker()
+    ran: list[int] = []
+    gone = asyncio.Event()
+    try:
+        first = asyncio.ensure_future(worker.run(_spin, 0.3))
+        await asyncio.sleep(0.02)
+        waiting = asyncio.ensure_future(worker.run(ran.append, 1, gone=gone.wait))
+        cancelled = asyncio.ensure_future(worker.run(ran.append, 2))
+        await asyncio.sleep(0.02)
+        assert worker.waiting == 2
+        gone.set()
+        cancelled.cancel()  # a caller cancelled (e.g. its server shutting down) leaves the queue too
+        with pytest.raises(ClientGone):
+            await waiting
+        await first
+        await worker.run(ran.append, 3)
+    finally:
+        worker.shutdown()
+    assert ran == [3] and worker.dropped == 2 and worker.waiting == 0
