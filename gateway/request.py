@@ -6,8 +6,8 @@ hands it to `Gateway.execute`, and encodes the `GraphQLResponse` it gets back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 

@@ -145,9 +145,10 @@ def _number(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
 def _limit(text: str) -> int | float | None:
     if text.lower() in ("none", "off"):
         return None
-    if "." in text:  # seconds (limits.prepare_wait); the file's schema refuses a fraction where a count is due
-        return _number(float, "a number or none")(text)
-    return _number(int, "an integer or none")(text)
+    # A fraction is seconds (limits.prepare_wait); the file's schema refuses one where a count is due.
+    value: int | float = _number(float, "a number or none")(text) if "." in text else \
+        _number(int, "an integer or none")(text)
+    return value
 
 
 def _is_reference(text: str) -> bool:

@@ -48,6 +48,8 @@ def check(tmp_path: Path, text: str, env: dict[str, str] | None = None, name: st
      "`subgraphs.reviews.headers.response`: expected a list, got a string"),
     ("server:\n  port: 1\n  port: 2\n", 3, "`server.port`: duplicate key"),
     ("server: 3\n", 1, "`server`: expected a mapping of keys, got an integer"),
+    ("limits:\n  prepare_queue: 0\n", 2, "`limits.prepare_queue`: expected an integer >= 1, got 0"),
+    ("limits:\n  prepare_wait: 0\n", 2, "`limits.prepare_wait`: expected a number > 0.0, got 0"),
     ("persisted_documents:\n  trusted:\n    from_registry: true\n", 3, "needs `supergraph.registry`"),
 ])
 def test_each_problem_names_file_line_key_and_what_is_expected(tmp_path, text, line, message):
@@ -88,6 +90,9 @@ def test_a_missing_file(tmp_path):
     ({"BFF_PORT": "-1"}, "BFF_PORT: `server.port`: expected an integer >= 0, got -1"),
     ({"BFF_ACCESS_MODE": "allow-all"}, "BFF_ACCESS_MODE: `security.access.mode`: expected one of filter, reject"),
     ({"BFF_INTROSPECTION": "maybe"}, "BFF_INTROSPECTION: expected true or false, got 'maybe'"),
+    ({"BFF_LIMITS_PREPARE_QUEUE": "1.5"},
+     "BFF_LIMITS_PREPARE_QUEUE: `limits.prepare_queue`: expected `int | null`, got 1.5"),
+    ({"BFF_LIMITS_PREPARE_WAIT": "soon"}, "BFF_LIMITS_PREPARE_WAIT: expected an integer or none, got 'soon'"),
     ({"BFF_SUBGRAPH_API_KEYS": "accounts=hunter2"}, "BFF_SUBGRAPH_API_KEYS: `subgraphs.accounts.api_key`: a secret "
                                                     "must be a reference"),
 ])
