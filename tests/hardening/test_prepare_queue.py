@@ -91,6 +91,8 @@ async def test_a_full_queue_refuses_at_once_while_health_and_cached_documents_an
             assert int(r.headers["retry-after"]) >= 1
             body = r.json()
             assert "data" not in body and _code(r) == "SERVER_BUSY", body
+        print(f"refused {len(refused)} in max {max(t for t, _ in refused) * 1000:.1f} ms; accepted "
+              f"{len(accepted)} in {', '.join(f'{t * 1000:.0f}' for t, _ in accepted)} ms")
         assert max(t for t, _ in refused) < min(t for t, _ in accepted), results  # refused without waiting
 
         # After the burst, the queue takes documents again.
