@@ -36,6 +36,7 @@ from .operation.errors import RequestError
 T = TypeVar("T")
 SHARE = 0.5  # the part of one core the preparing thread may use, averaged over its recent jobs
 MAX_REST = 0.25  # seconds: one very long job does not stall the queue for longer
+TARPIT = 1.0  # seconds at most before a busy refusal is answered (see `run`)
 SUMMARY_INTERVAL = 60.0  # seconds: during a long burst of refusals, one summary line this often
 logger = logging.getLogger("bff.prepare")
 
@@ -60,12 +61,14 @@ class PrepareWorker:
     """`await worker.run(fn, *args)`: `fn(*args)` in the preparing thread, in the caller's context.
     `queue`: how many jobs may wait (None: no bound); `wait`: seconds a job may wait (None: no bound)."""
 
-    def __init__(self, share: float = SHARE, queue: int | None = None, wait: float | None = None) -> None:
+    def __init__(self, share: float = SHARE, queue: int | None = None, wait: float | None = None,
+                 pause: float = TARPIT) -> None:
         if queue is not None and queue < 1:
             raise ValueError(f"prepare queue must hold at least one job (got {queue})")
         self.share = share
         self.queue = queue
         self.wait = wait
+        self.pause = pause  # before a busy refusal is answered (see `run`)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bff-prepare")
         self._rest_until = 0.0  # monotonic time before which the thread does not start the next job
         self._period = 0.0  # the last job's CPU time plus its rest: how fast the queue drains
@@ -89,7 +92,13 @@ class PrepareWorker:
         waiting = self.waiting
         if self.queue is not None and waiting >= self.queue:
             self._refuse(f"{waiting} documents are waiting to be prepared")
-            raise Busy("The server is busy preparing other new documents; retry shortly.", self._retry_after())
+            retry_after = self._retry_after()
+            # Answered after a pause, not at once: a client that retries without reading Retry-After
+            # would otherwise loop on cheap refusals and take the event loop from everyone else (80
+            # looping attackers: /health p99 104 ms refusing at once, see docs/limits.md). Waiting
+            # costs a timer, not CPU; the bound on memory is kept (the document is not queued).
+            await asyncio.sleep(min(retry_after, self.pause))
+            raise Busy("The server is busy preparing other new documents; retry shortly.", retry_after)
         if self._burst and waiting == 0:
             self._end_burst()
         context = contextvars.copy_context()

@@ -1,6 +1,6 @@
 """The preparing thread's queue is bounded, through real HTTP: `bff serve` (a child process, settings
 from bff.yaml) in front of the catalog subgraph. Documents that take about half a second each to
-validate fill the queue; the next one is refused at once with 503 SERVER_BUSY and Retry-After, while
+validate fill the queue; the next one is refused (after a one-second pause) with 503 SERVER_BUSY and Retry-After, while
 /health and a cached document still answer 200. A client that leaves while its document waits has it
 dropped from the queue unprepared."""
 
@@ -65,7 +65,7 @@ async def _timed(client: httpx.AsyncClient, url: str, query: str) -> tuple[float
     return time.monotonic() - start, response
 
 
-async def test_a_full_queue_refuses_at_once_while_health_and_cached_documents_answer(gateway):
+async def test_a_full_queue_refuses_after_a_pause_while_health_and_cached_documents_answer(gateway):
     url, serve = gateway
     health = url.rsplit("/", 1)[0] + "/health"
     async with httpx.AsyncClient(timeout=60.0, headers={"accept": GRAPHQL}) as client:
@@ -93,7 +93,7 @@ async def test_a_full_queue_refuses_at_once_while_health_and_cached_documents_an
             assert "data" not in body and _code(r) == "SERVER_BUSY", body
         print(f"refused {len(refused)} in max {max(t for t, _ in refused) * 1000:.1f} ms; accepted "
               f"{len(accepted)} in {', '.join(f'{t * 1000:.0f}' for t, _ in accepted)} ms")
-        assert max(t for t, _ in refused) < min(t for t, _ in accepted), results  # refused without waiting
+        assert min(t for t, _ in refused) >= 0.9, results  # answered after the pause, not at once
 
         # After the burst, the queue takes documents again.
         again = await client.post(url, json={"query": slow("after")})

@@ -60,8 +60,8 @@ async def test_big_new_documents_go_through_the_paced_worker():
     await gateway.aclose()
 
 
-async def test_past_the_queue_bound_a_job_is_refused_at_once_and_the_burst_logged_once(caplog):
-    worker = PrepareWorker(queue=2)
+async def test_past_the_queue_bound_a_job_is_refused_after_a_pause_and_the_burst_logged_once(caplog):
+    worker = PrepareWorker(queue=2, pause=0.0)
     caplog.set_level(logging.WARNING, logger="bff.prepare")
     try:
         accepted = [asyncio.ensure_future(worker.run(_spin, 0.2)) for _ in range(3)]  # one runs, two wait
@@ -82,6 +82,26 @@ async def test_past_the_queue_bound_a_job_is_refused_at_once_and_the_burst_logge
     assert "refusing big new documents" in messages[0]
     assert "5 requests were refused" in messages[1]
     assert worker.refused == 5 and worker.waiting == 0
+
+
+async def test_refusals_are_answered_after_a_pause_that_costs_no_cpu():
+    """Clients that resend at once after a refusal must not loop on cheap refusals: each waits the pause,
+    side by side (timers, not the thread), and nothing of theirs is prepared."""
+    worker = PrepareWorker(queue=1, pause=0.3)
+    ran: list[int] = []
+    try:
+        accepted = [asyncio.ensure_future(worker.run(_spin, 0.2)) for _ in range(2)]  # one runs, one waits
+        await asyncio.sleep(0.05)
+        before, cpu = time.monotonic(), time.process_time()
+        outcomes = await asyncio.gather(*(worker.run(ran.append, i) for i in range(5)), return_exceptions=True)
+        took = time.monotonic() - before
+        assert all(isinstance(o, Busy) for o in outcomes), outcomes
+        assert 0.3 <= took < 0.6, took  # one pause for all five, not five in a row
+        await asyncio.gather(*accepted)
+        assert time.process_time() - cpu < 0.6  # the two accepted spins (0.4 s of CPU) and little more
+    finally:
+        worker.shutdown()
+    assert ran == []
 
 
 async def test_a_job_that_waited_too_long_is_refused_instead_of_run():
