@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,8 +22,8 @@ from tests.realtime.apigw_support import create_table
 from tests.realtime.clients import node_client
 from tests.support import dynamodb_local
 
-from .inprocess import ROOT, load_build
-from .osls import OSLS, offline_env, require_osls
+from .inprocess import load_build
+from .osls import offline_env, offline_started, require_osls
 from .test_offline import IDENTITY, KEY, free_port, gateway
 
 pytestmark = pytest.mark.slow
@@ -60,32 +56,9 @@ def offline(dynamodb: str) -> Iterator[dict[str, int]]:
     with offline_env(VIRTUAL_ENV=sys.prefix, BFF_LOCAL_API_KEY=KEY, BFF_LOCAL_IDENTITY_SECRET=IDENTITY,
                      AWS_ENDPOINT_URL_DYNAMODB=dynamodb,
                      BFF_LOCAL_WS_MANAGEMENT_URL=f"http://127.0.0.1:{ws_port}") as env:
-        proc = subprocess.Popen([str(OSLS), "offline", "start", "--stage", "local", "--host", "127.0.0.1",
-                                 "--httpPort", str(http_port), "--lambdaPort", str(lambda_port),
-                                 "--websocketPort", str(ws_port)],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-        output: list[str] = []
-        ready = threading.Event()
-
-        def read() -> None:  # a thread: select() on a buffered text pipe misses lines already buffered
-            for line in proc.stdout:  # type: ignore[union-attr]
-                output.append(line)
-                if "Server ready" in line:
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        try:
-            # its HTTP server comes up last; slow on a busy 2-core machine
-            if not ready.wait(300):
-                pytest.fail("serverless-offline did not start:\n" + "".join(output)[-3000:])
+        with offline_started(["--stage", "local", "--host", "127.0.0.1", "--httpPort", str(http_port),
+                              "--lambdaPort", str(lambda_port), "--websocketPort", str(ws_port)], env):
             yield {"ws": ws_port, "lambda": lambda_port}
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture
