@@ -290,7 +290,7 @@ def test_service_and_registry_roles(template: dict[str, Any]) -> None:
 
 
 def test_subscription_functions_roles_and_routes(template: dict[str, Any]) -> None:
-    """Subscriptions on AWS (docs/realtime.md): the WebSocket routes, the EventBridge rule, and roles
+    """Subscriptions on AWS (docs/realtime.md): the WebSocket routes, the EventBridge rule and the fan-out queue, and roles
     that reach the subscriptions table and the API's connections, no further."""
     resources = template["Resources"]
     routes = {v["Properties"]["RouteKey"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"}
@@ -309,6 +309,22 @@ def test_subscription_functions_roles_and_routes(template: dict[str, Any]) -> No
     assert "/DELETE/@connections/*" in json.dumps(realtime["execute-api:ManageConnections"]["Resource"])
     reviews = {a: s for s in _statements(template, "ReviewsRole") for a in _as_list(s["Action"])}
     assert reviews["events:PutEvents"]["Condition"] == {"StringEquals": {"events:source": "bff.reviews"}}
+    # EventBridge -> the fan-out queue (only that rule may send) -> the function in batches, failures per event.
+    rule = next(v for v in resources.values() if v["Type"] == "AWS::Events::Rule")["Properties"]
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["FanoutQueue", "Arn"]}
+    queue = resources["FanoutQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["FanoutDeadLetterQueue", "Arn"]}
+    assert queue["VisibilityTimeout"] >= 6 * resources["FanoutLambdaFunction"]["Properties"]["Timeout"]
+    sender = resources["FanoutQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [(s["Principal"], s["Action"], s["Condition"]) for s in sender] == [
+        ({"Service": "events.amazonaws.com"}, "sqs:SendMessage",
+         {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["FanoutRule", "Arn"]}}})]
+    mappings = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert len(mappings) == 1 and mappings[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert (mappings[0]["BatchSize"], mappings[0]["MaximumBatchingWindowInSeconds"]) == (100, 1)
+    assert mappings[0]["EventSourceArn"] == {"Fn::GetAtt": ["FanoutQueue", "Arn"]}
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= set(fanout)
+    assert all(fanout[a]["Resource"] == {"Fn::GetAtt": ["FanoutQueue", "Arn"]} for a in fanout if a.startswith("sqs:"))
     env = resources["FanoutLambdaFunction"]["Properties"]["Environment"]["Variables"]
     assert env["BFF_SUBSCRIPTION_TABLE"] == f"bff-{STAGE}-subscriptions"
     assert "WebsocketsApi" in json.dumps(env["BFF_SUBSCRIPTION_MANAGEMENT_URL"])
