@@ -92,8 +92,8 @@ def test_a_batch_of_events_costs_one_read_per_topic_and_one_entities_call_per_se
     batch = batch_of(invocation)
     assert len(batch.events) == 5 and batch.unreadable == ["not-an-event"]
     # SQS does not keep order: the batch as received; reorder here so the assertions can name them.
-    order = sorted(range(5), key=lambda i: [p[2] for p in published].index(batch.events[i]["detail"]["payload"]["body"]))
-    events = [batch.events[i] for i in order]
+    texts = [p[2] for p in published]
+    events = sorted(batch.events, key=lambda e: texts.index(e["detail"]["payload"]["body"]))
     events.append(events[0])  # delivered twice (at least once): run once
     gateway = Gateway.from_file("services/supergraph.graphql", GatewayConfig(subgraph_urls=example_services))
     management = ManagementApi(endpoint)
@@ -122,3 +122,38 @@ def test_a_batch_of_events_costs_one_read_per_topic_and_one_entities_call_per_se
     assert all(isinstance(b["author"]["roles"], list) for b in bodies["c"])
     assert [b["body"] for b in bodies["d"]] == ["elsewhere"] and bodies["d"][0]["course"]["title"]
     assert not any("errors" in m["payload"] for c in "abcd" for m in received[c])
+
+
+def test_events_that_fail_are_the_only_ones_redelivered(
+        dynamodb_local: str, example_services: dict[str, str], posts: Any) -> None:  # noqa: F811
+    """A topic whose subscribers cannot be read (here: the table is missing) fails its events only; the
+    answer names their messages and the unreadable one, not the others."""
+    from gateway.config import GatewayConfig
+    from gateway.gateway import Gateway
+    from gateway.realtime.apigw.fanout import batch_item_failures, batch_of, fan_out
+    from gateway.realtime.apigw.management import ManagementApi
+    from gateway.realtime.apigw.table import SubscriptionTable
+    from tests.realtime.apigw_support import eventbridge_event
+
+    endpoint, _ = posts
+    events = [eventbridge_event("reviewAdded", {"id": f"r{i}", "body": "x"}, {"courseId": "c1"}) for i in range(2)]
+    invocation = {"Records": [{"messageId": f"m{i}", "body": json.dumps(e), "eventSource": "aws:sqs"}
+                              for i, e in enumerate(events)] + [
+        {"messageId": "m-bad", "body": '{"not": "an event"}', "eventSource": "aws:sqs"}]}
+    batch = batch_of(invocation)
+    gateway = Gateway.from_file("services/supergraph.graphql", GatewayConfig(subgraph_urls=example_services))
+    management = ManagementApi(endpoint)
+
+    async def run() -> Any:
+        try:
+            return await fan_out(gateway, SubscriptionTable("no-such-table", endpoint=dynamodb_local), management,
+                                 batch.events)
+        finally:
+            await management.aclose()
+            await gateway.aclose()
+
+    result = asyncio.run(run())
+    assert result.failed == {0, 1} and result.posted == 0
+    assert batch_item_failures(batch, result) == [{"itemIdentifier": m} for m in ("m-bad", "m0", "m1")]
+    # Given directly (EventBridge's own target shape), an event is read as itself.
+    assert batch_of(events[0]).events == [events[0]] and batch_of(events).message_ids == [None, None]

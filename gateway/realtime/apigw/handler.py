@@ -68,7 +68,7 @@ def fanout(event: Any, context: Any) -> dict[str, Any]:
     EventBridge events given directly. With SQS, `batchItemFailures` names the messages to redeliver
     (the event source mapping's ReportBatchItemFailures): the others are deleted from the queue."""
     from ...http.lambda_handler import _gateway
-    from .fanout import batch_of, fan_out
+    from .fanout import batch_item_failures, batch_of, fan_out
 
     settings, table = _common()
     if not settings.gateway.subscription_management_url:
@@ -80,7 +80,6 @@ def fanout(event: Any, context: Any) -> dict[str, Any]:
         return await fan_out(await _gateway(), table, management, batch.events)
 
     result = _run(go())
-    failed = batch.unreadable + [i for n, i in enumerate(batch.message_ids) if n in result.failed and i]
     return {"events": result.events, "matched": result.matched, "runs": result.runs, "posted": result.posted,
             "gone": result.gone, "entityCalls": dict(result.entity_calls),
-            "batchItemFailures": [{"itemIdentifier": i} for i in failed]}
+            "batchItemFailures": batch_item_failures(batch, result)}
