@@ -59,7 +59,9 @@ def websocket(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "auth" not in _parts:
         _parts["auth"] = Authenticator.configured(settings.auth)
     management = _management(settings.gateway.subscription_management_url or endpoint_of(event))
-    answer: dict[str, Any] = _run(Routes(_gateway, _parts["auth"], table, management).handle(event))
+    routes = Routes(_gateway, _parts["auth"], table, management,
+                    max_connections=settings.gateway.subscription_max_connections)
+    answer: dict[str, Any] = _run(routes.handle(event))
     return answer
 
 
