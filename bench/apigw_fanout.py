@@ -9,8 +9,9 @@ fan-out must remove). Subscribers use four different selections; the event is fo
 the subscribers watch c2 (read, not matched).
 With --events-per-batch E, one invocation carries E events for course c1 (as the fan-out queue hands
 them over, deploy/fanout.yml), their authors spread over the seed users.
-Reported per batch (and posts per event): DynamoDB calls by operation, `_entities` calls by subgraph, Management API posts,
-distinct runs, wall time of the fan-out (its posts included) and of its parts. Not a timed test.
+Reported per batch: DynamoDB calls by operation, `_entities` calls by subgraph, Management API posts,
+distinct runs, wall time of the fan-out (its posts included) and of its parts, and that time per
+event. Not a timed test.
 """
 
 from __future__ import annotations
