@@ -1,14 +1,17 @@
 """Cost per event of the fan-out Lambda (subscriptions on AWS) for 1, 100 and 10 000 subscribers.
 
-    .venv/bin/python bench/apigw_fanout.py [--subscribers 1 100 10000]
+    .venv/bin/python bench/apigw_fanout.py [--subscribers 1 100 10000] [--events-per-batch 1 10]
 
 Against DynamoDB Local (the table made from deploy/data.yml), the example `courses` service over HTTP
 (`course { title }` comes through `_entities`), and a loopback HTTP endpoint in a child process that
 answers the Management API's `POST /@connections/{id}` (200; 410 for 1% of the connections, which the
 fan-out must remove). Subscribers use four different selections; the event is for course c1 and 10% of
 the subscribers watch c2 (read, not matched).
-Reported per event: DynamoDB calls by operation, `_entities` calls by subgraph, Management API posts,
-distinct runs, wall time of the fan-out (its posts included) and of its parts. Not a timed test.
+With --events-per-batch E, one invocation carries E events for course c1 (as the fan-out queue hands
+them over, deploy/fanout.yml), their authors spread over the seed users.
+Reported per batch: DynamoDB calls by operation, `_entities` calls by subgraph, Management API posts,
+distinct runs, wall time of the fan-out (its posts included) and of its parts, and that time per
+event. Not a timed test.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ async def main():
 asyncio.run(main())
 '''
 SELECTIONS = ["rating body course { title }", "body author { name } course { title }",
-              "id course { id title }", "rating course { title } author { id name }"]
+              "id course { id title }", "rating course { title } author { id name roles }"]
 
 
 def seed(table: object, count: int) -> None:
@@ -68,7 +71,7 @@ def seed(table: object, count: int) -> None:
             {"PutRequest": {"Item": item}} for item in items[start:start + 25]]}})
 
 
-async def measure(gateway: object, endpoint: str, recorder: str, count: int) -> dict[str, object]:
+async def measure(gateway: object, endpoint: str, recorder: str, count: int, per_batch: int) -> dict[str, object]:
     from gateway.realtime.apigw.fanout import fan_out
     from gateway.realtime.apigw.management import ManagementApi
     from gateway.realtime.apigw.table import SubscriptionTable
@@ -79,17 +82,19 @@ async def measure(gateway: object, endpoint: str, recorder: str, count: int) -> 
     table = SubscriptionTable(name, endpoint=endpoint)
     seed(table, count)
     management = ManagementApi(recorder)
-    event = eventbridge_event("reviewAdded", {"id": "r99", "rating": 5, "body": "Great",
-                                              "author": {"id": "u2", "name": "Alan Turing"},
-                                              "course": {"id": "c1"}}, {"courseId": "c1"})
+    events = [eventbridge_event("reviewAdded", {"id": f"r{99 + n}", "rating": 5, "body": f"Great {n}",
+                                                "author": {"id": f"u{n % 4 + 1}", "name": "A reviewer"},
+                                                "course": {"id": "c1"}}, {"courseId": "c1"})
+              for n in range(per_batch)]
     started = time.perf_counter()
-    result = await fan_out(gateway, table, management, [event])
+    result = await fan_out(gateway, table, management, events)
     elapsed = time.perf_counter() - started
     await management.aclose()
-    return {"subscribers": count, "matched": result.matched, "runs": result.runs,
+    return {"subscribers": count, "events": per_batch, "matched": result.matched, "runs": result.runs,
             "dynamodb": dict(table.calls), "entities": dict(result.entity_calls),
             "subgraph_requests": dict(result.subgraph_calls), "posts": management.calls["PostToConnection"],
             "gone_removed": result.gone, "seconds": round(elapsed, 3),
+            "ms_per_event": round(elapsed * 1000 / per_batch, 1),
             "parts": {k: round(v, 3) for k, v in result.seconds.items()},
             "dynamodb_cleanup": {k: v - (1 if k == "Query" else 0) for k, v in table.calls.items()}}
 
@@ -97,6 +102,7 @@ async def measure(gateway: object, endpoint: str, recorder: str, count: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1, 100, 10_000])
+    parser.add_argument("--events-per-batch", type=int, nargs="+", default=[1])
     args = parser.parse_args()
     os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_REGION="us-east-1")
     from gateway.config import GatewayConfig
@@ -111,11 +117,13 @@ def main() -> None:
         port = recorder.stdout.readline().strip()  # type: ignore[union-attr]
         with contextlib.ExitStack() as stack:
             urls = {s.name: stack.enter_context(serve_in_thread(s.load_app())).graphql_url for s in SERVICES
-                    if s.name == "courses"}
+                    if s.name in ("courses", "accounts")}
             gateway = Gateway.from_file(ROOT / "services" / "supergraph.graphql",
                                         GatewayConfig(subgraph_urls=urls))
             for count in args.subscribers:
-                print(asyncio.run(measure(gateway, endpoint, f"http://127.0.0.1:{port}", count)), flush=True)
+                for per_batch in args.events_per_batch:
+                    print(asyncio.run(measure(gateway, endpoint, f"http://127.0.0.1:{port}", count, per_batch)),
+                          flush=True)
     finally:
         dynamodb_local.stop(proc)
         recorder.terminate()

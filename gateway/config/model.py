@@ -92,7 +92,8 @@ class Batching(_Section):
 class Subscriptions(_Section):
     """Subscriptions over WebSocket and SSE under bff serve / bff dev (docs/realtime.md)."""
 
-    max_connections: Annotated[NonNegative, _d("WebSocket connections plus SSE streams open at once")] = \
+    max_connections: Annotated[NonNegative, _d("WebSocket connections plus SSE streams open at once (on AWS: "
+                                               "the WebSocket API's, checked at $connect)")] = \
         _default("subscription_max_connections")
     max_per_connection: Annotated[NonNegative, _d("operations running at once on one WebSocket")] = \
         _default("subscription_max_per_connection")

@@ -1,7 +1,8 @@
 """`publish_event(topic, payload)`: a service tells the graph's subscribers something changed.
 
 On AWS the event goes to EventBridge (PutEvents on the bus `BFF_EVENT_BUS`, `default` when unset),
-where a rule sends the stage's events to the gateway's fan-out Lambda (serverless.yml `fanout`).
+where a rule sends the stage's events to the fan-out queue (deploy/fanout.yml), which the gateway's
+fan-out Lambda (serverless.yml `fanout`) reads in batches.
 EventBridge rather than SNS: PutEvents speaks the JSON protocol our SigV4 client already signs
 (bff_common/aws; SNS is the query/XML protocol), rules filter on the event's fields (one rule per
 stage, more targets later: archives, replays, other consumers) and the event arrives at the

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import os
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -75,3 +76,36 @@ def package(stage: str, out: Path, *options: str, idp: bool = True) -> subproces
     with offline_env() as env:
         return subprocess.run([str(OSLS), "package", "--stage", stage, "--package", str(out), *options], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=300)
+
+
+@contextmanager
+def offline_started(options: list[str], env: dict[str, str], timeout: float = 300) -> Iterator[list[str]]:
+    """`osls offline start OPTIONS` until its "Server ready" line (its HTTP server comes up last; slow on a
+    busy 2-core machine); its output, still growing, as the value; stopped, with its children, on exit.
+    The output is read by a thread: select() on a buffered text pipe misses lines already read into the
+    buffer."""
+    import pytest
+
+    proc = subprocess.Popen([str(OSLS), "offline", "start", *options], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    output: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            output.append(line)
+            if "Server ready" in line:
+                ready.set()
+        ready.set()  # it exited: stop waiting
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        if not ready.wait(timeout) or proc.poll() is not None:
+            pytest.fail("serverless-offline did not start:\n" + "".join(output)[-3000:])
+        yield output
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

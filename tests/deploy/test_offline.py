@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,7 +31,7 @@ from tests.support.jwks_server import Jwks
 from tests.support.requires import missing
 
 from .inprocess import ROOT, SERVICES, load_build
-from .osls import OSLS, offline_env, require_osls
+from .osls import offline_env, offline_started, require_osls
 
 pytestmark = pytest.mark.slow
 KEY = "offline-service-key-0123456789"
@@ -98,31 +96,11 @@ def offline() -> Iterator[Offline]:
 @contextmanager
 def osls_offline(env: dict[str, str], http_port: int, lambda_port: int, *options: str) -> Iterator[list[str]]:
     """`osls offline start --stage local` until it is ready (its output, still growing, as the value)."""
-    proc = subprocess.Popen([str(OSLS), "offline", "start", "--stage", "local", "--host", "127.0.0.1",
-                             "--httpPort", str(http_port), "--lambdaPort", str(lambda_port),
-                             "--websocketPort", str(free_port()), *options],  # its WebSocket API: not 3001
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-    output: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:  # a thread: select() on a buffered text pipe misses lines already buffered
-        for line in proc.stdout:  # type: ignore[union-attr]
-            output.append(line)
-            if "Server ready" in line:
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        if not ready.wait(180):  # its HTTP server comes up last; slow on a busy 2-core machine
-            pytest.fail("serverless-offline did not start:\n" + "".join(output)[-3000:])
+    with offline_started(["--stage", "local", "--host", "127.0.0.1", "--httpPort", str(http_port),
+                          "--lambdaPort", str(lambda_port),
+                          "--websocketPort", str(free_port()), *options],  # its WebSocket API: not 3001
+                         env, timeout=180) as output:
         yield output
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def warm_services(lambda_port: int) -> None:

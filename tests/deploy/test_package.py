@@ -290,7 +290,7 @@ def test_service_and_registry_roles(template: dict[str, Any]) -> None:
 
 
 def test_subscription_functions_roles_and_routes(template: dict[str, Any]) -> None:
-    """Subscriptions on AWS (docs/realtime.md): the WebSocket routes, the EventBridge rule, and roles
+    """Subscriptions on AWS (docs/realtime.md): the WebSocket routes, the EventBridge rule and the fan-out queue, and roles
     that reach the subscriptions table and the API's connections, no further."""
     resources = template["Resources"]
     routes = {v["Properties"]["RouteKey"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Route"}
@@ -309,6 +309,22 @@ def test_subscription_functions_roles_and_routes(template: dict[str, Any]) -> No
     assert "/DELETE/@connections/*" in json.dumps(realtime["execute-api:ManageConnections"]["Resource"])
     reviews = {a: s for s in _statements(template, "ReviewsRole") for a in _as_list(s["Action"])}
     assert reviews["events:PutEvents"]["Condition"] == {"StringEquals": {"events:source": "bff.reviews"}}
+    # EventBridge -> the fan-out queue (only that rule may send) -> the function in batches, failures per event.
+    rule = next(v for v in resources.values() if v["Type"] == "AWS::Events::Rule")["Properties"]
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["FanoutQueue", "Arn"]}
+    queue = resources["FanoutQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["FanoutDeadLetterQueue", "Arn"]}
+    assert queue["VisibilityTimeout"] >= 6 * resources["FanoutLambdaFunction"]["Properties"]["Timeout"]
+    sender = resources["FanoutQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [(s["Principal"], s["Action"], s["Condition"]) for s in sender] == [
+        ({"Service": "events.amazonaws.com"}, "sqs:SendMessage",
+         {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["FanoutRule", "Arn"]}}})]
+    mappings = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert len(mappings) == 1 and mappings[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert (mappings[0]["BatchSize"], mappings[0]["MaximumBatchingWindowInSeconds"]) == (100, 1)
+    assert mappings[0]["EventSourceArn"] == {"Fn::GetAtt": ["FanoutQueue", "Arn"]}
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= set(fanout)
+    assert all(fanout[a]["Resource"] == {"Fn::GetAtt": ["FanoutQueue", "Arn"]} for a in fanout if a.startswith("sqs:"))
     env = resources["FanoutLambdaFunction"]["Properties"]["Environment"]["Variables"]
     assert env["BFF_SUBSCRIPTION_TABLE"] == f"bff-{STAGE}-subscriptions"
     assert "WebsocketsApi" in json.dumps(env["BFF_SUBSCRIPTION_MANAGEMENT_URL"])
@@ -367,11 +383,19 @@ def test_operable_alarms_and_access_logs(template: dict[str, Any], tmp_path: Pat
     assert stage["AccessLogSettings"]["DestinationArn"] and "requestId" in stage["AccessLogSettings"]["Format"]
     # API Gateway's request id beside the gateway invocation's Lambda request id (on each of its JSON log lines)
     assert '"integrationRequestId":"$context.integration.requestId"' in stage["AccessLogSettings"]["Format"]
+    # The WebSocket API's too: access logs (JSON lines), no execution logs (they would carry the messages,
+    # connection_init's token included), no account-wide CloudWatch role set by this stack.
+    ws_stage = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage"
+                    and v["Properties"]["ApiId"] == {"Ref": "WebsocketsApi"})
+    ws_format = json.loads(ws_stage["AccessLogSettings"]["Format"])
+    assert {"requestId", "connectionId", "routeKey", "status"} <= set(ws_format)
+    assert ws_stage["DefaultRouteSettings"] == {"DataTraceEnabled": False, "LoggingLevel": "OFF"}
+    assert not [k for k, v in resources.items() if v["Type"] == "Custom::ApiGatewayAccountRole"]
     result = package(STAGE, tmp_path, "--param=accessLogs=false", "--param=alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     switched = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())
-    stage = next(v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::ApiGatewayV2::Stage")
-    assert "AccessLogSettings" not in stage
+    stages = [v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::ApiGatewayV2::Stage"]
+    assert len(stages) == 2 and not [s for s in stages if "AccessLogSettings" in s]
     assert switched["Parameters"]["AlarmTopicArn"]["Default"] == "arn:aws:sns:eu-west-1:123456789012:ops"
     alarm = next(v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::CloudWatch::Alarm")
     assert alarm["AlarmActions"] == {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}

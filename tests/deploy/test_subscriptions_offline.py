@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,8 +22,8 @@ from tests.realtime.apigw_support import create_table
 from tests.realtime.clients import node_client
 from tests.support import dynamodb_local
 
-from .inprocess import ROOT, load_build
-from .osls import OSLS, offline_env, require_osls
+from .inprocess import SERVICES, load_build
+from .osls import offline_env, offline_started, require_osls
 from .test_offline import IDENTITY, KEY, free_port, gateway
 
 pytestmark = pytest.mark.slow
@@ -59,33 +55,14 @@ def offline(dynamodb: str) -> Iterator[dict[str, int]]:
     http_port, lambda_port, ws_port = free_port(), free_port(), free_port()
     with offline_env(VIRTUAL_ENV=sys.prefix, BFF_LOCAL_API_KEY=KEY, BFF_LOCAL_IDENTITY_SECRET=IDENTITY,
                      AWS_ENDPOINT_URL_DYNAMODB=dynamodb,
-                     BFF_LOCAL_WS_MANAGEMENT_URL=f"http://127.0.0.1:{ws_port}") as env:
-        proc = subprocess.Popen([str(OSLS), "offline", "start", "--stage", "local", "--host", "127.0.0.1",
-                                 "--httpPort", str(http_port), "--lambdaPort", str(lambda_port),
-                                 "--websocketPort", str(ws_port)],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-        output: list[str] = []
-        ready = threading.Event()
-
-        def read() -> None:  # a thread: select() on a buffered text pipe misses lines already buffered
-            for line in proc.stdout:  # type: ignore[union-attr]
-                output.append(line)
-                if "Server ready" in line:
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        try:
-            # its HTTP server comes up last; slow on a busy 2-core machine
-            if not ready.wait(300):
-                pytest.fail("serverless-offline did not start:\n" + "".join(output)[-3000:])
+                     BFF_LOCAL_WS_MANAGEMENT_URL=f"http://127.0.0.1:{ws_port}",
+                     # The functions' gateway reaches the service functions through offline's Lambda Invoke API,
+                     # with their keys (deployed stages take both from the registry's entries; `local` has none).
+                     BFF_LAMBDA_ENDPOINT_URL=f"http://127.0.0.1:{lambda_port}",
+                     BFF_SUBGRAPH_API_KEYS=",".join(f"{s}=env:BFF_LOCAL_API_KEY" for s in SERVICES)) as env:
+        with offline_started(["--stage", "local", "--host", "127.0.0.1", "--httpPort", str(http_port),
+                              "--lambdaPort", str(lambda_port), "--websocketPort", str(ws_port)], env):
             yield {"ws": ws_port, "lambda": lambda_port}
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -114,6 +91,13 @@ def _wait(predicate: Any, timeout: float = 30.0) -> Any:
 
 def _published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """reviews' add_review -> publish_event -> EventBridge (moto) -> rule -> SQS: the event as a target gets it."""
+    event: dict[str, Any] = json.loads(_published_message(monkeypatch)["Body"])
+    return event
+
+
+def _published_message(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """reviews' add_review -> publish_event -> EventBridge (moto) -> the rule (deploy/fanout.yml) -> the
+    fan-out queue (moto): the SQS message as received."""
     import boto3
     from moto.server import ThreadedMotoServer
 
@@ -121,6 +105,10 @@ def _published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     server.start()
     try:
         endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
+        import urllib.request
+
+        # moto keeps its state per process, across servers: start from none.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
         events = boto3.client("events", endpoint_url=endpoint, region_name="eu-west-1")
         sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="eu-west-1")
         events.create_event_bus(Name="bff-local")
@@ -140,10 +128,10 @@ def _published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         finally:
             data.REVIEWS.clear()
             data.REVIEWS.update(before)
-        messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5).get("Messages") or []
-        assert len(messages) == 1
-        event: dict[str, Any] = json.loads(messages[0]["Body"])
-        return event
+        messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, AttributeNames=["All"]).get("Messages")
+        assert messages and len(messages) == 1
+        message: dict[str, Any] = messages[0]
+        return message
     finally:
         server.stop()
 
@@ -179,15 +167,18 @@ def test_subscription_event_reaches_a_graphql_ws_client(offline: dict[str, int],
             "rating": 5, "body": "Loved it, offline", "author": {"name": "Alan Turing"},
             "course": {"title": "Introduction to GraphQL"}}}}
         assert len(_items(table)) == 2  # the connection and its subscription
+        assert table.open_connections() == 1  # counted at $connect (server.subscriptions.max_connections)
         client.send({"unsubscribe": 0})  # graphql-ws sends `complete`
         _wait(lambda: not table.subscribers("reviewAdded"))
         assert len(_items(table)) == 1
     _wait(lambda: not _items(table))  # the client went away: $disconnect removed its connection
+    assert table.open_connections() == 0
 
 
 def _items(table: Any) -> list[dict[str, Any]]:
+    """The connections' and subscriptions' items (not the connection count's)."""
     items: list[dict[str, Any]] = table.api.call("Scan", {"TableName": table.name}).get("Items", [])
-    return items
+    return [i for i in items if i["pk"]["S"].startswith("c#")]
 
 
 async def _raw(url: str, messages: list[str], subprotocol: str | None = "graphql-transport-ws") -> list[Any]:
@@ -292,3 +283,35 @@ def test_fan_out_batches_entities_across_subscribers_and_removes_gone_ones(
         time.sleep(1.0)
         assert not [e for e in c.seen if e.get("event") == "next"]
         assert not [i for i in _items(table) if i["pk"]["S"] == "c#ghost"]
+
+
+def test_the_fanout_function_takes_an_sqs_batch(offline: dict[str, int], dynamodb: str, aws: None,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `fanout` function as serverless.yml declares it, invoked through serverless-offline's Lambda
+    Invoke API with the fan-out queue's SQS event (the message reviews published, plus one that is not an
+    event): the client gets `course { title }` from the courses function, and only the bad message is
+    reported for redelivery."""
+    import boto3
+
+    table = _table(dynamodb)
+    spec = {"url": f"ws://127.0.0.1:{offline['ws']}", "subscriptions": [{"query": QUERY}]}
+    with node_client("ws-client.mjs", spec) as client:
+        client.wait_for(lambda e: e["event"] == "connected", timeout=60)
+        _wait(lambda: table.subscribers("reviewAdded"))
+        message = _published_message(monkeypatch)
+        record = {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+                  "body": message["Body"], "attributes": message.get("Attributes", {}), "messageAttributes": {},
+                  "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs",
+                  "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:bff-local-fanout", "awsRegion": "eu-west-1"}
+        invocation = {"Records": [record, {**record, "messageId": "not-an-event", "body": "{}"}]}
+        lam = boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{offline['lambda']}", region_name="eu-west-1")
+        answer = lam.invoke(FunctionName="bff-local-fanout", Payload=json.dumps(invocation).encode())
+        result = json.loads(answer["Payload"].read())
+
+        assert "FunctionError" not in answer, result
+        assert result["batchItemFailures"] == [{"itemIdentifier": "not-an-event"}]
+        assert (result["events"], result["matched"], result["posted"], result["entityCalls"]) == \
+            (1, 1, 1, {"courses": 1})
+        received = client.wait_for(lambda e: e.get("event") == "next", timeout=30)
+        assert received["data"]["data"]["reviewAdded"]["course"] == {"title": "Introduction to GraphQL"}
+        assert received["data"]["data"]["reviewAdded"]["body"] == "Loved it, offline"

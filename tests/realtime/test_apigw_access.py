@@ -1,9 +1,12 @@
-"""Access per subscriber in the fan-out: two subscribers of the same subscription, an admin and an
-anonymous viewer, authenticated through the WebSocket routes' connection_init (the real route handler
-code, JWT HS256), stored in DynamoDB Local, fanned out over the example services (HTTP): the admin gets
-`author { email }` (@policy self_or_admin, deploy/bff.yaml's rules), the anonymous viewer null and an
-error for it, and the accounts service is called once. The Management API's posts are captured by a
-loopback HTTP endpoint here; tests/deploy/test_subscriptions_offline.py posts to serverless-offline's."""
+"""Access per subscriber in the fan-out: subscribers of the same subscription, authenticated through the
+WebSocket routes' connection_init (the real route handler code, JWT HS256), stored in DynamoDB Local,
+fanned out over the example services (HTTP) verifying the gateway's signed identity. `author { email }`
+is @policy self_or_admin (deploy/bff.yaml: admin, or the viewer owns the object, which the accounts
+service decides per user). The review's author is u2: the admin (u9) and the author (u2) get the
+e-mail, another signed-in viewer (u3) and an anonymous one get null. The admin and the anonymous viewer
+share one accounts call under the fan-out's identity; the owner-decided ones go under their own. The
+Management API's posts are captured by a loopback HTTP endpoint here;
+tests/deploy/test_subscriptions_offline.py posts to serverless-offline's."""
 
 from __future__ import annotations
 
@@ -88,9 +91,13 @@ def test_each_subscriber_gets_what_its_identity_may_see(dynamodb_local: str,  # 
 
     routes = Routes(gw, Authenticator.configured(current.auth), table, management)
     admin = hs256_token(SECRET.encode(), claims(sub="u9", roles=["admin"]))
+    author = hs256_token(SECRET.encode(), claims(sub="u2"))
+    other = hs256_token(SECRET.encode(), claims(sub="u3"))
+    viewers = (("admin", {"Authorization": f"Bearer {admin}"}), ("anon", None),
+               ("author", {"Authorization": f"Bearer {author}"}), ("other", {"Authorization": f"Bearer {other}"}))
 
     async def run() -> Any:
-        for connection, params in (("admin", {"Authorization": f"Bearer {admin}"}), ("anon", None)):
+        for connection, params in viewers:
             answer = await routes.handle(ws_event("$connect", connection,
                                                   headers={"Sec-WebSocket-Protocol": "graphql-transport-ws"}))
             assert answer["statusCode"] == 200
@@ -113,8 +120,10 @@ def test_each_subscriber_gets_what_its_identity_may_see(dynamodb_local: str,  # 
 
     result = asyncio.run(run())
     assert received["admin"][0] == {"type": "connection_ack"} and received["anon"][0] == {"type": "connection_ack"}
-    assert (result.events, result.matched, result.runs) == (2, 4, 4)
-    assert dict(result.entity_calls) == {"accounts": 1}
+    # Runs: per event, one per access decision (admin, anonymous) and one per owner-decided identity.
+    assert (result.events, result.matched, result.runs) == (2, 8, 8)
+    # accounts: the admin's and the anonymous viewer's entities merged, the author's and u3's under their own.
+    assert dict(result.entity_calls) == {"accounts": 3}
     def payloads(connection: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the good event's payload, the bad event's), whatever order the concurrent posts arrived in."""
         nexts = [m["payload"] for m in received[connection][1:]]
@@ -129,7 +138,11 @@ def test_each_subscriber_gets_what_its_identity_may_see(dynamodb_local: str,  # 
     seen_by_anon, odd_for_anon = payloads("anon")
     assert seen_by_anon["data"]["reviewAdded"]["author"] == {"name": "Alan Turing", "email": None}
     assert seen_by_anon["errors"][0]["path"] == ["reviewAdded", "author", "email"]
-    for odd in (odd_for_admin, odd_for_anon):
+    seen_by_author, odd_for_author = payloads("author")
+    assert seen_by_author["data"]["reviewAdded"]["author"] == seen_by_admin["data"]["reviewAdded"]["author"]
+    seen_by_other, odd_for_other = payloads("other")
+    assert seen_by_other["data"]["reviewAdded"]["author"] == {"name": "Alan Turing", "email": None}
+    for odd in (odd_for_admin, odd_for_anon, odd_for_author, odd_for_other):
         assert ["reviewAdded", "body"] in [e.get("path") for e in odd["errors"]]
 
 

@@ -59,23 +59,29 @@ def websocket(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "auth" not in _parts:
         _parts["auth"] = Authenticator.configured(settings.auth)
     management = _management(settings.gateway.subscription_management_url or endpoint_of(event))
-    answer: dict[str, Any] = _run(Routes(_gateway, _parts["auth"], table, management).handle(event))
+    routes = Routes(_gateway, _parts["auth"], table, management,
+                    max_connections=settings.gateway.subscription_max_connections)
+    answer: dict[str, Any] = _run(routes.handle(event))
     return answer
 
 
 def fanout(event: Any, context: Any) -> dict[str, Any]:
-    """EventBridge events (one, or a list) from the services' publish_event."""
+    """A batch of the fan-out queue's SQS messages (EventBridge events from the services' publish_event), or
+    EventBridge events given directly. With SQS, `batchItemFailures` names the messages to redeliver
+    (the event source mapping's ReportBatchItemFailures): the others are deleted from the queue."""
     from ...http.lambda_handler import _gateway
-    from .fanout import events_of, fan_out
+    from .fanout import batch_item_failures, batch_of, fan_out
 
     settings, table = _common()
     if not settings.gateway.subscription_management_url:
         raise RuntimeError("server.subscriptions.management_url (BFF_SUBSCRIPTION_MANAGEMENT_URL) is not set")
     management = _management(settings.gateway.subscription_management_url)
+    batch = batch_of(event)
 
     async def go() -> Any:
-        return await fan_out(await _gateway(), table, management, events_of(event))
+        return await fan_out(await _gateway(), table, management, batch.events)
 
     result = _run(go())
     return {"events": result.events, "matched": result.matched, "runs": result.runs, "posted": result.posted,
-            "gone": result.gone, "entityCalls": dict(result.entity_calls)}
+            "gone": result.gone, "entityCalls": dict(result.entity_calls),
+            "batchItemFailures": batch_item_failures(batch, result)}

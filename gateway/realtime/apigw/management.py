@@ -73,8 +73,24 @@ class ManagementApi:
         return status
 
     async def post_many(self, messages: list[tuple[str, str]]) -> list[int]:
-        """Every (connection id, message) at once, within the client's connection limit."""
-        return list(await asyncio.gather(*(self.post(c, m) for c, m in messages)))
+        """Every (connection id, message): connections at once (within the client's connection limit), one
+        connection's messages one after another in their order, so a client sees a batch's events as they
+        came. After a 410 the connection's remaining messages are not sent (and count as 410)."""
+        statuses = [0] * len(messages)
+        by_connection: dict[str, list[int]] = {}
+        for i, (connection, _) in enumerate(messages):
+            by_connection.setdefault(connection, []).append(i)
+
+        async def in_order(indexes: list[int]) -> None:
+            for n, i in enumerate(indexes):
+                statuses[i] = await self.post(*messages[i])
+                if statuses[i] == GONE:
+                    for rest in indexes[n + 1:]:
+                        statuses[rest] = GONE
+                    return
+
+        await asyncio.gather(*(in_order(indexes) for indexes in by_connection.values()))
+        return statuses
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -4,6 +4,15 @@ Items (pk, sk):
     ("c#<connectionId>", "c")        the connection: `acked`, `principal` (JSON), `subs` (count), `expires`
     ("c#<connectionId>", "s#<id>")   one subscription: `topic` (its root field), `args` (JSON of the root
                                      field's arguments), `query`, `op`, `vars`, `principal`, `expires`
+    ("n#<hour>", "n")                 connections opened in that hour (Unix time // 3600) and still open:
+                                     `n`, `expires`
+
+The connection limit (`server.subscriptions.max_connections`, checked at $connect) counts open
+connections in hourly buckets: a connection is counted in the bucket of the hour it opened and
+uncounted from it at $disconnect. API Gateway ends every connection within 2 hours, so only the last
+four buckets can hold live ones: a $disconnect that never came stops counting after at most 3 hours
+instead of holding a slot for ever. One BatchGetItem (the older buckets) and one conditional UpdateItem
+(the current one) per $connect.
 
 The GSI `byTopic` (hash `topic`, projection ALL) gives the fan-out every subscription of a topic in one
 paged Query, with the principal copied in, so no per-subscriber read is needed. `expires` is the table's
@@ -27,6 +36,8 @@ TOPIC_INDEX = "byTopic"
 # API Gateway ends a WebSocket connection after 2 hours; items outlive it by a margin, then TTL removes them.
 CONNECTION_LIFETIME = 2 * 3600 + 300
 CONNECTION = "c"
+BUCKET = 3600  # seconds per connection-count bucket
+_BUCKETS = CONNECTION_LIFETIME // BUCKET + 2  # buckets that may hold a live connection (the current one too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +57,7 @@ class Duplicate(Exception):
 
 
 class TooMany(Exception):
-    """The connection has as many subscriptions as it may."""
+    """The connection has as many subscriptions as it may (or the API as many connections)."""
 
 
 class SubscriptionTable:
@@ -61,12 +72,57 @@ class SubscriptionTable:
 
     # -- connections ----------------------------------------------------------------------------
 
-    def open(self, connection_id: str, principal: dict[str, Any] | None, now: float | None = None) -> None:
+    def open(self, connection_id: str, principal: dict[str, Any] | None, now: float | None = None,
+             max_connections: int | None = None) -> None:
+        """Store a new connection; with `max_connections`, TooMany when the API has that many open."""
+        now = now or time.time()
+        bucket = int(now // BUCKET)
+        if max_connections is not None:
+            self._count(bucket, max_connections, now)
         item = {"pk": _s(f"c#{connection_id}"), "sk": _s(CONNECTION), "acked": {"BOOL": False},
-                "subs": {"N": "0"}, "expires": _n(int((now or time.time()) + CONNECTION_LIFETIME))}
+                "subs": {"N": "0"}, "expires": _n(int(now + CONNECTION_LIFETIME))}
+        if max_connections is not None:
+            item["bucket"] = _n(bucket)
         if principal is not None:
             item["principal"] = _s(orjson.dumps(principal).decode())
         self._call("PutItem", {"Item": item})
+
+    def open_connections(self, now: float | None = None) -> int:
+        """Connections counted as open now (those opened with a limit)."""
+        bucket = int((now or time.time()) // BUCKET)
+        return sum(self._buckets(range(bucket - _BUCKETS + 1, bucket + 1)).values())
+
+    def _buckets(self, hours: range) -> dict[int, int]:
+        keys = [{"pk": _s(f"n#{h}"), "sk": _s("n")} for h in hours]
+        self.calls["BatchGetItem"] += 1
+        answer = self.api.call("BatchGetItem", {"RequestItems": {self.name: {"Keys": keys, "ConsistentRead": True}}})
+        items = answer.get("Responses", {}).get(self.name, [])
+        return {int(i["pk"]["S"][2:]): max(0, int(i.get("n", {}).get("N", "0"))) for i in items}
+
+    def _count(self, bucket: int, max_connections: int, now: float) -> None:
+        older = sum(self._buckets(range(bucket - _BUCKETS + 1, bucket)).values())
+        try:
+            self._call("UpdateItem", {
+                "Key": {"pk": _s(f"n#{bucket}"), "sk": _s("n")}, "UpdateExpression": "ADD n :one SET expires = :e",
+                "ConditionExpression": "attribute_not_exists(n) OR n < :room",
+                "ExpressionAttributeValues": {":one": _n(1), ":room": _n(max_connections - older),
+                                              ":e": _n(int(now + (_BUCKETS + 1) * BUCKET))}})
+        except AwsError as exc:
+            if exc.code == "ConditionalCheckFailedException":
+                raise TooMany() from None
+            raise
+        if max_connections - older <= 0:  # attribute_not_exists let it in: there was no room
+            self._uncount_connection(bucket)
+            raise TooMany()
+
+    def _uncount_connection(self, bucket: int) -> None:
+        try:
+            self._call("UpdateItem", {"Key": {"pk": _s(f"n#{bucket}"), "sk": _s("n")},
+                                      "UpdateExpression": "ADD n :m", "ConditionExpression": "n > :zero",
+                                      "ExpressionAttributeValues": {":m": _n(-1), ":zero": _n(0)}})
+        except AwsError as exc:
+            if exc.code != "ConditionalCheckFailedException":
+                raise
 
     def connection(self, connection_id: str) -> dict[str, Any] | None:
         """The connection's item as {"acked", "principal", "subs"}, None when unknown or expired."""
@@ -102,12 +158,18 @@ class SubscriptionTable:
             if start:
                 params["ExclusiveStartKey"] = start
             page = self._call("Query", params)
-            keys += [{"pk": i["pk"], "sk": i["sk"]} for i in page.get("Items", ())]
+            keys += [{"pk": i["pk"], "sk": i["sk"]} for i in page.get("Items", ()) if i["sk"].get("S") != CONNECTION]
             start = page.get("LastEvaluatedKey")
             if not start:
                 break
         self._delete(keys)
-        return len(keys)
+        # The connection item last, by itself: whoever removes it ($disconnect, or a fan-out that got 410)
+        # uncounts it, once.
+        old = self._call("DeleteItem", {"Key": _key(connection_id, CONNECTION), "ReturnValues": "ALL_OLD"}).get(
+            "Attributes")
+        if old and "bucket" in old:
+            self._uncount_connection(int(old["bucket"]["N"]))
+        return len(keys) + (1 if old else 0)
 
     def _delete(self, keys: list[dict[str, Any]]) -> None:
         for i in range(0, len(keys), 25):  # BatchWriteItem takes 25 requests at most

@@ -2,7 +2,9 @@
 
     $connect     the client must offer the `graphql-transport-ws` subprotocol (else HTTP 400: the
                  handshake is refused); an `Authorization` header, when a non-browser client sends one,
-                 is verified here (401 when refused). The connection is stored, not yet acknowledged.
+                 is verified here (401 when refused); past `max_connections` open connections of the
+                 API the handshake is refused with 429 (uvicorn closes 1013). The connection is
+                 stored, not yet acknowledged.
     $disconnect  the connection and its subscriptions are removed.
     $default     connection_init -> connection_ack (the token from the payload, as under uvicorn:
                  `{"Authorization": "Bearer ..."}` or under `headers`), subscribe (validated and
@@ -38,8 +40,10 @@ class Routes:
     """What the routes need: the gateway (built once per container), the authenticator, the table and the
     Management API client."""
 
-    def __init__(self, gateway: Any, authenticator: Any, table: SubscriptionTable, management: Any) -> None:
+    def __init__(self, gateway: Any, authenticator: Any, table: SubscriptionTable, management: Any,
+                 max_connections: int | None = None) -> None:
         self.gateway, self.auth, self.table, self.management = gateway, authenticator, table, management
+        self.max_connections = max_connections  # the API's open connections (table.py); None: no limit
 
     async def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         context = event.get("requestContext") or {}
@@ -70,7 +74,11 @@ class Routes:
                 principal = principal_json(await self.auth.principal_for(headers, None))
             except AuthError as exc:
                 return {"statusCode": 401, "body": exc.message}
-        self.table.open(connection_id, principal)
+        try:
+            self.table.open(connection_id, principal, max_connections=self.max_connections)
+        except TooMany:
+            logger.warning("WebSocket %s refused: %s connections open", connection_id, self.max_connections)
+            return {"statusCode": 429, "body": "Too many connections; try again later"}
         return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": PROTOCOL}}
 
     async def _message(self, connection_id: str, raw: str | bytes) -> None:
