@@ -383,19 +383,24 @@ def test_operable_alarms_and_access_logs(template: dict[str, Any], tmp_path: Pat
     assert stage["AccessLogSettings"]["DestinationArn"] and "requestId" in stage["AccessLogSettings"]["Format"]
     # API Gateway's request id beside the gateway invocation's Lambda request id (on each of its JSON log lines)
     assert '"integrationRequestId":"$context.integration.requestId"' in stage["AccessLogSettings"]["Format"]
-    # The WebSocket API's too: access logs (JSON lines), no execution logs (they would carry the messages,
-    # connection_init's token included), no account-wide CloudWatch role set by this stack.
+    # The WebSocket API's access logs are off by default (a fresh account has no CloudWatch role for them).
     ws_stage = next(v["Properties"] for v in resources.values() if v["Type"] == "AWS::ApiGatewayV2::Stage"
                     and v["Properties"]["ApiId"] == {"Ref": "WebsocketsApi"})
+    assert "AccessLogSettings" not in ws_stage
+    result = package(STAGE, tmp_path, "--param=accessLogs=false", "--param=websocketAccessLogs=true",
+                     "--param=alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    switched = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())
+    stages = {json.dumps(v["Properties"]["ApiId"]): v["Properties"] for v in switched["Resources"].values()
+              if v["Type"] == "AWS::ApiGatewayV2::Stage"}
+    assert "AccessLogSettings" not in stages[json.dumps({"Ref": "HttpApi"})]
+    # Switched on: JSON lines, no execution logs (they would carry the messages, connection_init's token
+    # included), no account-wide CloudWatch role set by this stack.
+    ws_stage = stages[json.dumps({"Ref": "WebsocketsApi"})]
     ws_format = json.loads(ws_stage["AccessLogSettings"]["Format"])
     assert {"requestId", "connectionId", "routeKey", "status"} <= set(ws_format)
     assert ws_stage["DefaultRouteSettings"] == {"DataTraceEnabled": False, "LoggingLevel": "OFF"}
-    assert not [k for k, v in resources.items() if v["Type"] == "Custom::ApiGatewayAccountRole"]
-    result = package(STAGE, tmp_path, "--param=accessLogs=false", "--param=alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:ops")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    switched = json.loads((tmp_path / "cloudformation-template-update-stack.json").read_text())
-    stages = [v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::ApiGatewayV2::Stage"]
-    assert len(stages) == 2 and not [s for s in stages if "AccessLogSettings" in s]
+    assert not [k for k, v in switched["Resources"].items() if v["Type"] == "Custom::ApiGatewayAccountRole"]
     assert switched["Parameters"]["AlarmTopicArn"]["Default"] == "arn:aws:sns:eu-west-1:123456789012:ops"
     alarm = next(v["Properties"] for v in switched["Resources"].values() if v["Type"] == "AWS::CloudWatch::Alarm")
     assert alarm["AlarmActions"] == {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
