@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from ..operation.limits import MEANINGS as LIMIT_MEANINGS
 from ..operation.limits import OperationLimits
 
 CONFIG_ENV = "BFF_CONFIG"
@@ -84,7 +85,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("BFF_USAGE_FLUSH_SECONDS", "telemetry.usage.flush_seconds", "float", "seconds between usage writes"),
 ) + tuple(
     # One per operation limit, derived from the dataclass: BFF_LIMITS_MAX_DEPTH=20, or `none` to switch it off.
-    EnvVar(f"BFF_LIMITS_{f.name.upper()}", f"limits.{f.name}", "limit", f"operation limit {f.name}")
+    EnvVar(f"BFF_LIMITS_{f.name.upper()}", f"limits.{f.name}", "limit_seconds" if f.name == "prepare_wait" else "limit",
+           LIMIT_MEANINGS[f.name])
     for f in dataclasses.fields(OperationLimits)
 )
 
@@ -161,6 +163,7 @@ _SCALAR: dict[str, Callable[[str], Any]] = {
     "bool": _bool, "int": _number(int, "an integer"), "float": _number(float, "a number"), "str": str,
     "lower": str.lower, "list": lambda t: [p.strip() for p in t.split(",") if p.strip()], "ref": str,
     "limit": _limit,
+    "limit_seconds": _limit,
 }
 
 

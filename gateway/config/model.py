@@ -18,6 +18,7 @@ from msgspec import Meta, Struct, field
 
 from ..auth.config import AuthConfig
 from ..auth.server_rule import DEFAULT_SERVER_RULE
+from ..operation.limits import MEANINGS as LIMIT_MEANINGS
 from ..operation.limits import OperationLimits
 from . import GatewayConfig
 
@@ -206,9 +207,11 @@ class Subgraph(_Section):
 
 # -- limits: derived from OperationLimits ---------------------------------------------------------
 
-def _derived(name: str, source: type, overrides: dict[str, tuple[Any, Any]] | None = None) -> type:
+def _derived(name: str, source: type, overrides: dict[str, tuple[Any, Any]] | None = None,
+             meanings: dict[str, str] | None = None) -> type:
     """A Struct with one field per dataclass field (same name, type and default); `overrides`
-    replaces (type, default) where the file spells a value differently (a reference, a rule)."""
+    replaces (type, default) where the file spells a value differently (a reference, a rule);
+    `meanings` describes fields for the schema and the reference tables."""
     hints = typing.get_type_hints(source)
     specs = []
     for f in dataclasses.fields(source):
@@ -219,6 +222,8 @@ def _derived(name: str, source: type, overrides: dict[str, tuple[Any, Any]] | No
             default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
         if isinstance(default, (tuple, list)):
             default = field(default_factory=functools.partial(list, tuple(default)))
+        if f.name in (meanings or {}):
+            kind = Annotated[kind, _d((meanings or {})[f.name])]
         specs.append((f.name, kind, default))
     return msgspec.defstruct(name, specs, kw_only=True, forbid_unknown_fields=True, module=__name__)
 
@@ -238,7 +243,7 @@ def _non_negative(kind: Any) -> Any:
 # A queue of no places would refuse every big new document, and a wait of 0 s every queued one.
 Limits = _derived("Limits", OperationLimits, {
     "prepare_queue": (Annotated[int, Meta(ge=1)] | None, OperationLimits().prepare_queue),
-    "prepare_wait": (Annotated[float, Meta(gt=0)] | None, OperationLimits().prepare_wait)})
+    "prepare_wait": (Annotated[float, Meta(gt=0)] | None, OperationLimits().prepare_wait)}, LIMIT_MEANINGS)
 
 # -- security -------------------------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ def env_table() -> str:
 
     kinds = {"bool": "true/false", "int": "integer", "float": "number", "str": "text", "lower": "text",
              "list": "a,b,...", "map": "NAME=VALUE,...", "secret": "reference or value", "ref": "reference",
-             "limit": "integer or none", "trusted": "`registry`", "usage": "URL or 1"}
+             "limit": "integer or none", "limit_seconds": "seconds or none", "trusted": "`registry`",
+             "usage": "URL or 1"}
     rows = ["| Variable | Key in bff.yaml | Value | What it sets |", "|---|---|---|---|"]
     rows += [f"| `{v.name}` | `{v.path}` | {kinds[v.kind]} | {v.help} |" for v in ENV_VARS]
     return "\n".join(rows)

@@ -49,7 +49,7 @@ class OperationLimits:
     max_fragment_spreads: int | None = 500
     max_field_pairs: int | None = 5_000
     # Big new documents are prepared in one paced thread (gateway/prepare_worker.py). At most
-    # `prepare_queue` of them wait for it; past that a request is refused at once with HTTP 503 and
+    # `prepare_queue` of them wait for it; past that a request is refused (after a pause) with HTTP 503 and
     # SERVER_BUSY (a flood would otherwise grow the queue's memory and latency without limit). A
     # document that waited more than `prepare_wait` seconds is refused rather than prepared for a
     # client that has likely given up. Cached documents never queue.
@@ -61,6 +61,26 @@ class OperationLimits:
         """No limits at all (trusted callers, tests)."""
         return cls(None, None, None, None, None, None, None, max_selections=None, max_fields=None,
                    max_fragment_spreads=None, max_field_pairs=None, prepare_queue=None, prepare_wait=None)
+
+
+# What each limit means, for the configuration reference and the BFF_LIMITS_* table (gateway/config).
+MEANINGS: dict[str, str] = {
+    "max_document_bytes": "bytes of one GraphQL document",
+    "max_tokens": "lexical tokens of one document, counted before it is parsed",
+    "max_depth": "nesting depth of an operation's selections",
+    "max_aliases": "aliased fields in one operation",
+    "max_root_fields": "fields at the root of one operation",
+    "max_directives": "directives in one document",
+    "max_cost": "estimated cost (@cost, @listSize, slicing arguments; docs/limits.md)",
+    "default_list_size": "list size assumed where neither schema nor client says (null: counted once)",
+    "reported_list_size": "list size used for the reported cost estimate",
+    "max_selections": "selections written in one selection set",
+    "max_fields": "fields and fragment spreads as executed, through fragments",
+    "max_fragment_spreads": "fragment spreads as executed",
+    "max_field_pairs": "comparisons of same-named fields validation would make",
+    "prepare_queue": "big new documents that may wait for the preparing thread; past it 503 SERVER_BUSY",
+    "prepare_wait": "seconds a document may wait for the preparing thread before it is refused",
+}
 
 
 @dataclass(slots=True)
