@@ -193,55 +193,6 @@ class Stand:
         return keys
 
 
-class Jwks:
-    """An identity provider's JWKS on loopback and an RS256 token it verifies (the authorizer's real path)."""
-
-    def __enter__(self) -> Jwks:
-        import base64
-        import http.server
-        import threading
-
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-        def b64(data: bytes) -> str:
-            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        numbers = key.public_key().public_numbers()
-        jwks = json.dumps({"keys": [{"kty": "RSA", "kid": "measure", "use": "sig", "alg": "RS256",
-                                     "n": b64(numbers.n.to_bytes(256, "big")),
-                                     "e": b64(numbers.e.to_bytes(3, "big"))}]})
-        now = int(time.time())
-        claims = {"iss": "https://idp.measure/", "aud": "bff", "sub": "user-1", "iat": now, "exp": now + 3600}
-        signing_input = (f"{b64(json.dumps({'alg': 'RS256', 'kid': 'measure', 'typ': 'JWT'}).encode())}."
-                         f"{b64(json.dumps(claims).encode())}")
-        signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-        self.token = f"{signing_input}.{b64(signature)}"
-        body = jwks.encode()
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.env = {"BFF_JWT_JWKS_URL": f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json",
-                    "BFF_JWT_ISSUER": "https://idp.measure/", "BFF_JWT_AUDIENCE": "bff"}
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def http_v2(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
             authorizer: dict[str, Any] | None = None) -> dict[str, Any]:
     from tests.deploy.events import http_v2 as event
@@ -341,7 +292,9 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
                    f"bff-data-{STAGE}-RegistryTableArn": f"arn:aws:dynamodb:eu-west-1:000000000000:table/{table}"}
         api.functions.update(functions(template, packaged, workdir / label / "fn", python, runtime, imports, aws_env))
         gateway = f"bff-{STAGE}-gateway"
-        jwks = Jwks().__enter__()
+        from tests.support.jwks_server import Jwks
+
+        jwks = Jwks(kid="measure").__enter__()
         authorizer = api.functions[f"bff-{STAGE}-authorizer"]
         authorizer.environment.update(jwks.env)  # the template's params are empty; a real IdP's values here
         query = http_v2("POST", "/graphql", {"query": QUERY}, authorizer=VIEWER)
@@ -375,7 +328,7 @@ def measure_tree(label: str, tree: Path, runs: int, python: str, runtime: Path, 
                 service.append(answer)
                 from tests.deploy.events import authorizer_v2
 
-                answer = api.invoke(authorizer.name, authorizer_v2(f"Bearer {jwks.token}"))
+                answer = api.invoke(authorizer.name, authorizer_v2(f"Bearer {jwks.token(sub='user-1')}"))
                 if answer["error"] or not answer["payload"].get("isAuthorized"):
                     payload = answer["payload"]  # reported, not fatal: the other figures still count
                     authorizer_failure = str(payload.get("errorMessage") or payload)[:300]

@@ -21,6 +21,7 @@ import pytest
 from tests.realtime.apigw_support import create_table
 from tests.realtime.clients import node_client
 from tests.support import dynamodb_local
+from tests.support.fanout_route import fanout_route
 
 from .inprocess import SERVICES, load_build
 from .osls import offline_env, offline_started, require_osls
@@ -98,28 +99,7 @@ def _published_event(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 def _published_message(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """reviews' add_review -> publish_event -> EventBridge (moto) -> the rule (deploy/fanout.yml) -> the
     fan-out queue (moto): the SQS message as received."""
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    try:
-        endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
-        import urllib.request
-
-        # moto keeps its state per process, across servers: start from none.
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
-        events = boto3.client("events", endpoint_url=endpoint, region_name="eu-west-1")
-        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="eu-west-1")
-        events.create_event_bus(Name="bff-local")
-        queue = sqs.create_queue(QueueName="fanout")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        # serverless.yml's rule for the fan-out
-        events.put_rule(Name="fanout", EventBusName="bff-local",
-                        EventPattern=json.dumps({"source": [{"prefix": "bff."}]}))
-        events.put_targets(Rule="fanout", EventBusName="bff-local", Targets=[{"Id": "fanout", "Arn": arn}])
-        monkeypatch.setenv("BFF_EVENT_BUS", "bff-local")
-        monkeypatch.setenv("AWS_ENDPOINT_URL_EVENTS", endpoint)
+    with fanout_route(monkeypatch, "eu-west-1") as route:
         from services.reviews import data
 
         before = dict(data.REVIEWS)
@@ -128,12 +108,11 @@ def _published_message(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         finally:
             data.REVIEWS.clear()
             data.REVIEWS.update(before)
-        messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, AttributeNames=["All"]).get("Messages")
+        messages = route.sqs.receive_message(QueueUrl=route.queue_url, WaitTimeSeconds=5,
+                                             AttributeNames=["All"]).get("Messages")
         assert messages and len(messages) == 1
         message: dict[str, Any] = messages[0]
         return message
-    finally:
-        server.stop()
 
 
 def test_subscription_event_reaches_a_graphql_ws_client(offline: dict[str, int], dynamodb: str, aws: None,

@@ -16,47 +16,29 @@ import pytest
 from tests.realtime.apigw_support import create_table
 from tests.realtime.test_apigw_access import posts  # noqa: F401 (fixture)
 from tests.support.dynamodb_local import dynamodb_local  # noqa: F401 (fixture)
+from tests.support.fanout_route import fanout_route
 
 
 @pytest.fixture
 def queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """moto's EventBridge with serverless.yml's rule (deploy/fanout.yml) sending to an SQS queue; reviews
     publishes there. Yields a function reading the queue's messages as a Lambda SQS event."""
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    try:
-        endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
-        events = boto3.client("events", endpoint_url=endpoint, region_name="us-east-1")
-        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
-        events.create_event_bus(Name="bff-local")
-        url = sqs.create_queue(QueueName="bff-local-fanout")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        events.put_rule(Name="fanout", EventBusName="bff-local",
-                        EventPattern=json.dumps({"source": [{"prefix": "bff."}]}))
-        events.put_targets(Rule="fanout", EventBusName="bff-local", Targets=[{"Id": "fanout", "Arn": arn}])
-        monkeypatch.setenv("AWS_REGION", "us-east-1")  # DynamoDB Local's tables here are us-east-1's
-        monkeypatch.setenv("BFF_EVENT_BUS", "bff-local")
-        monkeypatch.setenv("AWS_ENDPOINT_URL_EVENTS", endpoint)
-
+    monkeypatch.setenv("AWS_REGION", "us-east-1")  # DynamoDB Local's tables here are us-east-1's
+    with fanout_route(monkeypatch, "us-east-1") as route:
         def sqs_event(expected: int) -> dict[str, Any]:
             """The queue's messages as the event source mapping hands them to the function (AWS's fields)."""
             messages: list[dict[str, Any]] = []
             while len(messages) < expected:
-                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=2,
-                                          AttributeNames=["All"]).get("Messages") or []
+                got = route.sqs.receive_message(QueueUrl=route.queue_url, MaxNumberOfMessages=10,
+                                                WaitTimeSeconds=2, AttributeNames=["All"]).get("Messages") or []
                 assert got, f"the queue had {len(messages)} messages, not {expected}"
                 messages += got
             return {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
                                  "attributes": m.get("Attributes", {}), "messageAttributes": {},
-                                 "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": arn,
-                                 "awsRegion": "us-east-1"} for m in messages]}
+                                 "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+                                 "eventSourceARN": route.queue_arn, "awsRegion": "us-east-1"} for m in messages]}
 
         yield sqs_event
-    finally:
-        server.stop()
 
 
 def test_a_batch_of_events_costs_one_read_per_topic_and_one_entities_call_per_service(
