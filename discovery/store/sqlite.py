@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -72,6 +73,20 @@ CREATE TABLE IF NOT EXISTS client_documents (
 """
 
 
+def _wal(db: sqlite3.Connection, deadline: float) -> None:
+    """Switch to WAL, waiting out other processes doing the same. Changing the journal mode does not
+    wait on the busy timeout: two processes opening a new file at once (`bff serve --workers 2` with a
+    SQLite usage store) had one of them fail with "database is locked"."""
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 class SqliteStore(Store):
     """One database file; one connection per thread (sqlite3 connections are not shared)."""
 
@@ -123,7 +138,7 @@ class SqliteStore(Store):
                                        f"`bff registry init sqlite:///{self.path}` (or `bff publish --create`)")
             try:
                 db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
+                _wal(db, time.monotonic() + self.timeout)
                 db.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"cannot open the SQLite registry {self.path}: {exc}") from None
